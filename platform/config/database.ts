@@ -1,0 +1,28 @@
+import path from 'node:path';
+
+// SQLite file by default (one machine, nothing to install); PostgreSQL when DATABASE_URL is set.
+export default ({ env }: { env: any }) => {
+  const url: string = env('DATABASE_URL', '');
+  if (url) {
+    return {
+      connection: {
+        client: 'postgres',
+        connection: {
+          connectionString: url,
+          ssl: env.bool('DATABASE_SSL', false) ? { rejectUnauthorized: env.bool('DATABASE_SSL_REJECT_UNAUTHORIZED', true) } : false,
+        },
+        pool: { min: env.int('DATABASE_POOL_MIN', 0), max: env.int('DATABASE_POOL_MAX', 10) },
+        acquireConnectionTimeout: env.int('DATABASE_CONNECTION_TIMEOUT', 60000),
+      },
+    };
+  }
+  return {
+    connection: {
+      client: 'sqlite',
+      connection: {
+        filename: path.resolve(__dirname, '..', '..', env('DATABASE_FILENAME', '.tmp/data.db')),
+      },
+      useNullAsDefault: true,
+    },
+  };
+};

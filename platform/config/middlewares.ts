@@ -1,0 +1,14 @@
+export default [
+  'strapi::logger',
+  'strapi::errors',
+  // After strapi::errors so it sees failures first: errors on /graphql keep the GraphQL shape.
+  'global::graphql-http-errors',
+  'strapi::security',
+  'strapi::cors',
+  'strapi::poweredBy',
+  'strapi::query',
+  'strapi::body',
+  'strapi::session',
+  'strapi::favicon',
+  'strapi::public',
+];

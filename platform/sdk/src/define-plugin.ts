@@ -1,0 +1,125 @@
+import type { Core } from '@strapi/strapi';
+import type { JobDefinition } from './define-job';
+import { bindScopedResolver, isScopedResolver, type ScopedResolver } from './graphql';
+import { platformRegistry, type PluginManifest, type SeedContext, type StaffRole } from './registry';
+
+export interface GraphqlExtension {
+  typeDefs: string;
+  /** Root fields (Query, Mutation) must be staffScope / dealerScope / publicScope; other types are plain resolvers. */
+  resolvers: Record<string, Record<string, ScopedResolver | ((...args: any[]) => unknown)>>;
+}
+
+export interface ContentTypeDefinition {
+  schema: Record<string, unknown>;
+  lifecycles?: Record<string, (event: unknown) => unknown>;
+}
+
+type ServiceFactory = (ctx: { strapi: Core.Strapi }) => Record<string, unknown>;
+type Lifecycle = (ctx: { strapi: Core.Strapi }) => void | Promise<void>;
+
+export interface PluginDefinition {
+  /** Short domain name, also the Strapi plug-in name: `dealers` → `plugin::dealers.*`. */
+  name: string;
+  contentTypes?: Record<string, ContentTypeDefinition>;
+  services?: Record<string, ServiceFactory>;
+  jobs?: JobDefinition<any, any>[];
+  graphql?: GraphqlExtension | ((ctx: { strapi: Core.Strapi }) => GraphqlExtension);
+  templates?: { dir?: string; names: string[] };
+  permissions?: Record<string, readonly StaffRole[]>;
+  seed?: (ctx: SeedContext) => Promise<void>;
+  seedAfter?: string[];
+  register?: Lifecycle;
+  bootstrap?: Lifecycle;
+  destroy?: Lifecycle;
+}
+
+/** The Strapi server-side plug-in object this returns is what `strapi-server.js` exports. */
+export interface StrapiPluginServer {
+  register: Lifecycle;
+  bootstrap: Lifecycle;
+  destroy: Lifecycle;
+  config: { default: Record<string, unknown>; validator: () => void };
+  contentTypes: Record<string, ContentTypeDefinition>;
+  services: Record<string, ServiceFactory>;
+  controllers: Record<string, never>;
+  routes: never[];
+  policies: Record<string, never>;
+  middlewares: Record<string, never>;
+}
+
+const ROOT_TYPES = ['Query', 'Mutation'];
+
+export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
+  const { name } = definition;
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`plug-in name "${name}" must be kebab-case`);
+  const contentTypes = definition.contentTypes ?? {};
+
+  return {
+    async register({ strapi }) {
+      const manifest: PluginManifest = {
+        name,
+        jobs: definition.jobs ?? [],
+        templatesDir: definition.templates?.dir,
+        templates: definition.templates?.names ?? [],
+        permissions: definition.permissions ?? {},
+        seed: definition.seed,
+        seedAfter: definition.seedAfter ?? [],
+      };
+      platformRegistry(strapi).addPlugin(manifest);
+      extendGraphql(strapi, name, definition.graphql, Object.keys(contentTypes).map((ct) => `plugin::${name}.${ct}`));
+      await definition.register?.({ strapi });
+    },
+    async bootstrap({ strapi }) {
+      await definition.bootstrap?.({ strapi });
+    },
+    async destroy({ strapi }) {
+      await definition.destroy?.({ strapi });
+    },
+    config: { default: {}, validator: () => undefined },
+    contentTypes,
+    services: definition.services ?? {},
+    controllers: {},
+    routes: [],
+    policies: {},
+    middlewares: {},
+  };
+}
+
+/**
+ * Adds an owner's typeDefs and scoped resolvers to the GraphQL schema and hides the generic
+ * CRUD of its content types: domain data is reached only through validated operations.
+ */
+export function extendGraphql(
+  strapi: Core.Strapi,
+  owner: string,
+  graphql: PluginDefinition['graphql'],
+  contentTypeUids: string[] = [],
+): void {
+  const extension = strapi.plugin('graphql')?.service('extension');
+  if (!extension) return;
+  for (const uid of contentTypeUids) extension.shadowCRUD(uid).disable();
+  if (!graphql) return;
+
+  extension.use(() => {
+    const ext = typeof graphql === 'function' ? graphql({ strapi }) : graphql;
+    const resolvers: Record<string, Record<string, unknown>> = {};
+    const resolversConfig: Record<string, { auth: false }> = {};
+    for (const [typeName, fields] of Object.entries(ext.resolvers)) {
+      resolvers[typeName] = {};
+      for (const [field, resolver] of Object.entries(fields)) {
+        const path = `${typeName}.${field}`;
+        if (ROOT_TYPES.includes(typeName)) {
+          if (!isScopedResolver(resolver)) {
+            throw new Error(`${owner}: ${path} must be wrapped in staffScope, dealerScope or publicScope`);
+          }
+          resolvers[typeName]![field] = bindScopedResolver(strapi, path, resolver);
+          // Our scopes authenticate and authorise; Strapi's generic check would answer FORBIDDEN for everything.
+          resolversConfig[path] = { auth: false };
+        } else {
+          resolvers[typeName]![field] = resolver;
+        }
+      }
+    }
+    return { typeDefs: ext.typeDefs, resolvers, resolversConfig };
+  });
+}

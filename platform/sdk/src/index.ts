@@ -1,0 +1,53 @@
+export { definePlugin, extendGraphql } from './define-plugin';
+export { notifications } from './notifications';
+export type { Notifications, OutboxMessage, SendEmailInput } from './notifications';
+export type { PluginDefinition, GraphqlExtension, ContentTypeDefinition, StrapiPluginServer } from './define-plugin';
+export { defineJob, JOB_TYPE_PATTERN } from './define-job';
+export type { JobDefinition, JobContext, JobInfo, JobLogger } from './define-job';
+export { toElementTemplate } from './element-template';
+export type { ElementTemplate } from './element-template';
+export {
+  PlatformRegistry,
+  platformRegistry,
+  STAFF_ROLES,
+  DEALER_PORTAL_ROLE,
+} from './registry';
+export type { StaffRole, PluginManifest, SeedContext, RunJobContext } from './registry';
+export {
+  staffScope,
+  dealerScope,
+  publicScope,
+  isScopedResolver,
+  bindScopedResolver,
+  parseInput,
+  pageArgs,
+  inTransaction,
+  DEALER_ROLES,
+} from './graphql';
+export type {
+  ScopedResolver,
+  StaffContext,
+  DealerContext,
+  PublicContext,
+  StaffActor,
+  DealerRole,
+  DealerRef,
+  AuthenticatedUser,
+} from './graphql';
+export { templates } from './templates';
+export type { TemplateRenderer, RenderedTemplate } from './templates';
+export {
+  ChannelflowError,
+  BpmnError,
+  ERROR_CODES,
+  isChannelflowError,
+  isBpmnError,
+  badInput,
+  badInputFromZod,
+  issuesFromZod,
+  notFound,
+  forbidden,
+  unauthenticated,
+  conflict,
+} from './errors';
+export type { ErrorCode, KnownErrorCode, FieldIssue } from './errors';

@@ -1,0 +1,27 @@
+import type { Core } from '@strapi/strapi';
+import type { AdminBootstrap } from './admin-user';
+import { DEMO_STAFF } from './seed/core.seed';
+
+/** What a person needs after `npm start`: where things are and how to sign in. */
+export async function printBanner(strapi: Core.Strapi, admin: AdminBootstrap, demoPassword: string): Promise<void> {
+  const { host, port } = strapi.config.get('server') as { host: string; port: number };
+  const base = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
+  const dealerLogins = await strapi.plugin('dealers').service('portal-users').demoLogins(3);
+  const lines = [
+    '',
+    'Channelflow is running',
+    `  Admin panel   ${base}/admin`,
+    `  GraphQL       ${base}/graphql`,
+    `  Health        ${base}/_health`,
+    `  Database      ${strapi.db.dialect.client}`,
+    '',
+    `  Admin panel login: ${admin.email} / ${admin.generatedPassword ?? (admin.created ? '(ADMIN_PASSWORD from env)' : '(set on first start)')}`,
+    ...(admin.generatedPassword ? ['  (generated now and shown only this once: store it)'] : []),
+    '',
+    `  Demo logins (GraphQL: mutation { login(input: {identifier, password}) { jwt } }), password ${demoPassword}:`,
+    ...DEMO_STAFF.map((s) => `    staff   ${s.role.padEnd(16)} ${s.email}`),
+    ...dealerLogins.map((d: { email: string; dealer: string; role: string }) => `    dealer  ${d.role.padEnd(16)} ${d.email}  (${d.dealer})`),
+    '',
+  ];
+  console.log(lines.join('\n'));
+}

@@ -1,0 +1,45 @@
+import type { Core } from '@strapi/strapi';
+import { extendGraphql, platformRegistry } from '@channelflow/sdk';
+import { ensureAdminUser } from './admin-user';
+import { printBanner } from './banner';
+import { PLATFORM_PERMISSIONS, platformGraphql } from './graphql/platform.graphql';
+import { templatesDir } from './paths';
+import { ensureRoles } from './roles';
+import { runSeedOnce } from './seed/run-seed';
+import { createTemplateRenderer } from './templates/renderer';
+
+export default {
+  /** Runs after every plug-in registered: the registry is complete here. */
+  register({ strapi }: { strapi: Core.Strapi }) {
+    const registry = platformRegistry(strapi);
+    registry.addPlugin({
+      name: 'platform',
+      jobs: [],
+      templates: ['platform/test-message'],
+      permissions: PLATFORM_PERMISSIONS,
+      seedAfter: [],
+    });
+    extendGraphql(strapi, 'platform', platformGraphql, [
+      'api::outbox-message.outbox-message',
+      'api::region.region',
+      'api::brand.brand',
+    ]);
+    // The repository's templates/ (admin-editable) wins over the defaults a plug-in ships.
+    const pluginDirs = registry
+      .listPlugins()
+      .map((p) => p.templatesDir)
+      .filter((dir): dir is string => Boolean(dir));
+    registry.setTemplateRenderer(createTemplateRenderer({ roots: [templatesDir(), ...pluginDirs], defaultLocale: 'zh-CN' }));
+  },
+
+  async bootstrap({ strapi }: { strapi: Core.Strapi }) {
+    await ensureRoles(strapi);
+    const admin = await ensureAdminUser(strapi);
+    const demoPassword = process.env.DEMO_PASSWORD || 'demo-channelflow';
+    const seed = await runSeedOnce(strapi, demoPassword);
+    if (seed.ran) strapi.log.info(`demo data loaded (core, ${seed.plugins.join(', ')})`);
+    if (process.env.CHANNELFLOW_QUIET !== 'true') {
+      strapi.server.httpServer.once('listening', () => void printBanner(strapi, admin, demoPassword));
+    }
+  },
+};

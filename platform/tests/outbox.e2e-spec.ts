@@ -1,0 +1,88 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SMTPServer } from 'smtp-server';
+import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
+
+const SEND = 'mutation ($to: String!, $locale: String) { sendTestEmail(to: $to, locale: $locale) { documentId status statusReason subject locale html } }';
+const OUTBOX = 'query ($status: OutboxStatus) { outboxMessages(status: $status) { total nodes { to status statusReason subject } } }';
+
+describe('outbox without SMTP', () => {
+  let env: TestEnvironment;
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+  });
+  afterAll(() => env?.destroy());
+
+  it('keeps the rendered e-mail in the outbox, marked as not sent', async () => {
+    const admin = await env.asStaff('platform-admin');
+    const { sendTestEmail } = await admin.query(SEND, { to: 'someone@example.com', locale: 'en' });
+    expect(sendTestEmail).toMatchObject({ status: 'not_sent', statusReason: 'not sent: no SMTP configured', locale: 'en' });
+    expect(sendTestEmail.html).toContain('<html');
+    const manager = await env.asStaff('channel-manager');
+    const { outboxMessages } = await manager.query(OUTBOX, { status: 'not_sent' });
+    expect(outboxMessages.total).toBe(1);
+    expect(outboxMessages.nodes[0]).toMatchObject({ to: 'someone@example.com', subject: sendTestEmail.subject });
+  });
+
+  it('refuses a bad address and stores nothing', async () => {
+    const admin = await env.asStaff('platform-admin');
+    const before = (await admin.query(OUTBOX)).outboxMessages.total;
+    await admin.expectError('BAD_INPUT', SEND, { to: 'not-an-address' });
+    expect((await admin.query(OUTBOX)).outboxMessages.total).toBe(before);
+  });
+
+  it('lets only platform admins send test e-mails', async () => {
+    const finance = await env.asStaff('finance');
+    await finance.expectError('FORBIDDEN', SEND, { to: 'someone@example.com' });
+  });
+});
+
+describe('outbox with SMTP', () => {
+  let env: TestEnvironment;
+  let smtp: SMTPServer;
+  const received: Array<{ to: string[]; raw: string }> = [];
+
+  beforeAll(async () => {
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, session, callback) {
+        let raw = '';
+        stream.on('data', (chunk) => (raw += chunk.toString()));
+        stream.on('end', () => {
+          received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const port = (smtp.server.address() as net.AddressInfo).port;
+    env = await createTestEnvironment({
+      env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_IGNORE_TLS: 'true', SMTP_FROM: 'Aurora <no-reply@aurora.example>' },
+    });
+  });
+  afterAll(async () => {
+    await env?.destroy();
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  });
+
+  it('delivers through the SMTP server and records it as sent', async () => {
+    const admin = await env.asStaff('platform-admin');
+    const { sendTestEmail } = await admin.query(SEND, { to: 'dealer@example.com', locale: 'zh-CN' });
+    expect(sendTestEmail.status).toBe('sent');
+    expect(received).toHaveLength(1);
+    expect(received[0]!.to).toEqual(['dealer@example.com']);
+    expect(received[0]!.raw).toContain('From: Aurora <no-reply@aurora.example>');
+  });
+
+  it('records a delivery failure instead of losing the e-mail', async () => {
+    smtp.close();
+    await new Promise((r) => setTimeout(r, 100));
+    const admin = await env.asStaff('platform-admin');
+    const { sendTestEmail } = await admin.query(SEND, { to: 'dealer@example.com', locale: 'en' });
+    expect(sendTestEmail.status).toBe('failed');
+    expect(sendTestEmail.statusReason).toMatch(/SMTP delivery failed/);
+    const { outboxMessages } = await admin.query(OUTBOX, { status: 'failed' });
+    expect(outboxMessages.total).toBe(1);
+  });
+});

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
+
+const SNAPSHOT = `{
+  dealers(pageSize: 100) { total nodes { code name tier dealerType status city region { code } parent { code } } }
+  products(activeOnly: false, pageSize: 100) { total nodes { sku name basePrice { amountMinor currency } active } }
+  warehouses { code level regionCode }
+}`;
+
+describe('demo seed', () => {
+  let first: TestEnvironment;
+  let second: TestEnvironment;
+  beforeAll(async () => {
+    first = await createTestEnvironment({ seed: 'demo' });
+  });
+  afterAll(async () => {
+    await first?.destroy();
+    await second?.destroy();
+  });
+
+  it('loads the brand, regions, warehouses, dealers with sub-dealers and products', async () => {
+    const staff = await first.asStaff('channel-manager');
+    const data = await staff.query(SNAPSHOT);
+    expect(data.dealers.total).toBe(50);
+    expect(new Set(data.dealers.nodes.map((d: any) => d.tier))).toEqual(new Set(['gold', 'silver', 'bronze']));
+    const distributors = data.dealers.nodes.filter((d: any) => d.dealerType === 'distributor');
+    const subDealers = data.dealers.nodes.filter((d: any) => d.parent);
+    expect(distributors).toHaveLength(6);
+    expect(subDealers.every((s: any) => distributors.some((d: any) => d.code === s.parent.code))).toBe(true);
+    expect(new Set(data.dealers.nodes.map((d: any) => d.region.code))).toEqual(new Set(['EAST', 'SOUTH', 'NORTH']));
+    expect(data.products.total).toBe(40);
+    expect(data.products.nodes.every((p: any) => Number.isInteger(p.basePrice.amountMinor) && p.basePrice.amountMinor > 0)).toBe(true);
+    expect(data.warehouses.map((w: any) => w.level).sort()).toEqual(['hq', 'regional', 'regional', 'regional']);
+  });
+
+  it('gives every seeded dealer an owner who can sign in and sees only that dealer', async () => {
+    const password = process.env.DEMO_PASSWORD ?? 'demo-channelflow';
+    const login = await first.anonymous.query(
+      'mutation ($i: String!, $p: String!) { login(input: { identifier: $i, password: $p }) { jwt } }',
+      { i: 'owner@d0007.dealer.demo', p: password },
+    );
+    const res = await fetch(`${first.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${login.login.jwt}` },
+      body: JSON.stringify({ query: '{ myDealer { myRole dealer { code } } }' }),
+    });
+    expect((await res.json()).data.myDealer).toEqual({ myRole: 'owner', dealer: { code: 'D0007' } });
+  });
+
+  it('is deterministic: a second fresh database gets identical demo data', async () => {
+    const a = await (await first.asStaff('channel-manager')).query(SNAPSHOT);
+    await first.destroy();
+    second = await createTestEnvironment({ seed: 'demo' });
+    const b = await (await second.asStaff('channel-manager')).query(SNAPSHOT);
+    expect(b).toEqual(a);
+  });
+
+  it('runs on the first start only: a restart on the same data does not seed again', async () => {
+    await second.restart();
+    const staff = await second.asStaff('channel-manager');
+    const data = await staff.query('{ dealers { total } products(activeOnly: false) { total } }');
+    expect(data).toEqual({ dealers: { total: 50 }, products: { total: 40 } });
+  });
+});
