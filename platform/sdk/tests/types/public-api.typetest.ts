@@ -1,0 +1,54 @@
+// Compiled (never run) by public-api.spec.ts: integrators' code must keep compiling against the published types.
+import { z } from 'zod';
+import { defineJob, definePlugin, dealerScope, staffScope, publicScope, BpmnError, type JobContext } from '@channelflow/sdk';
+import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
+
+const reserve = defineJob({
+  type: 'gifts.reserve-stock',
+  title: 'Gifts: reserve stock',
+  description: 'Reserves gift stock for a request',
+  input: z.object({ giftId: z.string(), quantity: z.number().int().positive() }),
+  output: z.object({ reserved: z.boolean() }),
+  handler: async ({ input, job }: JobContext<{ giftId: string; quantity: number }>) => {
+    const quantity: number = input.quantity;
+    if (quantity > 10) throw new BpmnError('GIFT_OUT_OF_STOCK', `only 10 left for ${job.key}`);
+    return { reserved: true };
+  },
+});
+
+defineJob({
+  ...reserve,
+  // @ts-expect-error the handler must return what the output schema describes
+  handler: async () => ({ reserved: 'yes' }),
+});
+
+export default definePlugin({
+  name: 'gifts',
+  jobs: [reserve],
+  permissions: { 'gifts.read': ['channel-manager', 'sales-rep'] },
+  graphql: {
+    typeDefs: 'extend type Query { gifts: [String!]! myGifts: [String!]! giftCatalog: [String!]! }',
+    resolvers: {
+      Query: {
+        gifts: staffScope('gifts.read', async (_args, { actor }) => [actor.kind]),
+        myGifts: dealerScope({ roles: ['owner', 'buyer'] }, async (_args, { dealer, dealerRole }) => [dealer.code, dealerRole]),
+        giftCatalog: publicScope(async (_args, { clientIp }) => [clientIp]),
+      },
+    },
+  },
+});
+
+// @ts-expect-error permissions name staff roles the platform knows
+definePlugin({ name: 'bad', permissions: { 'bad.read': ['janitor'] } });
+
+// @ts-expect-error dealer roles are owner, buyer, finance or viewer
+dealerScope({ roles: ['boss'] }, async () => null);
+
+export async function harness(): Promise<void> {
+  const env: TestEnvironment = await createTestEnvironment({ seed: 'none' });
+  const dealer = await env.createDealer({ name: 'Shanghai Hengtong' });
+  const client = await env.asDealer(dealer, 'buyer');
+  const { myGifts } = await client.query<{ myGifts: string[] }>('{ myGifts }');
+  myGifts.map((g) => g.toUpperCase());
+  await env.destroy();
+}

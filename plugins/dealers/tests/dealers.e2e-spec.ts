@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DealerRef } from '@channelflow/sdk';
+import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
+
+const MY_DEALER = '{ myDealer { myRole dealer { code name status } users { email role } } }';
+const DEALERS = `query ($tier: DealerTier, $status: DealerStatus, $regionCode: String, $search: String, $page: Int, $pageSize: Int) {
+  dealers(tier: $tier, status: $status, regionCode: $regionCode, search: $search, page: $page, pageSize: $pageSize) {
+    total page pageSize nodes { code name tier dealerType status region { code } parent { code } }
+  }
+}`;
+
+describe('dealers plug-in', () => {
+  let env: TestEnvironment;
+  let a: DealerRef;
+  let b: DealerRef;
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    const dealers = env.strapi.plugin('dealers').service('dealers');
+    await env.strapi.db.query('api::region.region').create({ data: { code: 'EAST', name: 'East China' } });
+    await env.strapi.db.query('api::region.region').create({ data: { code: 'NORTH', name: 'North China' } });
+    a = await dealers.create({ code: 'A-DIST', name: 'Hangzhou Xinda Trading', tier: 'gold', dealerType: 'distributor', regionCode: 'EAST' });
+    b = await dealers.create({ code: 'B-STORE', name: 'Beijing Jiahe Home Store', tier: 'bronze', dealerType: 'store', regionCode: 'NORTH' });
+    await dealers.create({ code: 'A-SUB', name: 'Ningbo Huamei Appliance Sales', tier: 'silver', dealerType: 'sub-dealer', regionCode: 'EAST', parentCode: 'A-DIST' });
+    await dealers.create({ code: 'C-SUSP', name: 'Tianjin Yongan Home Store', status: 'suspended', regionCode: 'NORTH' });
+  });
+  afterAll(() => env?.destroy());
+
+  describe('myDealer (dealer portal)', () => {
+    it('shows a portal user its own dealer and only its own colleagues', async () => {
+      const owner = await env.asDealer(a, 'owner');
+      const buyer = await env.asDealer(a, 'buyer');
+      const other = await env.asDealer(b, 'owner');
+      const { myDealer } = await owner.query(MY_DEALER);
+      expect(myDealer.dealer).toMatchObject({ code: 'A-DIST', status: 'active' });
+      expect(myDealer.myRole).toBe('owner');
+      expect(myDealer.users.map((u: any) => u.email).sort()).toEqual([owner.user.email, buyer.user.email].sort());
+      expect(JSON.stringify(myDealer)).not.toContain(other.user.email);
+    });
+
+    it('keeps dealer B out of dealer A: B only ever sees B', async () => {
+      const other = await env.asDealer(b, 'viewer');
+      const { myDealer } = await other.query(MY_DEALER);
+      expect(myDealer.dealer.code).toBe('B-STORE');
+      expect(JSON.stringify(myDealer)).not.toMatch(/A-DIST|A-SUB/);
+    });
+
+    it('refuses a portal account not linked to any dealer', async () => {
+      const staff = await env.asStaff('sales-rep');
+      await staff.expectError('FORBIDDEN', MY_DEALER);
+      await env.anonymous.expectError('UNAUTHENTICATED', MY_DEALER);
+    });
+  });
+
+  describe('dealers (staff)', () => {
+    it.each([
+      [{ tier: 'gold' }, ['A-DIST']],
+      [{ status: 'suspended' }, ['C-SUSP']],
+      [{ regionCode: 'EAST' }, ['A-DIST', 'A-SUB']],
+      [{ search: 'home store' }, ['B-STORE', 'C-SUSP']],
+      [{ search: 'a-su' }, ['A-SUB']],
+      [{}, ['A-DIST', 'A-SUB', 'B-STORE', 'C-SUSP']],
+    ])('filter %j finds %j', async (filter, codes) => {
+      const rep = await env.asStaff('sales-rep');
+      const { dealers } = await rep.query(DEALERS, filter);
+      expect(dealers.nodes.map((d: any) => d.code)).toEqual(codes);
+      expect(dealers.total).toBe(codes.length);
+    });
+
+    it('pages through results and shows the hierarchy', async () => {
+      const manager = await env.asStaff('channel-manager');
+      const { dealers } = await manager.query(DEALERS, { page: 2, pageSize: 1 });
+      expect(dealers).toMatchObject({ total: 4, page: 2, pageSize: 1, nodes: [{ code: 'A-SUB', dealerType: 'sub_dealer', parent: { code: 'A-DIST' } }] });
+    });
+
+    it('refuses dealer portal users', async () => {
+      const owner = await env.asDealer(a, 'owner');
+      await owner.expectError('FORBIDDEN', DEALERS);
+    });
+  });
+
+  describe('dealer service', () => {
+    const count = () => env.strapi.db.query('plugin::dealers.dealer').count();
+
+    it.each([
+      [{ code: 'A-DIST', name: 'Duplicate' }, 'CONFLICT'],
+      [{ code: 'lower', name: 'Bad code' }, 'BAD_INPUT'],
+      [{ code: 'NEW-1', name: 'X' }, 'BAD_INPUT'],
+      [{ code: 'NEW-2', name: 'Unknown region', regionCode: 'MARS' }, 'NOT_FOUND'],
+      [{ code: 'NEW-3', name: 'Unknown parent', parentCode: 'NOPE' }, 'NOT_FOUND'],
+    ])('refuses %j with %s and writes nothing', async (input, code) => {
+      const before = await count();
+      await expect(env.strapi.plugin('dealers').service('dealers').create(input)).rejects.toMatchObject({ code });
+      expect(await count()).toBe(before);
+    });
+
+    it('never links one portal account to two dealers', async () => {
+      const owner = await env.asDealer(a, 'owner');
+      await expect(
+        env.strapi.plugin('dealers').service('portal-users').link({ userId: owner.user.id, dealerId: b.id, role: 'owner' }),
+      ).rejects.toMatchObject({ code: 'CONFLICT' });
+      const { myDealer } = await owner.query(MY_DEALER);
+      expect(myDealer.dealer.code).toBe('A-DIST');
+    });
+  });
+});
