@@ -49,6 +49,20 @@ export interface StrapiPluginServer {
 
 const ROOT_TYPES = ['Query', 'Mutation'];
 
+/** One extension from several files (e.g. graphql/staff.ts and graphql/dealer.ts). */
+export function mergeGraphql(...extensions: GraphqlExtension[]): GraphqlExtension {
+  const resolvers: GraphqlExtension['resolvers'] = {};
+  for (const ext of extensions) {
+    for (const [typeName, fields] of Object.entries(ext.resolvers)) {
+      for (const field of Object.keys(fields)) {
+        if (resolvers[typeName]?.[field]) throw new Error(`GraphQL resolver ${typeName}.${field} is defined twice`);
+      }
+      resolvers[typeName] = { ...resolvers[typeName], ...fields };
+    }
+  }
+  return { typeDefs: extensions.map((e) => e.typeDefs).join('\n'), resolvers };
+}
+
 export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
   const { name } = definition;
   if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`plug-in name "${name}" must be kebab-case`);

@@ -1,4 +1,4 @@
-export { definePlugin, extendGraphql } from './define-plugin';
+export { definePlugin, extendGraphql, mergeGraphql } from './define-plugin';
 export { notifications } from './notifications';
 export type { Notifications, OutboxMessage, SendEmailInput } from './notifications';
 export type { PluginDefinition, GraphqlExtension, ContentTypeDefinition, StrapiPluginServer } from './define-plugin';

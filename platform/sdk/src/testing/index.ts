@@ -60,6 +60,8 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
     CHANNELFLOW_SEED: options.seed ?? 'none',
     CHANNELFLOW_QUIET: 'true',
+    STRAPI_HIDE_STARTUP_MESSAGE: 'true',
+    STRAPI_DISABLE_UPDATE_NOTIFICATION: 'true',
     APP_KEYS: [1, 2].map(() => randomBytes(16).toString('base64')).join(','),
     API_TOKEN_SALT: randomBytes(16).toString('base64'),
     ADMIN_JWT_SECRET: randomBytes(16).toString('base64'),
