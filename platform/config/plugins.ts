@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatGraphqlError } from '../src/graphql/format-error';
 import { GRAPHQL_LIMITS, validationRules } from '../src/graphql/limits';
+import { smtpConfigured } from '../src/notify/smtp';
 import { pluginsDir } from '../src/paths';
 
 export default ({ env }: { env: any }) => {
@@ -33,7 +34,7 @@ export default ({ env }: { env: any }) => {
         register: { allowedFields: [] },
       },
     },
-    email: smtpConfigured(env)
+    email: smtpConfigured()
       ? {
           config: {
             provider: 'nodemailer',
@@ -53,10 +54,6 @@ export default ({ env }: { env: any }) => {
       : {},
   };
 };
-
-export function smtpConfigured(env: (key: string, fallback?: string) => string): boolean {
-  return Boolean(env('SMTP_HOST', ''));
-}
 
 /**
  * Every directory under plugins/ with a Strapi plug-in package.json is registered: no list to

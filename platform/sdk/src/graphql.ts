@@ -90,6 +90,11 @@ export const pageArgs = z.object({
   pageSize: z.number().int().min(1).max(100, 'pageSize may be at most 100').default(25),
 });
 
+/** Page arguments from GraphQL, where an omitted or null argument takes the default. */
+export function parsePage(args: { page?: number | null; pageSize?: number | null }): z.output<typeof pageArgs> {
+  return parseInput(pageArgs, { page: args.page ?? undefined, pageSize: args.pageSize ?? undefined }, 'page');
+}
+
 /** Validates GraphQL arguments with zod; failures become BAD_INPUT with per-field issues. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what = 'input'): z.output<S> {
   const result = schema.safeParse(value);

@@ -21,6 +21,7 @@ export {
   bindScopedResolver,
   parseInput,
   pageArgs,
+  parsePage,
   inTransaction,
   DEALER_ROLES,
 } from './graphql';

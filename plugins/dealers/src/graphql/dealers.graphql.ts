@@ -1,4 +1,4 @@
-import { dealerScope, pageArgs, parseInput, staffScope, type GraphqlExtension } from '@channelflow/sdk';
+import { dealerScope, parsePage, staffScope, type GraphqlExtension } from '@channelflow/sdk';
 
 export const dealersGraphql: GraphqlExtension = {
   typeDefs: /* GraphQL */ `
@@ -31,7 +31,7 @@ export const dealersGraphql: GraphqlExtension = {
   resolvers: {
     Query: {
       dealers: staffScope('dealers.read', async (args, { strapi }) => {
-        const { page, pageSize } = parseInput(pageArgs, { page: args.page ?? undefined, pageSize: args.pageSize ?? undefined });
+        const { page, pageSize } = parsePage(args);
         const { page: _p, pageSize: _s, ...filter } = args;
         return strapi.plugin('dealers').service('dealers').list(withoutNulls(filter), page, pageSize);
       }),

@@ -1,7 +1,4 @@
-import { dealerScope, pageArgs, parseInput, staffScope, type GraphqlExtension } from '@channelflow/sdk';
-
-const pageOf = (args: { page?: number | null; pageSize?: number | null }) =>
-  parseInput(pageArgs, { page: args.page ?? undefined, pageSize: args.pageSize ?? undefined }, 'page');
+import { dealerScope, parsePage, staffScope, type GraphqlExtension } from '@channelflow/sdk';
 
 export const catalogGraphql: GraphqlExtension = {
   typeDefs: /* GraphQL */ `
@@ -31,7 +28,7 @@ export const catalogGraphql: GraphqlExtension = {
   resolvers: {
     Query: {
       products: staffScope('orders.read-catalog', async (args, { strapi }) => {
-        const { page, pageSize } = pageOf(args);
+        const { page, pageSize } = parsePage(args);
         return strapi.plugin('orders').service('catalog').products(
           { search: args.search ?? undefined, category: args.category ?? undefined, activeOnly: args.activeOnly ?? true },
           page,
@@ -40,7 +37,7 @@ export const catalogGraphql: GraphqlExtension = {
       }),
       warehouses: staffScope('orders.read-stock', async (_args, { strapi }) => strapi.plugin('orders').service('catalog').warehouses()),
       catalog: dealerScope(async (args, { strapi }) => {
-        const { page, pageSize } = pageOf(args);
+        const { page, pageSize } = parsePage(args);
         return strapi.plugin('orders').service('catalog').products(
           { search: args.search ?? undefined, category: args.category ?? undefined, activeOnly: true },
           page,

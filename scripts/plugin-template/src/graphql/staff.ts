@@ -1,4 +1,4 @@
-import { pageArgs, parseInput, staffScope, type GraphqlExtension } from '@channelflow/sdk';
+import { parsePage, staffScope, type GraphqlExtension } from '@channelflow/sdk';
 import { recordResolvers, recordTypeDefs } from './types';
 
 export const staffGraphql: GraphqlExtension = {
@@ -19,7 +19,7 @@ export const staffGraphql: GraphqlExtension = {
     ...recordResolvers,
     Query: {
       __nameCamel__Records: staffScope('__name__.read', async (args, { strapi }) => {
-        const { page, pageSize } = parseInput(pageArgs, { page: args.page ?? undefined, pageSize: args.pageSize ?? undefined }, 'page');
+        const { page, pageSize } = parsePage(args);
         return strapi.plugin('__name__').service('records').list(page, pageSize);
       }),
     },
