@@ -11,7 +11,8 @@ ensureEnvFile(appDir);
 const child = spawn(process.execPath, [path.join(root, 'node_modules', '@strapi', 'strapi', 'bin', 'strapi.js'), 'start'], {
   cwd: appDir,
   stdio: 'inherit',
-  env: { NODE_ENV: 'production', STRAPI_TELEMETRY_DISABLED: 'true', ...process.env },
+  // The quickstart wants the demo; a deployment that runs `strapi start` itself gets none unless it asks.
+  env: { NODE_ENV: 'production', CHANNELFLOW_SEED: 'demo', STRAPI_TELEMETRY_DISABLED: 'true', ...process.env },
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

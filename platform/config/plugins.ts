@@ -20,6 +20,8 @@ export default ({ env }: { env: any }) => {
         apolloServer: {
           introspection: !production,
           includeStacktraceInErrorResponses: !production,
+          // Without this, "Did you mean …" hints reveal the schema even with introspection off.
+          hideSchemaDetailsFromClientErrors: production,
           allowBatchedHttpRequests: false,
           parseOptions: { maxTokens: GRAPHQL_LIMITS.tokens },
           validationRules: validationRules(),

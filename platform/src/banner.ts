@@ -1,9 +1,10 @@
 import type { Core } from '@strapi/strapi';
 import type { AdminBootstrap } from './admin-user';
+import type { SeedOutcome } from './seed/run-seed';
 import { DEMO_STAFF } from './seed/core.seed';
 
 /** What a person needs after `npm start`: where things are and how to sign in. */
-export async function printBanner(strapi: Core.Strapi, admin: AdminBootstrap, demoPassword: string): Promise<void> {
+export async function printBanner(strapi: Core.Strapi, admin: AdminBootstrap, seed: SeedOutcome): Promise<void> {
   const { host, port } = strapi.config.get('server') as { host: string; port: number };
   const base = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
   const dealerLogins = await strapi.plugin('dealers').service('portal-users').demoLogins(3);
@@ -18,9 +19,15 @@ export async function printBanner(strapi: Core.Strapi, admin: AdminBootstrap, de
     `  Admin panel login: ${admin.email} / ${admin.generatedPassword ?? (admin.created ? '(ADMIN_PASSWORD from env)' : '(set on first start)')}`,
     ...(admin.generatedPassword ? ['  (generated now and shown only this once: store it)'] : []),
     '',
-    `  Demo logins (GraphQL: mutation { login(input: {identifier, password}) { jwt } }), password ${demoPassword}:`,
-    ...DEMO_STAFF.map((s) => `    staff   ${s.role.padEnd(16)} ${s.email}`),
-    ...dealerLogins.map((d: { email: string; dealer: string; role: string }) => `    dealer  ${d.role.padEnd(16)} ${d.email}  (${d.dealer})`),
+    ...(dealerLogins.length
+      ? [
+          `  Demo logins (GraphQL: mutation { login(input: {identifier, password}) { jwt } }), password ${
+            seed.demoPassword ?? 'DEMO_PASSWORD from the first start (platform/.env)'
+          }:`,
+          ...DEMO_STAFF.map((s) => `    staff   ${s.role.padEnd(16)} ${s.email}`),
+          ...dealerLogins.map((d: { email: string; dealer: string; role: string }) => `    dealer  ${d.role.padEnd(16)} ${d.email}  (${d.dealer})`),
+        ]
+      : ['  No demo data (CHANNELFLOW_SEED=none).']),
     '',
   ];
   console.log(lines.join('\n'));

@@ -1,10 +1,12 @@
 import type { Core } from '@strapi/strapi';
 import { extendGraphql, platformRegistry } from '@channelflow/sdk';
 import { ensureAdminUser } from './admin-user';
+import { outboxProvider } from './notify/outbox-provider';
+import { smtpConfigured } from './notify/smtp';
 import { printBanner } from './banner';
 import { PLATFORM_PERMISSIONS, platformGraphql } from './graphql/platform.graphql';
 import { templatesDir } from './paths';
-import { ensureRoles } from './roles';
+import { closeSelfRegistrationOnce, ensureRoles } from './roles';
 import { runSeedOnce } from './seed/run-seed';
 import { createTemplateRenderer } from './templates/renderer';
 
@@ -33,13 +35,16 @@ export default {
   },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
+    // Every e-mail goes through the outbox; SMTP (nodemailer) delivers it when configured.
+    const email = strapi.plugin('email') as unknown as { provider: Parameters<typeof outboxProvider>[1] };
+    email.provider = outboxProvider(strapi, smtpConfigured() ? email.provider : null);
     await ensureRoles(strapi);
+    await closeSelfRegistrationOnce(strapi);
     const admin = await ensureAdminUser(strapi);
-    const demoPassword = process.env.DEMO_PASSWORD || 'demo-channelflow';
-    const seed = await runSeedOnce(strapi, demoPassword);
+    const seed = await runSeedOnce(strapi);
     if (seed.ran) strapi.log.info(`demo data loaded (core, ${seed.plugins.join(', ')})`);
     if (process.env.CHANNELFLOW_QUIET !== 'true') {
-      strapi.server.httpServer.once('listening', () => void printBanner(strapi, admin, demoPassword));
+      strapi.server.httpServer.once('listening', () => void printBanner(strapi, admin, seed));
     }
   },
 };

@@ -72,4 +72,20 @@ describe('GraphQL errors, authentication and permissions', () => {
     expect((await token.query(DEALERS)).dealers.total).toBeGreaterThanOrEqual(0);
     await token.expectError('FORBIDDEN', 'mutation { sendTestEmail(to: "a@b.example") { status } }');
   });
+
+  it('refuses self-registration: portal accounts come from invitations', async () => {
+    const res = await env.anonymous.request(
+      'mutation { register(input: { username: "intruder", email: "intruder@example.com", password: "Secret-123456" }) { jwt } }',
+    );
+    expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_INPUT' } });
+    expect(res.errors?.[0]?.message).toMatch(/register action is currently disabled/i);
+    expect(await env.strapi.db.query('plugin::users-permissions.user').count({ where: { email: 'intruder@example.com' } })).toBe(0);
+  });
+
+  it('lets staff and dealer users read their own account and change their password', async () => {
+    const staff = await env.asStaff('finance');
+    expect((await staff.query('{ me { email } }')).me.email).toBe(staff.user.email);
+    const portal = await env.asDealer(await env.createDealer());
+    expect((await portal.query('{ me { email } }')).me.email).toBe(portal.user.email);
+  });
 });

@@ -21,7 +21,7 @@ describe('GraphQL abuse limits', () => {
     (res.errors ?? []).filter((e) => e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED').map((e) => e.message);
 
   it('refuses queries deeper than 7', async () => {
-    expect(validationErrors(await staff.request(nested(6)))).toEqual([]);
+    expect(validationErrors(await staff.request(nested(7)))).toEqual([]);
     const res = await staff.request(nested(8));
     expect(validationErrors(res).join()).toMatch(/exceeds maximum operation depth of 7/);
   });

@@ -31,6 +31,18 @@ describe('outbox without SMTP', () => {
     expect((await admin.query(OUTBOX)).outboxMessages.total).toBe(before);
   });
 
+  it("stores Strapi's own e-mails too: a password reset lands in the outbox", async () => {
+    const staff = await env.asStaff('sales-rep');
+    const res = await env.anonymous.request('mutation ($e: String!) { forgotPassword(email: $e) { ok } }', { e: staff.user.email });
+    expect(res.data).toEqual({ forgotPassword: { ok: true } });
+    const admin = await env.asStaff('platform-admin');
+    const { outboxMessages } = await admin.query('query ($to: String) { outboxMessages(to: $to) { total nodes { status template text } } }', {
+      to: staff.user.email,
+    });
+    expect(outboxMessages.total).toBe(1);
+    expect(outboxMessages.nodes[0]).toMatchObject({ status: 'not_sent', template: null, text: expect.stringMatching(/code=/) });
+  });
+
   it('lets only platform admins send test e-mails', async () => {
     const finance = await env.asStaff('finance');
     await finance.expectError('FORBIDDEN', SEND, { to: 'someone@example.com' });
@@ -73,6 +85,15 @@ describe('outbox with SMTP', () => {
     expect(received).toHaveLength(1);
     expect(received[0]!.to).toEqual(['dealer@example.com']);
     expect(received[0]!.raw).toContain('From: Aurora <no-reply@aurora.example>');
+  });
+
+  it("delivers Strapi's own e-mails through the outbox as well", async () => {
+    const staff = await env.asStaff('finance');
+    await env.anonymous.query('mutation ($e: String!) { forgotPassword(email: $e) { ok } }', { e: staff.user.email });
+    expect(received.at(-1)!.to).toEqual([staff.user.email]);
+    const admin = await env.asStaff('platform-admin');
+    const { outboxMessages } = await admin.query('query ($to: String) { outboxMessages(to: $to) { nodes { status } } }', { to: staff.user.email });
+    expect(outboxMessages.nodes).toEqual([{ status: 'sent' }]);
   });
 
   it('records a delivery failure instead of losing the e-mail', async () => {

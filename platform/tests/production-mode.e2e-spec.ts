@@ -31,6 +31,13 @@ describe.each([
     expect(responses[0]!.errors?.[0]?.message).not.toContain('secret');
   });
 
+  it(`${leaks ? 'gives' : 'hides'} schema hints on unknown fields`, async () => {
+    const staff = await env.asStaff('channel-manager');
+    const res = await staff.request('query { dealers { nodez { code } } }');
+    expect(res.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(res.errors?.[0]?.message.includes('Did you mean "nodes"?')).toBe(leaks);
+  });
+
   it(`${leaks ? 'allows' : 'refuses'} introspection`, async () => {
     const res = await env.anonymous.request(INTROSPECTION);
     if (leaks) expect(res.data).toEqual({ __schema: { queryType: { name: 'Query' } } });

@@ -11,7 +11,7 @@ describe('demo seed', () => {
   let first: TestEnvironment;
   let second: TestEnvironment;
   beforeAll(async () => {
-    first = await createTestEnvironment({ seed: 'demo' });
+    first = await createTestEnvironment({ seed: 'demo', env: { DEMO_PASSWORD: 'demo-test-password' } });
   });
   afterAll(async () => {
     await first?.destroy();
@@ -34,7 +34,7 @@ describe('demo seed', () => {
   });
 
   it('gives every seeded dealer an owner who can sign in and sees only that dealer', async () => {
-    const password = process.env.DEMO_PASSWORD ?? 'demo-channelflow';
+    const password = 'demo-test-password';
     const login = await first.anonymous.query(
       'mutation ($i: String!, $p: String!) { login(input: { identifier: $i, password: $p }) { jwt } }',
       { i: 'owner@d0007.dealer.demo', p: password },
@@ -50,7 +50,7 @@ describe('demo seed', () => {
   it('is deterministic: a second fresh database gets identical demo data', async () => {
     const a = await (await first.asStaff('channel-manager')).query(SNAPSHOT);
     await first.destroy();
-    second = await createTestEnvironment({ seed: 'demo' });
+    second = await createTestEnvironment({ seed: 'demo', env: { DEMO_PASSWORD: 'demo-test-password' } });
     const b = await (await second.asStaff('channel-manager')).query(SNAPSHOT);
     expect(b).toEqual(a);
   });

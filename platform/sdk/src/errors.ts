@@ -16,6 +16,10 @@ export const ERROR_CODES = [
   'JOB_OUTPUT_INVALID',
   'TEMPLATE_ERROR',
   'INTERNAL_SERVER_ERROR',
+  // Raised by graphql-js / Apollo before any resolver runs.
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
 ] as const;
 
 export type KnownErrorCode = (typeof ERROR_CODES)[number];
@@ -97,4 +101,10 @@ export function isBpmnError(error: unknown): error is BpmnError {
   return (
     typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BPMN_BRAND] === true
   );
+}
+
+/** A unique index refused the write (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE): a lost race. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
 }

@@ -95,6 +95,28 @@ export function parsePage(args: { page?: number | null; pageSize?: number | null
   return parseInput(pageArgs, { page: args.page ?? undefined, pageSize: args.pageSize ?? undefined }, 'page');
 }
 
+export interface Page<T> {
+  nodes: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+/** One page of `uid` plus the total, the shape every list query returns. */
+export async function paginate<T = any>(
+  strapi: Core.Strapi,
+  uid: string,
+  query: { where?: Record<string, unknown>; orderBy?: unknown; populate?: unknown },
+  { page, pageSize }: { page: number; pageSize: number },
+): Promise<Page<T>> {
+  const repository = strapi.db.query(uid as any);
+  const [nodes, total] = await Promise.all([
+    repository.findMany({ ...query, offset: (page - 1) * pageSize, limit: pageSize } as any),
+    repository.count({ where: query.where } as any),
+  ]);
+  return { nodes: nodes as T[], total, page, pageSize };
+}
+
 /** Validates GraphQL arguments with zod; failures become BAD_INPUT with per-field issues. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what = 'input'): z.output<S> {
   const result = schema.safeParse(value);

@@ -22,6 +22,7 @@ export {
   parseInput,
   pageArgs,
   parsePage,
+  paginate,
   inTransaction,
   DEALER_ROLES,
 } from './graphql';
@@ -33,6 +34,7 @@ export type {
   StaffActor,
   DealerRole,
   DealerRef,
+  Page,
   AuthenticatedUser,
 } from './graphql';
 export { templates } from './templates';
@@ -43,6 +45,7 @@ export {
   ERROR_CODES,
   isChannelflowError,
   isBpmnError,
+  isUniqueViolation,
   badInput,
   badInputFromZod,
   issuesFromZod,

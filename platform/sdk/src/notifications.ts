@@ -16,8 +16,9 @@ export interface OutboxMessage {
   subject: string;
   html: string;
   text: string;
-  template: string;
-  locale: string;
+  /** Null for e-mails Strapi sends itself (password reset, e-mail confirmation). */
+  template: string | null;
+  locale: string | null;
   status: 'sent' | 'failed' | 'not_sent';
   statusReason: string | null;
   sentAt: string | null;

@@ -48,9 +48,11 @@ export class PlatformRegistry {
 
   addPlugin(manifest: PluginManifest): void {
     if (this.plugins.has(manifest.name)) throw new Error(`plug-in "${manifest.name}" is registered twice`);
+    const types = new Set<string>();
     for (const job of manifest.jobs) {
-      const owner = this.jobs.get(job.type);
-      if (owner) throw new Error(`job type "${job.type}" is defined by both "${owner.plugin}" and "${manifest.name}"`);
+      if (types.has(job.type)) throw new Error(`plug-in "${manifest.name}" defines job type "${job.type}" twice`);
+      types.add(job.type);
+      // Prefixing with the (unique) plug-in name is what keeps job types unique across plug-ins.
       if (!job.type.startsWith(`${manifest.name}.`)) {
         throw new Error(`job type "${job.type}" of plug-in "${manifest.name}" must start with "${manifest.name}."`);
       }

@@ -85,10 +85,15 @@ describe('PlatformRegistry.addPlugin', () => {
     expect(() => r.addPlugin(manifest({ name: 'orders', permissions: {} }))).toThrow(/must start with "orders\."/);
   });
 
-  it('refuses a job type defined twice', () => {
+  it('refuses a plug-in registered twice', () => {
     const r = new PlatformRegistry();
     r.addPlugin(manifest());
     expect(() => r.addPlugin(manifest())).toThrow(/registered twice/);
+  });
+
+  it('refuses a job type defined twice by one plug-in', () => {
+    const r = new PlatformRegistry();
+    expect(() => r.addPlugin(manifest({ jobs: [checkDuplicates, checkDuplicates] }))).toThrow(/defines job type "dealers.check-duplicates" twice/);
   });
 
   it('refuses permissions granted to unknown roles', () => {

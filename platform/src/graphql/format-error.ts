@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { errors } from '@strapi/utils';
-import { isChannelflowError } from '@channelflow/sdk';
+import { isChannelflowError, type KnownErrorCode } from '@channelflow/sdk';
 
 const isProduction = () => process.env.NODE_ENV === 'production';
 
@@ -21,14 +21,9 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
   if (isChannelflowError(original)) {
     return withCode(original.code, original.message, original.details ? { details: original.details } : {});
   }
-  if (original instanceof errors.UnauthorizedError) return withCode('UNAUTHENTICATED', original.message || 'Sign in first');
-  if (original instanceof errors.ForbiddenError) return withCode('FORBIDDEN', original.message || 'Forbidden');
-  if (original instanceof errors.ValidationError) {
-    return withCode('BAD_INPUT', original.message, original.details ? { details: original.details } : {});
-  }
-  if (original instanceof errors.NotFoundError) return withCode('NOT_FOUND', original.message);
   if (original instanceof errors.ApplicationError || original instanceof errors.HttpError) {
-    return withCode(toCode(original.name), original.message);
+    const details = original instanceof errors.ValidationError && original.details ? { details: original.details } : {};
+    return withCode(strapiErrorCode(original), original.message, details);
   }
   // Parse, validation and variable-coercion errors from graphql-js / Apollo are safe and already coded.
   if (original instanceof GraphQLError) {
@@ -44,6 +39,13 @@ function pickStack(formatted: GraphQLFormattedError): Record<string, unknown> {
   return stacktrace ? { stacktrace } : {};
 }
 
-function toCode(name: string): string {
-  return name.replace(/Error$/, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase() || 'APPLICATION';
+/** Strapi's own refusals (login, registration, rate limits) mapped onto the shared codes. */
+function strapiErrorCode(error: Error): KnownErrorCode {
+  if (error instanceof errors.UnauthorizedError) return 'UNAUTHENTICATED';
+  if (error instanceof errors.ForbiddenError || error instanceof errors.PolicyError) return 'FORBIDDEN';
+  if (error instanceof errors.NotFoundError) return 'NOT_FOUND';
+  if (error instanceof errors.RateLimitError) return 'RATE_LIMITED';
+  // ValidationError, PayloadTooLargeError and plain ApplicationError ("Register action is
+  // currently disabled", "Invalid identifier or password") are refusals of what was sent.
+  return 'BAD_INPUT';
 }

@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import { notifications, pageArgs, parseInput, platformRegistry, staffScope, type GraphqlExtension } from '@channelflow/sdk';
-
-const OUTBOX = 'api::outbox-message.outbox-message';
-
-const outboxArgs = pageArgs.extend({
-  status: z.enum(['queued', 'sent', 'failed', 'not_sent']).optional(),
-  to: z.string().max(200).optional(),
-});
+import { notifications, parsePage, parseInput, platformRegistry, staffScope, type GraphqlExtension } from '@channelflow/sdk';
 
 export const platformGraphql: GraphqlExtension = {
   typeDefs: /* GraphQL */ `
@@ -17,8 +10,8 @@ export const platformGraphql: GraphqlExtension = {
       subject: String!
       html: String!
       text: String!
-      template: String!
-      locale: String!
+      template: String
+      locale: String
       status: OutboxStatus!
       statusReason: String
       sentAt: String
@@ -41,13 +34,8 @@ export const platformGraphql: GraphqlExtension = {
   resolvers: {
     Query: {
       outboxMessages: staffScope('platform.read-outbox', async (args, { strapi }) => {
-        const { page, pageSize, status, to } = parseInput(outboxArgs, args, 'outbox filter');
-        const where = { ...(status ? { status } : {}), ...(to ? { to: { $containsi: to } } : {}) };
-        const [nodes, total] = await Promise.all([
-          strapi.db.query(OUTBOX).findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], offset: (page - 1) * pageSize, limit: pageSize }),
-          strapi.db.query(OUTBOX).count({ where }),
-        ]);
-        return { nodes, total, page, pageSize };
+        const filter = { status: args.status ?? undefined, to: args.to ?? undefined };
+        return strapi.service('api::outbox-message.outbox-message').list(filter, parsePage(args));
       }),
       platformInfo: staffScope('platform.read-registry', async (_args, { strapi }) => ({
         database: strapi.db.dialect.client,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { platformRegistry } from '@channelflow/sdk';
 import { seedCore } from './core.seed';
@@ -9,16 +10,30 @@ const STORE_KEY = 'demo-seed';
 export interface SeedOutcome {
   ran: boolean;
   plugins: string[];
+  /** Set only on the start that seeded: the password every demo login got. */
+  demoPassword: string | null;
+}
+
+/**
+ * `demo` or `none`. Unset means demo in development, none in production, so a deployment
+ * never grows demo logins by accident; `npm start` asks for the demo explicitly.
+ */
+export function requestedSeed(): 'demo' | 'none' {
+  const value = process.env.CHANNELFLOW_SEED ?? (process.env.NODE_ENV === 'production' ? 'none' : 'demo');
+  if (value !== 'demo' && value !== 'none') throw new Error(`CHANNELFLOW_SEED must be demo or none, got "${value}"`);
+  return value;
 }
 
 /**
  * Loads the deterministic demo data on the first start only (CHANNELFLOW_SEED=demo, the
  * default for npm start). A marker in Strapi's store makes every later start reuse the data.
  */
-export async function runSeedOnce(strapi: Core.Strapi, demoPassword: string): Promise<SeedOutcome> {
-  if ((process.env.CHANNELFLOW_SEED ?? 'demo') === 'none') return { ran: false, plugins: [] };
+export async function runSeedOnce(strapi: Core.Strapi): Promise<SeedOutcome> {
+  if (requestedSeed() === 'none') return { ran: false, plugins: [], demoPassword: null };
   const store = strapi.store({ type: 'core', name: 'channelflow' });
-  if (await store.get({ key: STORE_KEY })) return { ran: false, plugins: [] };
+  if (await store.get({ key: STORE_KEY })) return { ran: false, plugins: [], demoPassword: null };
+  // Never a fixed fallback: demo logins include a platform admin.
+  const demoPassword = process.env.DEMO_PASSWORD || `demo-${randomBytes(6).toString('base64url')}`;
 
   const log = {
     info: (m: string) => strapi.log.info(`[seed] ${m}`),
@@ -35,5 +50,5 @@ export async function runSeedOnce(strapi: Core.Strapi, demoPassword: string): Pr
     }
     await store.set({ key: STORE_KEY, value: { at: new Date().toISOString(), plugins: plugins.map((p) => p.name) } });
   });
-  return { ran: true, plugins: plugins.map((p) => p.name) };
+  return { ran: true, plugins: plugins.map((p) => p.name), demoPassword };
 }

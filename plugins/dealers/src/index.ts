@@ -1,7 +1,8 @@
-import { definePlugin } from '@channelflow/sdk';
+import { definePlugin, mergeGraphql } from '@channelflow/sdk';
 import dealerSchema from './content-types/dealer/schema.json';
 import portalUserSchema from './content-types/portal-user/schema.json';
-import { dealersGraphql } from './graphql/dealers.graphql';
+import { dealerGraphql } from './graphql/dealer';
+import { staffGraphql } from './graphql/staff';
 import { seedDealers } from './seed';
 import dealersService from './services/dealers.service';
 import portalUsersService from './services/portal-users.service';
@@ -17,7 +18,7 @@ export default definePlugin({
     dealers: dealersService,
     'portal-users': portalUsersService,
   },
-  graphql: dealersGraphql,
+  graphql: mergeGraphql(staffGraphql, dealerGraphql),
   permissions: {
     'dealers.read': ['channel-manager', 'sales-rep', 'finance'],
   },

@@ -45,8 +45,15 @@ describe('dealers plug-in', () => {
     });
 
     it('refuses a portal account not linked to any dealer', async () => {
+      const unlinked = await env.asRole('dealer');
+      const error = await unlinked.expectError('FORBIDDEN', MY_DEALER);
+      expect(error.message).toMatch(/not linked to a dealer/);
+    });
+
+    it('refuses staff and anonymous callers', async () => {
       const staff = await env.asStaff('sales-rep');
-      await staff.expectError('FORBIDDEN', MY_DEALER);
+      const error = await staff.expectError('FORBIDDEN', MY_DEALER);
+      expect(error.message).toMatch(/for dealer portal users/);
       await env.anonymous.expectError('UNAUTHENTICATED', MY_DEALER);
     });
   });
@@ -91,6 +98,22 @@ describe('dealers plug-in', () => {
       const before = await count();
       await expect(env.strapi.plugin('dealers').service('dealers').create(input)).rejects.toMatchObject({ code });
       expect(await count()).toBe(before);
+    });
+
+    it('settles concurrent duplicate codes with one dealer and a CONFLICT', async () => {
+      const dealers = env.strapi.plugin('dealers').service('dealers');
+      const results = await Promise.allSettled(Array.from({ length: 5 }, () => dealers.create({ code: 'RACE-1', name: 'Racing Dealer' })));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) expect(r.reason.code).toBe('CONFLICT');
+      expect(await env.strapi.db.query('plugin::dealers.dealer').count({ where: { code: 'RACE-1' } })).toBe(1);
+    });
+
+    it('never links one portal account to two dealers, even when invited twice at once', async () => {
+      const loner = await env.asRole('dealer');
+      const links = env.strapi.plugin('dealers').service('portal-users');
+      const results = await Promise.allSettled([a, b].map((d) => links.link({ userId: loner.user.id, dealerId: d.id, role: 'owner' })));
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(await env.strapi.db.query('plugin::dealers.portal-user').count({ where: { userId: loner.user.id } })).toBe(1);
     });
 
     it('never links one portal account to two dealers', async () => {

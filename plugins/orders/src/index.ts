@@ -1,7 +1,8 @@
-import { definePlugin } from '@channelflow/sdk';
+import { definePlugin, mergeGraphql } from '@channelflow/sdk';
 import productSchema from './content-types/product/schema.json';
 import warehouseSchema from './content-types/warehouse/schema.json';
-import { catalogGraphql } from './graphql/catalog.graphql';
+import { dealerGraphql } from './graphql/dealer';
+import { staffGraphql } from './graphql/staff';
 import { seedCatalog } from './seed';
 import catalogService from './services/catalog.service';
 
@@ -13,7 +14,7 @@ export default definePlugin({
     warehouse: { schema: warehouseSchema },
   },
   services: { catalog: catalogService },
-  graphql: catalogGraphql,
+  graphql: mergeGraphql(staffGraphql, dealerGraphql),
   permissions: {
     'orders.read-catalog': ['channel-manager', 'sales-rep', 'finance'],
     'orders.read-stock': ['channel-manager', 'sales-rep'],

@@ -33,7 +33,9 @@ export async function createThrowAwayDatabase(client: DatabaseClient): Promise<T
     };
   }
   const adminUrl = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `channelflow_test_${suffix}`;
+  // CI names its run, so its clean-up drops only databases this run made.
+  const run = (process.env.CHANNELFLOW_TEST_RUN ?? '').replace(/[^a-z0-9_]/gi, '').toLowerCase();
+  const name = `channelflow_test_${run ? `${run}_` : ''}${suffix}`;
   const { Client } = await import('pg');
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();

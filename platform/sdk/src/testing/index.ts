@@ -38,6 +38,8 @@ export interface TestEnvironment {
   /** A GraphQL client signed in as a new portal user of `dealer`. */
   asDealer(dealer: DealerRef, role?: DealerRole): Promise<GraphqlClient & { user: TestUser }>;
   asApiToken(type?: 'full-access' | 'read-only'): Promise<GraphqlClient>;
+  /** A user with any users-permissions role type and nothing else (e.g. a portal user with no dealer). */
+  asRole(roleType: string): Promise<GraphqlClient & { user: TestUser }>;
   createDealer(attributes?: { code?: string; name?: string }): Promise<DealerRef>;
   http(pathname: string, init?: RequestInit): Promise<Response>;
   /** Stops Strapi and boots it again on the same database, as a second `npm start` would. */
@@ -139,6 +141,10 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     async asDealer(dealer, role = 'owner') {
       const user = await createUser(DEALER_PORTAL_ROLE);
       await strapi.plugin('dealers').service('portal-users').link({ userId: user.id, dealerId: dealer.id, role });
+      return Object.assign(new GraphqlClient(graphqlUrl, user.jwt), { user });
+    },
+    async asRole(roleType) {
+      const user = await createUser(roleType);
       return Object.assign(new GraphqlClient(graphqlUrl, user.jwt), { user });
     },
     async asApiToken(type = 'full-access') {

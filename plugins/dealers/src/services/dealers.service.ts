@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { conflict, inTransaction, notFound, parseInput, type DealerRef } from '@channelflow/sdk';
+import { conflict, inTransaction, isUniqueViolation, notFound, paginate, parseInput, type DealerRef } from '@channelflow/sdk';
 
 export const DEALER = 'plugin::dealers.dealer';
 
@@ -22,15 +22,21 @@ export const dealerFilter = z.object({
   search: z.string().trim().max(100).optional(),
 });
 
-const toRef = (d: any): DealerRef => ({ id: d.id, documentId: d.documentId, code: d.code, name: d.name, status: d.status });
+/** The reference other plug-ins and scopes use; the full record stays inside this plug-in. */
+export const toDealerRef = (d: { id: number; documentId: string; code: string; name: string; status: string }): DealerRef => ({
+  id: d.id,
+  documentId: d.documentId,
+  code: d.code,
+  name: d.name,
+  status: d.status,
+});
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async create(raw: z.input<typeof createDealerInput>): Promise<DealerRef> {
     const input = parseInput(createDealerInput, raw, 'dealer');
     return inTransaction(strapi, async () => {
-      if (await strapi.db.query(DEALER).findOne({ where: { code: input.code } })) {
-        throw conflict(`A dealer with code ${input.code} already exists`, { code: input.code });
-      }
+      const duplicate = () => conflict(`A dealer with code ${input.code} already exists`, { code: input.code });
+      if (await strapi.db.query(DEALER).findOne({ where: { code: input.code } })) throw duplicate();
       const region = input.regionCode
         ? await strapi.db.query('api::region.region').findOne({ where: { code: input.regionCode } })
         : null;
@@ -38,10 +44,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       const parent = input.parentCode ? await strapi.db.query(DEALER).findOne({ where: { code: input.parentCode } }) : null;
       if (input.parentCode && !parent) throw notFound('Dealer', input.parentCode);
       const { regionCode: _r, parentCode: _p, ...fields } = input;
-      const dealer = await strapi.db.query(DEALER).create({
-        data: { ...fields, region: region?.id ?? null, parent: parent?.id ?? null },
-      });
-      return toRef(dealer);
+      // The unique index settles a race the check above cannot see.
+      const dealer = await strapi.db
+        .query(DEALER)
+        .create({ data: { ...fields, region: region?.id ?? null, parent: parent?.id ?? null } })
+        .catch((error: unknown) => {
+          throw isUniqueViolation(error) ? duplicate() : error;
+        });
+      return toDealerRef(dealer);
     });
   },
 
@@ -52,17 +62,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     if (filter.status) where.status = filter.status;
     if (filter.regionCode) where.region = { code: filter.regionCode };
     if (filter.search) where.$or = [{ name: { $containsi: filter.search } }, { code: { $containsi: filter.search } }];
-    const [nodes, total] = await Promise.all([
-      strapi.db.query(DEALER).findMany({
-        where,
-        populate: ['region', 'parent'],
-        orderBy: { code: 'asc' },
-        offset: (page - 1) * pageSize,
-        limit: pageSize,
-      }),
-      strapi.db.query(DEALER).count({ where }),
-    ]);
-    return { nodes, total, page, pageSize };
+    return paginate(strapi, DEALER, { where, populate: ['region', 'parent'], orderBy: { code: 'asc' } }, { page, pageSize });
+  },
+
+  /** For other plug-ins: a dealer by its code, or null. */
+  async findByCode(code: string): Promise<DealerRef | null> {
+    const dealer = await strapi.db.query(DEALER).findOne({ where: { code } });
+    return dealer ? toDealerRef(dealer) : null;
   },
 
   async detail(id: number) {

@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { conflict, DEALER_ROLES, notFound, parseInput, type DealerRef, type DealerRole } from '@channelflow/sdk';
-import { DEALER } from './dealers.service';
+import { conflict, DEALER_ROLES, inTransaction, isUniqueViolation, notFound, parseInput, type DealerRef, type DealerRole } from '@channelflow/sdk';
+import { DEALER, toDealerRef } from './dealers.service';
 
 const PORTAL_USER = 'plugin::dealers.portal-user';
 
@@ -15,19 +15,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   /** Binds a portal account to one dealer; an account can never belong to two dealers. */
   async link(raw: z.input<typeof linkInput>) {
     const input = parseInput(linkInput, raw, 'portal user link');
-    const existing = await strapi.db.query(PORTAL_USER).findOne({ where: { user: input.userId }, populate: ['dealer'] });
-    if (existing) throw conflict(`This portal account already belongs to dealer ${existing.dealer?.code}`);
-    const dealer = await strapi.db.query(DEALER).findOne({ where: { id: input.dealerId } });
-    if (!dealer) throw notFound('Dealer', input.dealerId);
-    return strapi.db.query(PORTAL_USER).create({ data: { user: input.userId, dealer: dealer.id, role: input.role } });
+    return inTransaction(strapi, async () => {
+      const existing = await strapi.db.query(PORTAL_USER).findOne({ where: { userId: input.userId }, populate: ['dealer'] });
+      if (existing) throw conflict(`This portal account already belongs to dealer ${existing.dealer?.code}`);
+      const dealer = await strapi.db.query(DEALER).findOne({ where: { id: input.dealerId } });
+      if (!dealer) throw notFound('Dealer', input.dealerId);
+      // userId is unique in the database: two concurrent invitations cannot both succeed.
+      return strapi.db
+        .query(PORTAL_USER)
+        .create({ data: { user: input.userId, userId: input.userId, dealer: dealer.id, role: input.role } })
+        .catch((error: unknown) => {
+          throw isUniqueViolation(error) ? conflict('This portal account already belongs to a dealer') : error;
+        });
+    });
   },
 
   /** The dealer a portal account acts for, or null when it is not linked. */
   async dealerOf(userId: number): Promise<{ dealer: DealerRef; role: DealerRole } | null> {
-    const link = await strapi.db.query(PORTAL_USER).findOne({ where: { user: userId }, populate: ['dealer'] });
+    const link = await strapi.db.query(PORTAL_USER).findOne({ where: { userId }, populate: ['dealer'] });
     if (!link?.dealer) return null;
-    const d = link.dealer;
-    return { dealer: { id: d.id, documentId: d.documentId, code: d.code, name: d.name, status: d.status }, role: link.role };
+    return { dealer: toDealerRef(link.dealer), role: link.role };
   },
 
   async usersOf(dealerId: number) {

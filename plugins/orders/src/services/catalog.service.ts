@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { parseInput } from '@channelflow/sdk';
+import { paginate, parseInput } from '@channelflow/sdk';
 
 export const PRODUCT = 'plugin::orders.product';
 export const WAREHOUSE = 'plugin::orders.warehouse';
@@ -20,11 +20,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     if (filter.search) {
       where.$or = [{ name: { $containsi: filter.search } }, { nameZh: { $containsi: filter.search } }, { sku: { $containsi: filter.search } }];
     }
-    const [nodes, total] = await Promise.all([
-      strapi.db.query(PRODUCT).findMany({ where, orderBy: { sku: 'asc' }, offset: (page - 1) * pageSize, limit: pageSize }),
-      strapi.db.query(PRODUCT).count({ where }),
-    ]);
-    return { nodes, total, page, pageSize };
+    return paginate(strapi, PRODUCT, { where, orderBy: { sku: 'asc' } }, { page, pageSize });
   },
 
   async warehouses() {

@@ -1,7 +1,7 @@
 import { factories } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, parseInput, templates, type OutboxMessage, type SendEmailInput } from '@channelflow/sdk';
-import { NOT_SENT_NO_SMTP, smtpConfigured } from '../../../notify/smtp';
+import { ChannelflowError, paginate, parseInput, templates, type OutboxMessage, type SendEmailInput } from '@channelflow/sdk';
+import type { OutboxMeta } from '../../../notify/outbox-provider';
 
 const UID = 'api::outbox-message.outbox-message';
 
@@ -13,7 +13,19 @@ const sendEmailInput = z.object({
   dealerDocumentId: z.string().optional(),
 });
 
+export const outboxFilter = z.object({
+  status: z.enum(['queued', 'sent', 'failed', 'not_sent']).optional(),
+  to: z.string().max(200).optional(),
+});
+
 export default factories.createCoreService(UID, ({ strapi }) => ({
+  /** Newest first, for staff. */
+  async list(raw: z.input<typeof outboxFilter>, page: { page: number; pageSize: number }) {
+    const { status, to } = parseInput(outboxFilter, raw, 'outbox filter');
+    const where = { ...(status ? { status } : {}), ...(to ? { to: { $containsi: to } } : {}) };
+    return paginate(strapi, UID, { where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }, page);
+  },
+
   async sendEmail(raw: SendEmailInput): Promise<OutboxMessage> {
     const input = parseInput(sendEmailInput, raw, 'e-mail');
     const brand = await strapi.db.query('api::brand.brand').findOne({});
@@ -30,38 +42,18 @@ export default factories.createCoreService(UID, ({ strapi }) => ({
         reason: error.code ?? 'TEMPLATE_RENDER_FAILED',
       });
     }
-    const message = await strapi.db.query(UID).create({
-      data: {
+    // The e-mail plug-in's provider (notify/outbox-provider.ts) stores it, then delivers it.
+    try {
+      return (await strapi.plugin('email').service('email').send({
         to: input.to,
         subject: rendered.subject ?? input.template,
         html: rendered.html,
         text: rendered.text,
-        template: input.template,
-        locale: rendered.locale,
-        status: smtpConfigured() ? 'queued' : 'not_sent',
-        statusReason: smtpConfigured() ? null : NOT_SENT_NO_SMTP,
-        dealerDocumentId: input.dealerDocumentId ?? null,
-      },
-    });
-    if (!smtpConfigured()) return message as OutboxMessage;
-
-    try {
-      await strapi.plugin('email').service('email').send({
-        to: message.to,
-        subject: message.subject,
-        html: message.html,
-        text: message.text,
-      });
-      return (await strapi.db.query(UID).update({
-        where: { id: message.id },
-        data: { status: 'sent', statusReason: null, sentAt: new Date() },
+        channelflow: { template: input.template, locale: rendered.locale, dealerDocumentId: input.dealerDocumentId } satisfies OutboxMeta,
       })) as OutboxMessage;
     } catch (error: any) {
-      strapi.log.warn(`e-mail ${message.documentId} to ${message.to} failed: ${error.message}`);
-      return (await strapi.db.query(UID).update({
-        where: { id: message.id },
-        data: { status: 'failed', statusReason: `SMTP delivery failed: ${String(error.message).slice(0, 200)}` },
-      })) as OutboxMessage;
+      if (error?.outboxMessage) return error.outboxMessage as OutboxMessage;
+      throw error;
     }
   },
 }));
