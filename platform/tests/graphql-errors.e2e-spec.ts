@@ -15,9 +15,10 @@ describe('GraphQL errors, authentication and permissions', () => {
     expect(res.status).toBe(204);
   });
 
-  it('answers an unknown route with 404 and changes nothing', async () => {
+  it('answers an unknown route with 404, a stable code and what was asked for', async () => {
     const res = await env.http('/no-such-route');
     expect(res.status).toBe(404);
+    expect((await res.json()).error).toMatchObject({ code: 'NOT_FOUND', message: 'Not Found: GET /no-such-route' });
   });
 
   it('refuses a staff query without credentials with UNAUTHENTICATED', async () => {
