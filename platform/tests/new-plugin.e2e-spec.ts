@@ -9,12 +9,17 @@ const root = path.resolve(__dirname, '../..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 // Inside the repository, so the generated plug-in resolves @channelflow/sdk like plugins/* do.
 const workDir = path.join(root, '.tmp', `scaffold-${randomBytes(4).toString('hex')}`);
-const pluginDir = path.join(workDir, 'demo-thing');
+// A fresh name each run, so an integrator's own plugins/demo-thing never collides with this test.
+const suffix = Array.from(randomBytes(5), (b) => String.fromCharCode(97 + (b % 26))).join('');
+const name = `demo-${suffix}`;
+const Pascal = `Demo${suffix[0]!.toUpperCase()}${suffix.slice(1)}`;
+const camel = `demo${suffix[0]!.toUpperCase()}${suffix.slice(1)}`;
+const pluginDir = path.join(workDir, name);
 
-describe('npm run new:plugin -- demo-thing', () => {
+describe('npm run new:plugin -- <name>', () => {
   let generatorOutput = '';
   beforeAll(() => {
-    generatorOutput = execFileSync(process.execPath, [path.join(root, 'scripts', 'new-plugin.mjs'), 'demo-thing', '--dir', workDir], {
+    generatorOutput = execFileSync(process.execPath, [path.join(root, 'scripts', 'new-plugin.mjs'), name, '--dir', workDir], {
       cwd: root,
       encoding: 'utf8',
     });
@@ -34,9 +39,9 @@ describe('npm run new:plugin -- demo-thing', () => {
       './src/services/record-summary.ts',
       './src/services/records.service.ts',
       './strapi-server.js',
-      './templates/demo-thing/record-summary.en.hbs',
-      './templates/demo-thing/record-summary.zh-CN.hbs',
-      './tests/demo-thing.e2e-spec.ts',
+      `./templates/${name}/record-summary.en.hbs`,
+      `./templates/${name}/record-summary.zh-CN.hbs`,
+      `./tests/${name}.e2e-spec.ts`,
       './tests/record-summary.spec.ts',
       './tsconfig.json',
       './tsup.config.ts',
@@ -44,20 +49,20 @@ describe('npm run new:plugin -- demo-thing', () => {
     const all = files.map((f) => fs.readFileSync(path.join(pluginDir, f), 'utf8')).join('\n');
     expect(all).not.toMatch(/__[a-zA-Z_]+__/);
     expect(JSON.parse(fs.readFileSync(path.join(pluginDir, 'package.json'), 'utf8'))).toMatchObject({
-      name: '@channelflow/plugin-demo-thing',
-      strapi: { kind: 'plugin', name: 'demo-thing' },
+      name: `@channelflow/plugin-${name}`,
+      strapi: { kind: 'plugin', name },
     });
     expect(fs.readFileSync(path.join(pluginDir, 'src/jobs/summarize-records.job.ts'), 'utf8')).toContain(
-      "export const summarizeRecordsJobType = 'demo-thing.summarize-records'",
+      `export const summarizeRecordsJobType = '${name}.summarize-records'`,
     );
-    expect(generatorOutput).toContain('demoThingRecords');
+    expect(generatorOutput).toContain(`${camel}Records`);
   });
 
   it('refuses a name that is not kebab-case, or one that exists', () => {
     const run = (name: string) =>
       spawnSync(process.execPath, [path.join(root, 'scripts', 'new-plugin.mjs'), name, '--dir', workDir], { cwd: root, encoding: 'utf8' });
     expect(run('DemoThing')).toMatchObject({ status: 1, stderr: expect.stringContaining('not kebab-case') });
-    expect(run('demo-thing')).toMatchObject({ status: 1, stderr: expect.stringContaining('already exists') });
+    expect(run(name)).toMatchObject({ status: 1, stderr: expect.stringContaining('already exists') });
     expect(run('dealers')).toMatchObject({ status: 1, stderr: expect.stringContaining('already exists') });
   });
 
@@ -77,14 +82,14 @@ describe('npm run new:plugin -- demo-thing', () => {
     it('is registered and its queries are in the GraphQL schema', async () => {
       const { __schema } = await env.anonymous.query('{ __schema { queryType { fields { name } } mutationType { fields { name } } } }');
       const queries = __schema.queryType.fields.map((f: { name: string }) => f.name);
-      expect(queries).toEqual(expect.arrayContaining(['demoThingRecords', 'myDemoThingRecords']));
-      expect(__schema.mutationType.fields.map((f: { name: string }) => f.name)).toContain('createDemoThingRecord');
+      expect(queries).toEqual(expect.arrayContaining([`${camel}Records`, `my${Pascal}Records`]));
+      expect(__schema.mutationType.fields.map((f: { name: string }) => f.name)).toContain(`create${Pascal}Record`);
       const admin = await env.asStaff('platform-admin');
       const { platformInfo } = await admin.query('{ platformInfo { plugins { name jobTypes templates } } }');
       expect(platformInfo.plugins).toContainEqual({
-        name: 'demo-thing',
-        jobTypes: ['demo-thing.summarize-records'],
-        templates: ['demo-thing/record-summary'],
+        name,
+        jobTypes: [`${name}.summarize-records`],
+        templates: [`${name}/record-summary`],
       });
     });
 
