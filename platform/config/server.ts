@@ -5,4 +5,5 @@ export default ({ env }: { env: any }) => ({
   app: { keys: env.array('APP_KEYS') },
   // Plain Strapi reports anonymous usage; a brand's channel data platform must not phone home.
   telemetry: false,
+  logger: { startup: { enabled: env.bool('STRAPI_STARTUP_MESSAGE', true) } },
 });

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { AdminBootstrap } from './admin-user';
 import type { SeedOutcome } from './seed/run-seed';
+import { platformRegistry } from '@channelflow/sdk';
 import { DEMO_STAFF } from './seed/core.seed';
 
 /** What a person needs after `npm start`: where things are and how to sign in. */
@@ -15,6 +16,7 @@ export async function printBanner(strapi: Core.Strapi, admin: AdminBootstrap, se
     `  GraphQL       ${base}/graphql`,
     `  Health        ${base}/_health`,
     `  Database      ${strapi.db.dialect.client}`,
+    `  Workflows     ${workflowLine(strapi)}`,
     '',
     `  Admin panel login: ${admin.email} / ${admin.generatedPassword ?? (admin.created ? '(ADMIN_PASSWORD from env)' : '(set on first start)')}`,
     ...(admin.generatedPassword ? ['  (generated now and shown only this once: store it)'] : []),
@@ -31,4 +33,12 @@ export async function printBanner(strapi: Core.Strapi, admin: AdminBootstrap, se
     '',
   ];
   console.log(lines.join('\n'));
+}
+
+function workflowLine(strapi: Core.Strapi): string {
+  const runtime = platformRegistry(strapi).workflowRuntime();
+  if (!runtime) return 'not started';
+  return runtime.mode === 'embedded'
+    ? `embedded engine, Zeebe gateway at ${runtime.gatewayAddress?.replace('grpc://', '')}`
+    : 'Camunda 8 / Zeebe cluster (WORKFLOW_ENGINE=zeebe)';
 }

@@ -9,6 +9,10 @@ import { templatesDir } from './paths';
 import { closeSelfRegistrationOnce, ensureRoles } from './roles';
 import { runSeedOnce } from './seed/run-seed';
 import { createTemplateRenderer } from './templates/renderer';
+import { startWorkflowRuntime, type WorkflowRuntime } from './workflow';
+
+// Per Strapi instance, in its container: two instances in one process never share a runtime.
+const WORKFLOW = 'channelflow.workflow-runtime';
 
 export default {
   /** Runs after every plug-in registered: the registry is complete here. */
@@ -42,9 +46,15 @@ export default {
     await closeSelfRegistrationOnce(strapi);
     const admin = await ensureAdminUser(strapi);
     const seed = await runSeedOnce(strapi);
+    const workflow = await startWorkflowRuntime(strapi);
+    strapi.add(WORKFLOW, () => workflow);
     if (seed.ran) strapi.log.info(`demo data loaded (core, ${seed.plugins.join(', ')})`);
     if (process.env.CHANNELFLOW_QUIET !== 'true') {
       strapi.server.httpServer.once('listening', () => void printBanner(strapi, admin, seed));
     }
+  },
+
+  async destroy({ strapi }: { strapi: Core.Strapi }) {
+    if (strapi.has(WORKFLOW)) await (strapi.get(WORKFLOW) as WorkflowRuntime).stop();
   },
 };

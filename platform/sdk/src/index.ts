@@ -12,7 +12,7 @@ export {
   STAFF_ROLES,
   DEALER_PORTAL_ROLE,
 } from './registry';
-export type { StaffRole, PluginManifest, SeedContext, RunJobContext } from './registry';
+export type { StaffRole, PluginManifest, SeedContext, RunJobContext, WorkflowRuntimeInfo } from './registry';
 export {
   staffScope,
   dealerScope,

@@ -30,6 +30,12 @@ export interface PluginManifest {
   seedAfter: string[];
 }
 
+export interface WorkflowRuntimeInfo {
+  mode: 'embedded' | 'zeebe';
+  /** grpc://host:port of the embedded Zeebe gateway; null in Zeebe mode. */
+  gatewayAddress: string | null;
+}
+
 export interface RunJobContext {
   strapi: Core.Strapi;
   job: Omit<JobInfo, 'type'>;
@@ -45,6 +51,7 @@ export class PlatformRegistry {
   private readonly jobs = new Map<string, { plugin: string; job: JobDefinition }>();
   private readonly permissions = new Map<string, { plugin: string; roles: readonly StaffRole[] }>();
   private templateRenderer: TemplateRenderer | undefined;
+  private workflow: WorkflowRuntimeInfo | undefined;
 
   addPlugin(manifest: PluginManifest): void {
     if (this.plugins.has(manifest.name)) throw new Error(`plug-in "${manifest.name}" is registered twice`);
@@ -105,6 +112,15 @@ export class PlatformRegistry {
   templates(): TemplateRenderer {
     if (!this.templateRenderer) throw new Error('the template renderer is not ready yet: render templates from bootstrap or later');
     return this.templateRenderer;
+  }
+
+  setWorkflowRuntime(info: WorkflowRuntimeInfo): void {
+    this.workflow = info;
+  }
+
+  /** Which engine runs the processes, and where the embedded Zeebe gateway listens (if it does). */
+  workflowRuntime(): WorkflowRuntimeInfo | undefined {
+    return this.workflow;
   }
 
   /**

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Core } from '@strapi/strapi';
 import type { DealerRef, DealerRole } from '../graphql';
-import { DEALER_PORTAL_ROLE, type StaffRole } from '../registry';
+import { DEALER_PORTAL_ROLE, platformRegistry, type StaffRole } from '../registry';
 import { createThrowAwayDatabase, requestedDatabase, type DatabaseClient, type ThrowAwayDatabase } from './database';
 import { GraphqlClient } from './graphql-client';
 
@@ -32,6 +32,8 @@ export interface TestEnvironment {
   strapi: Core.Strapi;
   baseUrl: string;
   database: { client: DatabaseClient; name: string };
+  /** grpc://127.0.0.1:<port> of this platform's embedded Zeebe gateway, for Zeebe clients in tests. */
+  zeebeAddress: string;
   anonymous: GraphqlClient;
   /** A GraphQL client signed in as a new staff user with `role`. */
   asStaff(role?: StaffRole): Promise<GraphqlClient & { user: TestUser }>;
@@ -62,7 +64,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
     CHANNELFLOW_SEED: options.seed ?? 'none',
     CHANNELFLOW_QUIET: 'true',
-    STRAPI_HIDE_STARTUP_MESSAGE: 'true',
+    // Any free port: test files run in parallel, each with its own gateway.
+    WORKFLOW_GATEWAY_PORT: '0',
+    STRAPI_STARTUP_MESSAGE: 'false',
     STRAPI_DISABLE_UPDATE_NOTIFICATION: 'true',
     APP_KEYS: [1, 2].map(() => randomBytes(16).toString('base64')).join(','),
     API_TOKEN_SALT: randomBytes(16).toString('base64'),
@@ -81,8 +85,14 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     const { createStrapi } = createRequire(import.meta.url)('@strapi/strapi') as typeof import('@strapi/strapi');
     const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
     const instance = createStrapi({ appDir, distDir: path.join(appDir, 'dist'), autoReload: false, serveAdminPanel: false });
-    await instance.load();
-    await instance.listen();
+    try {
+      await instance.load();
+      await instance.listen();
+    } catch (error) {
+      // A boot that failed half-way still holds the database and ports: release them.
+      await destroyKeepingHostListeners(instance).catch(() => undefined);
+      throw error;
+    }
     // Strapi exits the process on SIGTERM; inside a test runner's worker that kills the runner's channel.
     for (const signal of SIGNALS) {
       for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.off(signal, listener);
@@ -100,6 +110,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     throw error;
   }
   let strapi = booted.instance;
+  let live = true;
   let baseUrl = booted.baseUrl;
   let graphqlUrl = `${baseUrl}/graphql`;
   let destroyed = false;
@@ -131,6 +142,11 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       return baseUrl;
     },
     database: { client, name: db.name },
+    get zeebeAddress() {
+      const address = platformRegistry(strapi).workflowRuntime()?.gatewayAddress;
+      if (!address) throw new Error('this platform runs no embedded Zeebe gateway (WORKFLOW_ENGINE=zeebe?)');
+      return address;
+    },
     get anonymous() {
       return new GraphqlClient(graphqlUrl, null);
     },
@@ -167,9 +183,11 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     },
     http: (pathname, init) => fetch(`${baseUrl}${pathname}`, init),
     async restart() {
-      await destroyKeepingHostListeners(strapi);
+      if (live) await destroyKeepingHostListeners(strapi);
+      live = false;
       booted = await boot();
       strapi = booted.instance;
+      live = true;
       baseUrl = booted.baseUrl;
       graphqlUrl = `${baseUrl}/graphql`;
     },
@@ -177,8 +195,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       if (destroyed) return;
       destroyed = true;
       try {
-        await destroyKeepingHostListeners(strapi);
+        if (live) await destroyKeepingHostListeners(strapi);
       } finally {
+        live = false;
         restoreEnv();
         await db.drop();
       }

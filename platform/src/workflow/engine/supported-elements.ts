@@ -1,0 +1,67 @@
+/**
+ * What the embedded engine executes (issue #3's coverage list). Camunda 8 can do more; a model
+ * using anything else is refused at deploy time, naming the element, rather than failing later.
+ */
+const FLOW_NODES: Record<string, readonly string[]> = {
+  'bpmn:StartEvent': ['none', 'bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:ErrorEventDefinition'],
+  'bpmn:EndEvent': ['none', 'bpmn:ErrorEventDefinition', 'bpmn:TerminateEventDefinition', 'bpmn:MessageEventDefinition'],
+  'bpmn:IntermediateCatchEvent': ['bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition'],
+  'bpmn:BoundaryEvent': ['bpmn:ErrorEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:MessageEventDefinition'],
+  'bpmn:ServiceTask': ['none'],
+  'bpmn:SendTask': ['none'],
+  'bpmn:BusinessRuleTask': ['none'],
+  'bpmn:UserTask': ['none'],
+  'bpmn:ReceiveTask': ['none'],
+  'bpmn:ExclusiveGateway': ['none'],
+  'bpmn:ParallelGateway': ['none'],
+  'bpmn:InclusiveGateway': ['none'],
+  'bpmn:EventBasedGateway': ['none'],
+  'bpmn:SubProcess': ['none'],
+  'bpmn:CallActivity': ['none'],
+};
+
+/** Elements that describe a diagram but never execute. */
+const DESCRIPTIVE = new Set(['bpmn:SequenceFlow', 'bpmn:TextAnnotation', 'bpmn:Association', 'bpmn:Group', 'bpmn:DataObject', 'bpmn:DataObjectReference', 'bpmn:DataStoreReference']);
+
+export interface ElementProblem {
+  elementId: string;
+  message: string;
+}
+
+interface ModdleElement {
+  $type: string;
+  id?: string;
+  flowElements?: ModdleElement[];
+  eventDefinitions?: Array<{ $type: string }>;
+  triggeredByEvent?: boolean;
+  extensionElements?: { values?: Array<{ $type: string }> };
+}
+
+export function unsupportedElements(process: ModdleElement): ElementProblem[] {
+  const problems: ElementProblem[] = [];
+  const visit = (element: ModdleElement, inEventSubprocess: boolean) => {
+    for (const child of element.flowElements ?? []) {
+      const id = child.id ?? '(no id)';
+      if (DESCRIPTIVE.has(child.$type)) continue;
+      const allowed = FLOW_NODES[child.$type];
+      if (!allowed) {
+        problems.push({ elementId: id, message: `${child.$type.replace('bpmn:', '')} is not supported by the embedded engine` });
+        continue;
+      }
+      const definitions = child.eventDefinitions ?? [];
+      if (definitions.length > 1) problems.push({ elementId: id, message: 'events with several event definitions are not supported' });
+      const kind = definitions[0]?.$type ?? 'none';
+      const startOfEventSubprocess = child.$type === 'bpmn:StartEvent' && inEventSubprocess;
+      if (!allowed.includes(kind) || (kind === 'bpmn:ErrorEventDefinition' && child.$type === 'bpmn:StartEvent' && !startOfEventSubprocess)) {
+        const what = kind === 'none' ? 'none' : kind.replace('bpmn:', '').replace('EventDefinition', '').toLowerCase();
+        problems.push({ elementId: id, message: `a ${what} ${child.$type.replace('bpmn:', '')} is not supported by the embedded engine` });
+      }
+      if (child.$type === 'bpmn:UserTask' && child.extensionElements?.values?.some((v) => v.$type === 'zeebe:UserTask')) {
+        problems.push({ elementId: id, message: 'Camunda user tasks (zeebe:userTask) are not supported; use a job-based user task' });
+      }
+      if (child.$type === 'bpmn:SubProcess') visit(child, Boolean(child.triggeredByEvent));
+    }
+  };
+  visit(process, false);
+  return problems;
+}

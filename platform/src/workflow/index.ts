@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Core } from '@strapi/strapi';
+import { platformRegistry } from '@channelflow/sdk';
+import { repoRoot } from '../paths';
+import { createZeebeClient, type ZeebeClient } from './client';
+import { ensureEngineSchema } from './engine/schema';
+import { startGateway, type RunningGateway } from './gateway/server';
+
+export type WorkflowEngineMode = 'embedded' | 'zeebe';
+
+export interface WorkflowRuntime {
+  mode: WorkflowEngineMode;
+  gateway: RunningGateway | null;
+  client: ZeebeClient;
+  stop(): Promise<void>;
+}
+
+export function workflowEngineMode(): WorkflowEngineMode {
+  const mode = (process.env.WORKFLOW_ENGINE ?? 'embedded').toLowerCase();
+  if (mode !== 'embedded' && mode !== 'zeebe') throw new Error(`WORKFLOW_ENGINE must be embedded or zeebe, got "${mode}"`);
+  return mode;
+}
+
+/** Embedded: engine tables + gateway on this machine. Zeebe: neither; the same client talks to the cluster. */
+export async function startWorkflowRuntime(strapi: Core.Strapi): Promise<WorkflowRuntime> {
+  const mode = workflowEngineMode();
+  const log = { info: (m: string) => strapi.log.info(`[workflow] ${m}`), error: (m: string) => strapi.log.error(`[workflow] ${m}`) };
+  let gateway: RunningGateway | null = null;
+  if (mode === 'embedded') {
+    const knex = strapi.db.connection;
+    await ensureEngineSchema(knex);
+    gateway = await startGateway({
+      knex,
+      host: process.env.WORKFLOW_GATEWAY_HOST ?? '127.0.0.1',
+      port: Number(process.env.WORKFLOW_GATEWAY_PORT ?? 26500),
+      log,
+    });
+  }
+  const client = createZeebeClient(gateway?.address ?? null);
+  const runtime: WorkflowRuntime = {
+    mode,
+    gateway,
+    client,
+    async stop() {
+      await client.close().catch(() => undefined);
+      await gateway?.stop();
+    },
+  };
+  platformRegistry(strapi).setWorkflowRuntime({ mode, gatewayAddress: gateway?.address ?? null });
+  try {
+    await deployWorkflows(client, log);
+  } catch (error) {
+    await runtime.stop();
+    throw error;
+  }
+  return runtime;
+}
+
+/**
+ * Deploys every workflows/*.bpmn in one all-or-nothing deployment. Unchanged files keep their
+ * version; a refused file stops the start with the engine's reasons, naming each element.
+ */
+async function deployWorkflows(client: ZeebeClient, log: { info(m: string): void }): Promise<void> {
+  const dir = process.env.CHANNELFLOW_WORKFLOWS_DIR ?? path.join(repoRoot(), 'workflows');
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.bpmn')).sort() : [];
+  if (!files.length) return;
+  const result = await client.deployResources(files.map((name) => ({ name, process: fs.readFileSync(path.join(dir, name)) })) as any);
+  const summary = (result.deployments as any[]).map((d) => `${d.process.bpmnProcessId} v${d.process.version}`).join(', ');
+  log.info(`deployed ${summary}`);
+}

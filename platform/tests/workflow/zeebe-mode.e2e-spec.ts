@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { platformRegistry } from '@channelflow/sdk';
+import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
+import { Camunda8 } from '@camunda8/sdk';
+import { startChildPlatform, type ChildPlatform } from './child-platform';
+import { oneTaskProcess } from './zeebe-target';
+
+/**
+ * WORKFLOW_ENGINE=zeebe: no embedded engine, no gateway; the same client path talks to a
+ * Zeebe cluster. Here the "cluster" is another platform process's embedded gateway, a real
+ * Zeebe API peer.
+ */
+describe('WORKFLOW_ENGINE=zeebe', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'workflows-zeebe-mode-'));
+  let cluster: ChildPlatform;
+  let platform: TestEnvironment;
+  beforeAll(async () => {
+    cluster = await startChildPlatform();
+    fs.writeFileSync(path.join(dir, 'demo-remote.bpmn'), oneTaskProcess('demo-remote'));
+    platform = await createTestEnvironment({
+      env: { WORKFLOW_ENGINE: 'zeebe', ZEEBE_GRPC_ADDRESS: cluster.zeebeAddress, CHANNELFLOW_WORKFLOWS_DIR: dir },
+    });
+  });
+  afterAll(async () => {
+    await platform?.destroy();
+    await cluster?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts neither the embedded engine nor a gateway', async () => {
+    expect(platformRegistry(platform.strapi).workflowRuntime()).toEqual({ mode: 'zeebe', gatewayAddress: null });
+    expect(() => platform.zeebeAddress).toThrow(/no embedded Zeebe gateway/);
+    expect(await platform.strapi.db.connection.schema.hasTable('wf_process_definitions')).toBe(false);
+  });
+
+  it('deploys its workflows to the cluster through the Zeebe client', async () => {
+    const client = new Camunda8({
+      ZEEBE_GRPC_ADDRESS: cluster.zeebeAddress,
+      CAMUNDA_AUTH_STRATEGY: 'NONE',
+      zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE' },
+    } as any).getZeebeGrpcApiClient();
+    // The cluster already holds this exact XML as version 1, so deploying it again changes nothing.
+    const again = await client.deployResource({ name: 'demo-remote.bpmn', process: fs.readFileSync(path.join(dir, 'demo-remote.bpmn')) });
+    const changed = await client.deployResource({ name: 'demo-remote.bpmn', process: Buffer.from(oneTaskProcess('demo-remote', 'demo.other-work')) });
+    await client.close();
+    expect(again.deployments[0]!.process.version).toBe(1);
+    expect(changed.deployments[0]!.process.version).toBe(2);
+  });
+});
