@@ -20,9 +20,9 @@ export async function seedCatalog({ strapi, random }: SeedContext): Promise<void
   }
   for (const [c, cat] of CATEGORIES.entries()) {
     for (const [s, series] of SERIES.entries()) {
-      // Price steps of ¥10 around the category's base, ±30%.
-      const factor = 0.7 + random() * 0.6;
-      const basePriceMinor = Math.round((cat.base * factor) / 1000) * 1000;
+      // ±30% around the category's base in whole basis points, rounded down to ¥10 steps: integer maths only.
+      const basisPoints = 7000 + Math.floor(random() * 6001);
+      const basePriceMinor = Math.floor((cat.base * basisPoints) / 10_000 / 1000) * 1000;
       await strapi.db.query('plugin::orders.product').create({
         data: {
           sku: `AU-${String(c + 1).padStart(2, '0')}${String(s + 1).padStart(2, '0')}`,
