@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { extendGraphql, platformRegistry } from '@channelflow/sdk';
+import { extendGraphql, mergeGraphql, platformRegistry } from '@channelflow/sdk';
 import { ensureAdminUser } from './admin-user';
 import { outboxProvider } from './notify/outbox-provider';
 import { smtpConfigured } from './notify/smtp';
@@ -10,6 +10,7 @@ import { closeSelfRegistrationOnce, ensureRoles } from './roles';
 import { runSeedOnce } from './seed/run-seed';
 import { createTemplateRenderer } from './templates/renderer';
 import { startWorkflowRuntime, type WorkflowRuntime } from './workflow';
+import { definitionsGraphql } from './workflow/definitions.graphql';
 
 // Per Strapi instance, in its container: two instances in one process never share a runtime.
 const WORKFLOW = 'channelflow.workflow-runtime';
@@ -25,7 +26,7 @@ export default {
       permissions: PLATFORM_PERMISSIONS,
       seedAfter: [],
     });
-    extendGraphql(strapi, 'platform', platformGraphql, [
+    extendGraphql(strapi, 'platform', mergeGraphql(platformGraphql, definitionsGraphql), [
       'api::outbox-message.outbox-message',
       'api::region.region',
       'api::brand.brand',

@@ -68,4 +68,5 @@ export const PLATFORM_PERMISSIONS = {
   'platform.read-outbox': ['channel-manager', 'finance'],
   'platform.read-registry': ['channel-manager', 'sales-rep', 'finance'],
   'platform.send-test-email': [],
+  'platform.read-processes': ['channel-manager'],
 } as const;

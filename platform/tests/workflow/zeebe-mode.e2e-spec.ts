@@ -49,4 +49,10 @@ describe('WORKFLOW_ENGINE=zeebe', () => {
     expect(again.deployments[0]!.process.version).toBe(1);
     expect(changed.deployments[0]!.process.version).toBe(2);
   });
+
+  it('says where to look instead of listing processes it does not hold', async () => {
+    const manager = await platform.asStaff('channel-manager');
+    const error = await manager.expectError('NOT_SUPPORTED', '{ processDefinitions { total } }');
+    expect(error.message).toMatch(/Camunda Operate/);
+  });
 });
