@@ -1,17 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Camunda8 } from '@camunda8/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
-import { oneTaskProcess } from './zeebe-target';
-
-const clientFor = (address: string) =>
-  new Camunda8({
-    ZEEBE_GRPC_ADDRESS: address,
-    CAMUNDA_AUTH_STRATEGY: 'NONE',
-    zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE' },
-  } as any).getZeebeGrpcApiClient();
+import { clientFor, oneTaskProcess } from './zeebe-target';
 
 describe('workflows/*.bpmn are deployed on start', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'workflows-'));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bpmn, oneTaskProcess, uniqueId, zeebeTarget } from './zeebe-target';
+import { bpmn, clientFor, oneTaskProcess, uniqueId, zeebeTarget } from './zeebe-target';
 
 // What only the embedded engine refuses (Camunda 8 itself would accept these elements).
 describe.skipIf(Boolean(process.env.ZEEBE_ADDRESS))('embedded engine: deployment limits', () => {
@@ -51,8 +51,7 @@ describe.skipIf(Boolean(process.env.ZEEBE_ADDRESS))('embedded engine: deployment
     const first = await target.client.deployResource({ name: `${id}.bpmn`, process: Buffer.from(oneTaskProcess(id)) });
     await target.client.close();
     await target.env!.restart();
-    const { Camunda8 } = await import('@camunda8/sdk');
-    target.client = new Camunda8({ ZEEBE_GRPC_ADDRESS: target.env!.zeebeAddress, CAMUNDA_AUTH_STRATEGY: 'NONE', zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE' } } as any).getZeebeGrpcApiClient();
+    target.client = clientFor(target.env!.zeebeAddress);
     const again = await target.client.deployResource({ name: `${id}.bpmn`, process: Buffer.from(oneTaskProcess(id)) });
     expect(again.deployments[0]!.process).toMatchObject({ version: 1, processDefinitionKey: first.deployments[0]!.process.processDefinitionKey });
   });

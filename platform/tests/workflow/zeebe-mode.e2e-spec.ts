@@ -4,9 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformRegistry } from '@channelflow/sdk';
 import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
-import { Camunda8 } from '@camunda8/sdk';
 import { startChildPlatform, type ChildPlatform } from './child-platform';
-import { oneTaskProcess } from './zeebe-target';
+import { clientFor, oneTaskProcess } from './zeebe-target';
 
 /**
  * WORKFLOW_ENGINE=zeebe: no embedded engine, no gateway; the same client path talks to a
@@ -37,11 +36,7 @@ describe('WORKFLOW_ENGINE=zeebe', () => {
   });
 
   it('deploys its workflows to the cluster through the Zeebe client', async () => {
-    const client = new Camunda8({
-      ZEEBE_GRPC_ADDRESS: cluster.zeebeAddress,
-      CAMUNDA_AUTH_STRATEGY: 'NONE',
-      zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE' },
-    } as any).getZeebeGrpcApiClient();
+    const client = clientFor(cluster.zeebeAddress);
     // The cluster already holds this exact XML as version 1, so deploying it again changes nothing.
     const again = await client.deployResource({ name: 'demo-remote.bpmn', process: fs.readFileSync(path.join(dir, 'demo-remote.bpmn')) });
     const changed = await client.deployResource({ name: 'demo-remote.bpmn', process: Buffer.from(oneTaskProcess('demo-remote', 'demo.other-work')) });

@@ -11,11 +11,7 @@ export async function zeebeTarget(): Promise<{ client: ZeebeClient; env: TestEnv
   const external = process.env.ZEEBE_ADDRESS;
   const env = external ? null : await createTestEnvironment();
   const address = external ? (external.includes('://') ? external : `grpc://${external}`) : env!.zeebeAddress;
-  const client = new Camunda8({
-    ZEEBE_GRPC_ADDRESS: address,
-    CAMUNDA_AUTH_STRATEGY: (process.env.CAMUNDA_AUTH_STRATEGY as any) ?? 'NONE',
-    zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE' },
-  } as any).getZeebeGrpcApiClient();
+  const client = clientFor(address);
   return {
     client,
     env,
@@ -24,6 +20,15 @@ export async function zeebeTarget(): Promise<{ client: ZeebeClient; env: TestEnv
       await env?.destroy();
     },
   };
+}
+
+/** A plain Zeebe client for `address` (grpc://host:port), failing fast instead of retrying. */
+export function clientFor(address: string): ZeebeClient {
+  return new Camunda8({
+    ZEEBE_GRPC_ADDRESS: address,
+    CAMUNDA_AUTH_STRATEGY: (process.env.CAMUNDA_AUTH_STRATEGY as any) ?? 'NONE',
+    zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE' },
+  } as any).getZeebeGrpcApiClient();
 }
 
 /** A unique process id per test, so runs against a shared real Zeebe never collide. */
