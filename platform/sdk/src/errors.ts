@@ -73,10 +73,14 @@ export function issuesFromZod(error: ZodError): FieldIssue[] {
   }));
 }
 
+/** "path: message; path: message", the one-line form used in every error message. */
+export function summarizeIssues(issues: FieldIssue[]): string {
+  return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+}
+
 export function badInputFromZod(error: ZodError, what = 'input'): ChannelflowError {
   const issues = issuesFromZod(error);
-  const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-  return badInput(`Invalid ${what}: ${summary}`, issues);
+  return badInput(`Invalid ${what}: ${summarizeIssues(issues)}`, issues);
 }
 
 /**

@@ -49,6 +49,7 @@ export {
   badInput,
   badInputFromZod,
   issuesFromZod,
+  summarizeIssues,
   notFound,
   forbidden,
   unauthenticated,

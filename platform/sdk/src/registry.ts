@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { JobDefinition, JobInfo, JobLogger } from './define-job';
-import { ChannelflowError, badInputFromZod, issuesFromZod } from './errors';
+import { ChannelflowError, issuesFromZod, summarizeIssues } from './errors';
 import type { TemplateRenderer } from './templates';
 
 /** Staff roles known to the platform (users-permissions role `type`s). */
@@ -132,19 +132,17 @@ export class PlatformRegistry {
     if (!job) throw new ChannelflowError('NOT_FOUND', `no plug-in provides job type "${type}"`, { type });
     const input = job.input.safeParse(variables);
     if (!input.success) {
-      throw new ChannelflowError('JOB_INPUT_INVALID', `${badInputFromZod(input.error, `variables for job ${type}`).message}`, {
-        issues: issuesFromZod(input.error),
-      });
+      const issues = issuesFromZod(input.error);
+      throw new ChannelflowError('JOB_INPUT_INVALID', `Invalid variables for job ${type}: ${summarizeIssues(issues)}`, { issues });
     }
     const result = await job.handler({ input: input.data, job: { ...ctx.job, type }, strapi: ctx.strapi, log: ctx.log });
     const output = job.output.safeParse(result);
     if (!output.success) {
+      const issues = issuesFromZod(output.error);
       throw new ChannelflowError(
         'JOB_OUTPUT_INVALID',
-        `job ${type} returned variables that do not match its output schema: ${issuesFromZod(output.error)
-          .map((i) => `${i.path}: ${i.message}`)
-          .join('; ')}`,
-        { issues: issuesFromZod(output.error) },
+        `job ${type} returned variables that do not match its output schema: ${summarizeIssues(issues)}`,
+        { issues },
       );
     }
     return output.data as Record<string, unknown>;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Core } from '@strapi/strapi';
 import type { DealerRef, DealerRole } from '../graphql';
 import { DEALER_PORTAL_ROLE, platformRegistry, type StaffRole } from '../registry';
-import { createThrowAwayDatabase, requestedDatabase, type DatabaseClient, type ThrowAwayDatabase } from './database';
+import { createThrowAwayDatabase, requestedDatabase, type DatabaseClient } from './database';
 import { GraphqlClient } from './graphql-client';
 
 export { GraphqlClient } from './graphql-client';
