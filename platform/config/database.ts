@@ -23,6 +23,21 @@ export default ({ env }: { env: any }) => {
         filename: path.resolve(__dirname, '..', '..', env('DATABASE_FILENAME', '.tmp/data.db')),
       },
       useNullAsDefault: true,
+      pool: {
+        // WAL lets readers run beside the writer, and synchronous=NORMAL syncs at checkpoints
+        // instead of every commit: a killed process loses nothing committed (only a power cut
+        // could lose the last commits). busy_timeout rides out a checkpoint instead of failing.
+        afterCreate: (connection: any, done: (error: Error | null, connection: any) => void) => {
+          try {
+            connection.pragma('journal_mode = WAL');
+            connection.pragma('synchronous = NORMAL');
+            connection.pragma('busy_timeout = 5000');
+            done(null, connection);
+          } catch (error) {
+            done(error as Error, connection);
+          }
+        },
+      },
     },
   };
 };

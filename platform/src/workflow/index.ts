@@ -4,7 +4,7 @@ import type { Core } from '@strapi/strapi';
 import { platformRegistry } from '@channelflow/sdk';
 import { repoRoot } from '../paths';
 import { createZeebeClient, type ZeebeClient } from './client';
-import { ensureEngineSchema } from './engine/schema';
+import { Engine } from './engine/engine';
 import { startGateway, type RunningGateway } from './gateway/server';
 
 export type WorkflowEngineMode = 'embedded' | 'zeebe';
@@ -12,6 +12,8 @@ export type WorkflowEngineMode = 'embedded' | 'zeebe';
 export interface WorkflowRuntime {
   mode: WorkflowEngineMode;
   gateway: RunningGateway | null;
+  /** The embedded engine (null in Zeebe mode); the platform itself talks to it only through `client`. */
+  engine: Engine | null;
   client: ZeebeClient;
   stop(): Promise<void>;
 }
@@ -27,11 +29,12 @@ export async function startWorkflowRuntime(strapi: Core.Strapi): Promise<Workflo
   const mode = workflowEngineMode();
   const log = { info: (m: string) => strapi.log.info(`[workflow] ${m}`), error: (m: string) => strapi.log.error(`[workflow] ${m}`) };
   let gateway: RunningGateway | null = null;
+  let engine: Engine | null = null;
   if (mode === 'embedded') {
-    const knex = strapi.db.connection;
-    await ensureEngineSchema(knex);
+    engine = new Engine(strapi.db.connection, log);
+    await engine.start();
     gateway = await startGateway({
-      knex,
+      engine,
       host: process.env.WORKFLOW_GATEWAY_HOST ?? '127.0.0.1',
       port: Number(process.env.WORKFLOW_GATEWAY_PORT ?? 26500),
       log,
@@ -41,10 +44,12 @@ export async function startWorkflowRuntime(strapi: Core.Strapi): Promise<Workflo
   const runtime: WorkflowRuntime = {
     mode,
     gateway,
+    engine,
     client,
     async stop() {
       await client.close().catch(() => undefined);
       await gateway?.stop();
+      await engine?.stop();
     },
   };
   platformRegistry(strapi).setWorkflowRuntime({ mode, gatewayAddress: gateway?.address ?? null });

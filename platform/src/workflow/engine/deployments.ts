@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { allocateKeys } from './keys';
 import { validateBpmn, type ParsedProcess } from './validate-bpmn';
 import type { ElementProblem } from './supported-elements';
 
@@ -26,17 +25,20 @@ export class DeploymentRejected extends Error {
   }
 }
 
+export interface CheckedResource {
+  name: string;
+  xml: string;
+  checksum: string;
+  processes: ParsedProcess[];
+}
+
 /**
- * Deploys BPMN resources all-or-nothing: one invalid file refuses the whole deployment and
- * stores nothing. A process whose XML equals its latest version keeps that version (as Zeebe does).
+ * Validates every resource of a deployment; one invalid file refuses the whole deployment
+ * (all-or-nothing), naming each problem's element. Runs outside the engine's writer.
  */
-export async function deployResources(
-  knex: Knex,
-  resources: Array<{ name: string; content: Buffer | string }>,
-  tenantId = DEFAULT_TENANT,
-): Promise<{ key: number; processes: DeployedProcess[] }> {
+export async function checkResources(resources: Array<{ name: string; content: Buffer | string }>): Promise<CheckedResource[]> {
   if (!resources.length) throw new DeploymentRejected([{ resourceName: '(none)', problems: [{ elementId: '(request)', message: 'no resources to deploy' }] }]);
-  const checked: Array<{ name: string; xml: string; checksum: string; processes: ParsedProcess[] }> = [];
+  const checked: CheckedResource[] = [];
   const rejected: Array<{ resourceName: string; problems: ElementProblem[] }> = [];
   for (const resource of resources) {
     if (!/\.(bpmn|xml)$/i.test(resource.name)) {
@@ -49,37 +51,50 @@ export async function deployResources(
     else checked.push({ name: resource.name, xml, checksum: createHash('sha256').update(xml).digest('hex'), processes: result.processes });
   }
   if (rejected.length) throw new DeploymentRejected(rejected);
+  return checked;
+}
 
-  return knex.transaction(async (trx) => {
-    const [deploymentKey] = await allocateKeys(trx, 1);
-    await trx('wf_deployments').insert({ key: deploymentKey, tenant_id: tenantId, created_at: new Date() });
-    const deployed: DeployedProcess[] = [];
-    for (const resource of checked) {
-      for (const process of resource.processes) {
-        const latest = await trx('wf_process_definitions')
-          .where({ tenant_id: tenantId, bpmn_process_id: process.bpmnProcessId })
-          .orderBy('version', 'desc')
-          .first('key', 'version', 'checksum');
-        if (latest && latest.checksum === resource.checksum) {
-          deployed.push({ ...process, version: latest.version, processDefinitionKey: Number(latest.key), resourceName: resource.name, tenantId });
-          continue;
-        }
-        const [key] = await allocateKeys(trx, 1);
-        const version = (latest?.version ?? 0) + 1;
-        await trx('wf_process_definitions').insert({
-          key,
-          deployment_key: deploymentKey,
-          bpmn_process_id: process.bpmnProcessId,
-          version,
-          resource_name: resource.name,
-          checksum: resource.checksum,
-          xml: resource.xml,
-          tenant_id: tenantId,
-          created_at: new Date(),
-        });
-        deployed.push({ bpmnProcessId: process.bpmnProcessId, version, processDefinitionKey: key!, resourceName: resource.name, tenantId });
+/**
+ * Stores checked resources inside the caller's transaction. A process whose XML equals its
+ * latest version keeps that version (as Zeebe does); `created` lists only new versions.
+ */
+export async function storeDeployment(
+  trx: Knex.Transaction,
+  checked: CheckedResource[],
+  tenantId: string,
+  nextKey: () => number,
+): Promise<{ key: number; processes: DeployedProcess[]; created: Array<DeployedProcess & { xml: string }> }> {
+  const deploymentKey = nextKey();
+  await trx('wf_deployments').insert({ key: deploymentKey, tenant_id: tenantId, created_at: new Date() });
+  const deployed: DeployedProcess[] = [];
+  const created: Array<DeployedProcess & { xml: string }> = [];
+  for (const resource of checked) {
+    for (const process of resource.processes) {
+      const latest = await trx('wf_process_definitions')
+        .where({ tenant_id: tenantId, bpmn_process_id: process.bpmnProcessId })
+        .orderBy('version', 'desc')
+        .first('key', 'version', 'checksum');
+      if (latest && latest.checksum === resource.checksum) {
+        deployed.push({ bpmnProcessId: process.bpmnProcessId, version: latest.version, processDefinitionKey: Number(latest.key), resourceName: resource.name, tenantId });
+        continue;
       }
+      const key = nextKey();
+      const version = (latest?.version ?? 0) + 1;
+      await trx('wf_process_definitions').insert({
+        key,
+        deployment_key: deploymentKey,
+        bpmn_process_id: process.bpmnProcessId,
+        version,
+        resource_name: resource.name,
+        checksum: resource.checksum,
+        xml: resource.xml,
+        tenant_id: tenantId,
+        created_at: new Date(),
+      });
+      const entry = { bpmnProcessId: process.bpmnProcessId, version, processDefinitionKey: key, resourceName: resource.name, tenantId };
+      deployed.push(entry);
+      created.push({ ...entry, xml: resource.xml });
     }
-    return { key: deploymentKey!, processes: deployed };
-  });
+  }
+  return { key: deploymentKey, processes: deployed, created };
 }

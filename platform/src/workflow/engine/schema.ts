@@ -33,4 +33,177 @@ export async function ensureEngineSchema(knex: Knex): Promise<void> {
       t.unique(['tenant_id', 'bpmn_process_id', 'version']);
     });
   }
+  for (const [name, build] of RUNTIME_TABLES) {
+    if (!(await knex.schema.hasTable(name))) await knex.schema.createTable(name, build);
+  }
 }
+
+/**
+ * Runtime state. Element instances exist only while active; what happened is in wf_history.
+ * Times are epoch milliseconds (bigint) so SQLite and PostgreSQL compare them the same way.
+ * Variables are one JSON document per scope (the instance's root scope or a local scope).
+ */
+const RUNTIME_TABLES: Array<[string, (t: Knex.CreateTableBuilder) => void]> = [
+  [
+    'wf_process_instances',
+    (t) => {
+      t.bigInteger('key').primary();
+      t.bigInteger('process_definition_key').notNullable();
+      t.string('bpmn_process_id', 255).notNullable();
+      t.integer('version').notNullable();
+      t.string('tenant_id', 64).notNullable();
+      t.string('state', 16).notNullable();
+      t.string('business_key', 255).nullable();
+      t.bigInteger('parent_process_instance_key').nullable();
+      t.bigInteger('parent_element_instance_key').nullable();
+      /** Final variables of an ended instance (active ones keep theirs on the root element instance). */
+      t.text('variables').nullable();
+      t.bigInteger('started_at').notNullable();
+      t.bigInteger('ended_at').nullable();
+      t.index(['bpmn_process_id', 'state']);
+      t.index(['state', 'started_at']);
+      t.index(['business_key']);
+    },
+  ],
+  [
+    'wf_element_instances',
+    (t) => {
+      t.bigInteger('key').primary();
+      t.bigInteger('process_instance_key').notNullable();
+      /** The element instance of the enclosing scope; null for the process itself. */
+      t.bigInteger('flow_scope_key').nullable();
+      t.string('element_id', 255).notNullable();
+      t.string('element_type', 64).notNullable();
+      t.string('state', 16).notNullable();
+      t.text('variables').nullable();
+      /** Engine bookkeeping: joins, multi-instance counters, the event that interrupted it. */
+      t.text('data').nullable();
+      t.bigInteger('created_at').notNullable();
+      t.index(['process_instance_key']);
+      t.index(['flow_scope_key']);
+    },
+  ],
+  [
+    'wf_jobs',
+    (t) => {
+      t.bigInteger('key').primary();
+      t.string('type', 255).notNullable();
+      t.string('state', 16).notNullable();
+      t.integer('retries').notNullable();
+      /** When the job can next be handed out: creation, end of a back-off, or the deadline of an activation. */
+      t.bigInteger('activatable_at').nullable();
+      t.bigInteger('deadline').nullable();
+      t.string('worker', 255).nullable();
+      t.bigInteger('process_instance_key').notNullable();
+      t.bigInteger('element_instance_key').notNullable();
+      t.string('element_id', 255).notNullable();
+      t.string('bpmn_process_id', 255).notNullable();
+      t.bigInteger('process_definition_key').notNullable();
+      t.integer('version').notNullable();
+      t.string('tenant_id', 64).notNullable();
+      t.text('custom_headers').notNullable();
+      t.text('error_message').nullable();
+      t.bigInteger('created_at').notNullable();
+      t.index(['type', 'activatable_at']);
+      t.index(['process_instance_key']);
+      t.index(['element_instance_key']);
+    },
+  ],
+  [
+    'wf_timers',
+    (t) => {
+      t.bigInteger('key').primary();
+      t.bigInteger('process_definition_key').notNullable();
+      /** Null for timer start events. */
+      t.bigInteger('process_instance_key').nullable();
+      t.bigInteger('element_instance_key').nullable();
+      t.string('target_element_id', 255).notNullable();
+      t.bigInteger('due_at').notNullable();
+      t.integer('repetitions').notNullable();
+      t.string('interval', 64).nullable();
+      t.string('tenant_id', 64).notNullable();
+      t.index(['due_at']);
+      t.index(['element_instance_key']);
+      t.index(['process_definition_key']);
+    },
+  ],
+  [
+    'wf_message_subscriptions',
+    (t) => {
+      t.bigInteger('key').primary();
+      t.string('message_name', 255).notNullable();
+      t.string('correlation_key', 255).notNullable();
+      t.bigInteger('process_instance_key').notNullable();
+      t.bigInteger('element_instance_key').notNullable();
+      t.string('target_element_id', 255).notNullable();
+      t.string('bpmn_process_id', 255).notNullable();
+      t.string('tenant_id', 64).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.index(['tenant_id', 'message_name', 'correlation_key']);
+      t.index(['element_instance_key']);
+    },
+  ],
+  [
+    'wf_messages',
+    (t) => {
+      t.bigInteger('key').primary();
+      t.string('name', 255).notNullable();
+      t.string('correlation_key', 255).notNullable();
+      t.string('message_id', 255).nullable();
+      t.text('variables').notNullable();
+      t.bigInteger('expires_at').notNullable();
+      t.string('tenant_id', 64).notNullable();
+      t.index(['tenant_id', 'name', 'correlation_key']);
+      t.index(['expires_at']);
+    },
+  ],
+  [
+    'wf_message_correlations',
+    (t) => {
+      t.bigInteger('message_key').notNullable();
+      t.string('bpmn_process_id', 255).notNullable();
+      t.primary(['message_key', 'bpmn_process_id']);
+    },
+  ],
+  [
+    'wf_incidents',
+    (t) => {
+      t.bigInteger('key').primary();
+      t.bigInteger('process_instance_key').notNullable();
+      t.bigInteger('element_instance_key').notNullable();
+      t.string('element_id', 255).notNullable();
+      t.string('bpmn_process_id', 255).notNullable();
+      t.bigInteger('job_key').nullable();
+      t.string('error_type', 64).notNullable();
+      t.text('error_message').notNullable();
+      t.string('state', 16).notNullable();
+      /** What resolving retries: the step of the element that failed. */
+      t.string('retry_step', 16).nullable();
+      t.string('tenant_id', 64).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.bigInteger('resolved_at').nullable();
+      t.index(['process_instance_key']);
+      t.index(['state']);
+    },
+  ],
+  [
+    'wf_history',
+    (t) => {
+      t.increments('id').primary();
+      t.bigInteger('process_instance_key').notNullable();
+      t.bigInteger('element_instance_key').notNullable();
+      t.string('element_id', 255).notNullable();
+      t.string('element_type', 64).notNullable();
+      t.string('intent', 32).notNullable();
+      t.bigInteger('at').notNullable();
+      t.index(['process_instance_key']);
+    },
+  ],
+  [
+    'wf_counters',
+    (t) => {
+      t.string('name', 64).primary();
+      t.bigInteger('value').notNullable();
+    },
+  ],
+];

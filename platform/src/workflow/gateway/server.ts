@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { Knex } from 'knex';
-import { DEFAULT_TENANT, DeploymentRejected, deployResources, type DeployedProcess } from '../engine/deployments';
+import { DEFAULT_TENANT, DeploymentRejected, type DeployedProcess } from '../engine/deployments';
+import type { Engine } from '../engine/engine';
+import { CommandRejected } from '../engine/errors';
 
 export interface GatewayLogger {
   info(message: string): void;
@@ -26,7 +27,8 @@ type Unary = (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData
  * The Zeebe gateway gRPC API over the embedded engine. RPCs not implemented yet answer
  * UNIMPLEMENTED, as a Zeebe gateway does for unknown calls.
  */
-export async function startGateway(options: { knex: Knex; host: string; port: number; log: GatewayLogger }): Promise<RunningGateway> {
+export async function startGateway(options: { engine: Engine; host: string; port: number; log: GatewayLogger }): Promise<RunningGateway> {
+  const { engine } = options;
   const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
   const service = (grpc.loadPackageDefinition(definition) as any).gateway_protocol.Gateway.service;
   const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
@@ -60,7 +62,7 @@ export async function startGateway(options: { knex: Knex; host: string; port: nu
     DeployResource: handle(async (request: { resources: Array<{ name: string; content: Buffer }>; tenantId?: string }) => {
       // Clients such as zbctl send an empty tenant id for the default tenant.
       const tenantId = request.tenantId || DEFAULT_TENANT;
-      const result = await deployResources(options.knex, request.resources ?? [], tenantId);
+      const result = await engine.deploy(request.resources ?? [], tenantId);
       return {
         key: String(result.key),
         tenantId,
@@ -70,8 +72,85 @@ export async function startGateway(options: { knex: Knex; host: string; port: nu
     // Deprecated since Zeebe 8, but plain `zbctl deploy file.bpmn` still calls it.
     DeployProcess: handle(async (request: { processes: Array<{ name: string; definition: Buffer }> }) => {
       const resources = (request.processes ?? []).map((p) => ({ name: p.name, content: p.definition }));
-      const result = await deployResources(options.knex, resources, DEFAULT_TENANT);
+      const result = await engine.deploy(resources, DEFAULT_TENANT);
       return { key: String(result.key), processes: result.processes.map(processMetadata) };
+    }),
+    CreateProcessInstance: handle(async (request) => {
+      const created = await engine.createInstance(creation(request));
+      return { ...created, processDefinitionKey: String(created.processDefinitionKey), processInstanceKey: String(created.processInstanceKey) };
+    }),
+    CreateProcessInstanceWithResult: handle(async (request) => {
+      const timeout = Number(request.requestTimeout) > 0 ? Number(request.requestTimeout) : DEFAULT_RESULT_TIMEOUT;
+      const done = await engine.createInstanceWithResult(creation(request.request ?? {}), timeout);
+      const wanted: string[] = request.fetchVariables ?? [];
+      const variables = wanted.length ? Object.fromEntries(wanted.filter((n) => n in done.variables).map((n) => [n, done.variables[n]])) : done.variables;
+      return {
+        processDefinitionKey: String(done.processDefinitionKey),
+        bpmnProcessId: done.bpmnProcessId,
+        version: done.version,
+        processInstanceKey: String(done.processInstanceKey),
+        variables: JSON.stringify(variables),
+        tenantId: done.tenantId,
+      };
+    }),
+    CancelProcessInstance: handle(async (request) => {
+      await engine.cancelInstance(key(request.processInstanceKey, 'processInstanceKey'));
+      return {};
+    }),
+    ActivateJobs: (call: grpc.ServerWritableStream<any, any>) => {
+      activateJobs(engine, call).catch((error) => call.destroy(toGrpcError(error, options.log) as any));
+    },
+    CompleteJob: handle(async (request) => {
+      await engine.completeJob(key(request.jobKey, 'jobKey'), document(request.variables));
+      return {};
+    }),
+    FailJob: handle(async (request) => {
+      await engine.failJob({
+        key: key(request.jobKey, 'jobKey'),
+        retries: Number(request.retries),
+        errorMessage: request.errorMessage ?? '',
+        retryBackOff: Number(request.retryBackOff ?? 0),
+        variables: document(request.variables),
+      });
+      return {};
+    }),
+    ThrowError: handle(async (request) => {
+      if (!request.errorCode) throw new CommandRejected('INVALID_ARGUMENT', "Expected to throw an error with a non-empty 'errorCode'");
+      await engine.throwError({ key: key(request.jobKey, 'jobKey'), errorCode: request.errorCode, errorMessage: request.errorMessage ?? '', variables: document(request.variables) });
+      return {};
+    }),
+    UpdateJobRetries: handle(async (request) => {
+      await engine.updateJobRetries(key(request.jobKey, 'jobKey'), Number(request.retries));
+      return {};
+    }),
+    UpdateJobTimeout: handle(async (request) => {
+      await engine.updateJobTimeout(key(request.jobKey, 'jobKey'), Number(request.timeout));
+      return {};
+    }),
+    ResolveIncident: handle(async (request) => {
+      await engine.resolveIncident(key(request.incidentKey, 'incidentKey'));
+      return {};
+    }),
+    SetVariables: handle(async (request) => {
+      const result = await engine.setVariables(key(request.elementInstanceKey, 'elementInstanceKey'), document(request.variables), Boolean(request.local));
+      return { key: String(result) };
+    }),
+    PublishMessage: handle(async (request) => {
+      if (!request.name) throw new CommandRejected('INVALID_ARGUMENT', "Expected to publish a message with a non-empty 'name'");
+      const published = await engine.publishMessage({
+        name: request.name,
+        correlationKey: request.correlationKey ?? '',
+        timeToLive: Math.max(0, Number(request.timeToLive ?? 0)),
+        messageId: request.messageId ?? '',
+        variables: document(request.variables),
+        tenantId: request.tenantId || DEFAULT_TENANT,
+      });
+      return { key: String(published.key), tenantId: published.tenantId };
+    }),
+    BroadcastSignal: handle(async (request) => {
+      document(request.variables);
+      const result = await engine.broadcastSignal();
+      return { key: String(result.key), tenantId: request.tenantId || DEFAULT_TENANT };
     }),
   });
 
@@ -100,6 +179,90 @@ export async function startGateway(options: { knex: Knex; host: string; port: nu
   };
 }
 
+/** Zeebe's gateway waits this long for a result unless the request says otherwise. */
+const DEFAULT_RESULT_TIMEOUT = 10_000;
+/** requestTimeout 0 asks for the gateway's default long-polling time. */
+const DEFAULT_LONG_POLL = 10_000;
+
+/**
+ * ActivateJobs with long polling: answers at once when jobs are there; otherwise waits until a
+ * job of the type becomes activatable or the request's time is up, then answers (possibly empty).
+ */
+async function activateJobs(engine: Engine, call: grpc.ServerWritableStream<any, any>) {
+  const request = call.request;
+  if (!request.type) throw new CommandRejected('INVALID_ARGUMENT', "Expected to activate jobs with a non-empty 'type'");
+  if (!(Number(request.maxJobsToActivate) > 0)) throw new CommandRejected('INVALID_ARGUMENT', "Expected 'maxJobsToActivate' to be greater than zero");
+  const requestTimeout = Number(request.requestTimeout ?? 0);
+  const wait = requestTimeout < 0 ? 0 : requestTimeout === 0 ? DEFAULT_LONG_POLL : requestTimeout;
+  const until = Date.now() + wait;
+  let cancelled = false;
+  const cancelHandlers: Array<() => void> = [];
+  call.on('cancelled', () => {
+    cancelled = true;
+    for (const fn of cancelHandlers) fn();
+  });
+  const activation = {
+    type: request.type,
+    worker: request.worker ?? '',
+    timeout: Number(request.timeout ?? 0),
+    maxJobsToActivate: Number(request.maxJobsToActivate),
+    fetchVariable: request.fetchVariable ?? [],
+    tenantIds: (request.tenantIds ?? []).map((t: string) => t || DEFAULT_TENANT),
+  };
+  for (;;) {
+    if (cancelled) return;
+    const jobs = await engine.activateJobs(activation);
+    if (cancelled) return; // the jobs time out and are handed out again
+    if (jobs.length) {
+      call.write({ jobs });
+      call.end();
+      return;
+    }
+    const left = until - Date.now();
+    if (left <= 0) {
+      call.end();
+      return;
+    }
+    await engine.waitForJobs(request.type, left, { cancelled, onCancel: (fn) => cancelHandlers.push(fn) });
+  }
+}
+
+function creation(request: any) {
+  const variables = document(request.variables);
+  if (!request.processDefinitionKey || request.processDefinitionKey === '0') {
+    if (!request.bpmnProcessId) throw new CommandRejected('INVALID_ARGUMENT', "Expected either 'bpmnProcessId' or 'processDefinitionKey' to be set");
+  }
+  return {
+    bpmnProcessId: request.bpmnProcessId || undefined,
+    processDefinitionKey: request.processDefinitionKey && request.processDefinitionKey !== '0' ? Number(request.processDefinitionKey) : undefined,
+    version: Number(request.version) > 0 ? Number(request.version) : -1,
+    variables,
+    tenantId: request.tenantId || DEFAULT_TENANT,
+  };
+}
+
+/** Variables travel as a JSON string that must hold an object (empty means none). */
+function document(json: string | undefined): Record<string, unknown> {
+  if (!json) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new CommandRejected('INVALID_ARGUMENT', `Property 'variables' is invalid: Expected document to be valid JSON, but it was: ${json.slice(0, 100)}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    const kind = Array.isArray(parsed) ? 'ARRAY' : parsed === null ? 'NIL' : typeof parsed === 'string' ? 'STRING' : typeof parsed === 'number' ? 'NUMBER' : 'BOOLEAN';
+    throw new CommandRejected('INVALID_ARGUMENT', `Property 'variables' is invalid: Expected document to be a root level object, but was '${kind}'`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function key(value: string | number | undefined, name: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new CommandRejected('INVALID_ARGUMENT', `Expected '${name}' to be a valid key, but was '${value}'`);
+  return n;
+}
+
 function processMetadata(p: DeployedProcess) {
   return {
     bpmnProcessId: p.bpmnProcessId,
@@ -112,6 +275,7 @@ function processMetadata(p: DeployedProcess) {
 
 function toGrpcError(error: unknown, log: GatewayLogger): Partial<grpc.StatusObject> {
   if (error instanceof DeploymentRejected) return { code: grpc.status.INVALID_ARGUMENT, details: error.message };
+  if (error instanceof CommandRejected) return { code: grpc.status[error.code], details: error.message };
   log.error(`gateway call failed: ${(error as Error)?.stack ?? String(error)}`);
   return { code: grpc.status.INTERNAL, details: 'Unexpected error in the embedded engine; it has been logged' };
 }

@@ -1,0 +1,163 @@
+// npm run bench:engine — throughput and job latency of the embedded engine, driven through its
+// Zeebe gateway by @camunda8/sdk workers (the same client path the platform uses).
+// The platform runs in a child process (its own core); workers and starters run here.
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(root, 'platform', 'package.json'));
+const { Camunda8 } = require('@camunda8/sdk');
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 128);
+const databases = (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',');
+
+const task = (id, type) => `<bpmn:serviceTask id="${id}"><bpmn:extensionElements><zeebe:taskDefinition type="${type}" /></bpmn:extensionElements></bpmn:serviceTask>`;
+const PROCESS = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="Bench" targetNamespace="http://channelflow.dev/bpmn">
+  <bpmn:process id="bench-order" isExecutable="true">
+    <bpmn:startEvent id="Start" />
+    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Check" />
+    ${task('Check', 'bench.check')}
+    <bpmn:sequenceFlow id="F2" sourceRef="Check" targetRef="Decide" />
+    <bpmn:exclusiveGateway id="Decide" default="F4" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Decide" targetRef="Approve"><bpmn:conditionExpression>= amount &gt; 1000</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="F4" sourceRef="Decide" targetRef="Approve" />
+    ${task('Approve', 'bench.approve')}
+    <bpmn:sequenceFlow id="F5" sourceRef="Approve" targetRef="Ship" />
+    ${task('Ship', 'bench.ship')}
+    <bpmn:sequenceFlow id="F6" sourceRef="Ship" targetRef="End" />
+    <bpmn:endEvent id="End" />
+  </bpmn:process>
+</bpmn:definitions>`;
+
+async function startPlatform(db) {
+  const script = `import('@channelflow/sdk/testing').then(async ({ createTestEnvironment }) => {
+      const env = await createTestEnvironment();
+      process.stdout.write('READY ' + JSON.stringify({ zeebeAddress: env.zeebeAddress }) + '\\n');
+      process.on('SIGTERM', () => env.destroy().finally(() => process.exit(0)));
+    }).catch((error) => { console.error(error); process.exit(1); });`;
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), '-e', script], {
+    cwd: path.join(root, 'platform'),
+    env: { ...process.env, DB: db, CHANNELFLOW_TEST_RUN: `bench${process.pid}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const ready = await new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+      const line = out.split('\n').find((l) => l.startsWith('READY '));
+      if (line) resolve(JSON.parse(line.slice(6)));
+    });
+    child.stderr.on('data', (c) => (err += c));
+    child.on('exit', (code) => reject(new Error(`platform exited with ${code}: ${err.slice(-2000)}`)));
+  });
+  return { ...ready, pid: child.pid, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) };
+}
+
+import fs from 'node:fs';
+/** CPU seconds a process has used so far (Linux /proc), to show which side is the bottleneck. */
+const cpuSeconds = (pid) => {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+};
+const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+
+async function run(db) {
+  const platform = await startPlatform(db);
+  const zeebe = new Camunda8({
+    ZEEBE_GRPC_ADDRESS: platform.zeebeAddress,
+    CAMUNDA_AUTH_STRATEGY: 'NONE',
+    zeebeGrpcSettings: { ZEEBE_CLIENT_LOG_LEVEL: 'NONE' },
+  }).getZeebeGrpcApiClient();
+  try {
+    await zeebe.deployResource({ name: 'bench-order.bpmn', process: Buffer.from(PROCESS) });
+    const readyAt = new Map(); // processInstanceKey -> when its next job became available
+    const latencies = [];
+    let measuring = false;
+    let completed = 0;
+    let inFlight = 0;
+    let stopping = false;
+    let failures = 0;
+
+    const start = () => {
+      if (stopping) return;
+      inFlight++;
+      const sentAt = performance.now();
+      zeebe
+        .createProcessInstance({ bpmnProcessId: 'bench-order', variables: { amount: Math.floor(Math.random() * 2000), dealer: 'D-001' } })
+        .then((created) => readyAt.set(created.processInstanceKey, sentAt))
+        .catch(() => {
+          failures++;
+          inFlight--;
+          setTimeout(start, 100);
+        });
+    };
+    const worker = (type, last) =>
+      zeebe.createWorker({
+        taskType: type,
+        maxJobsToActivate: 64,
+        timeout: 30_000,
+        longPoll: 10_000,
+        pollInterval: 10,
+        taskHandler: async (job) => {
+          const at = readyAt.get(job.processInstanceKey);
+          if (measuring && at !== undefined) latencies.push(performance.now() - at);
+          const result = await job.complete({ [type.replace('bench.', '')]: true });
+          if (last) {
+            readyAt.delete(job.processInstanceKey);
+            inFlight--;
+            if (measuring) completed++;
+            start();
+          } else {
+            readyAt.set(job.processInstanceKey, performance.now());
+          }
+          return result;
+        },
+      });
+    const workers = [worker('bench.check', false), worker('bench.approve', false), worker('bench.ship', true)];
+    for (let i = 0; i < IN_FLIGHT; i++) start();
+    await new Promise((r) => setTimeout(r, WARMUP * 1000));
+    measuring = true;
+    const began = performance.now();
+    const platformCpu = cpuSeconds(platform.pid);
+    const driverCpu = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, SECONDS * 1000));
+    measuring = false;
+    const elapsed = (performance.now() - began) / 1000;
+    const platformLoad = (cpuSeconds(platform.pid) - platformCpu) / elapsed;
+    const used = process.cpuUsage(driverCpu);
+    const driverLoad = (used.user + used.system) / 1e6 / elapsed;
+    stopping = true;
+    await Promise.all(workers.map((w) => w.close()));
+    latencies.sort((a, b) => a - b);
+    return { db, instancesPerSecond: completed / elapsed, completed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), failures, platformLoad, driverLoad };
+  } finally {
+    await zeebe.close().catch(() => undefined);
+    await platform.stop();
+  }
+}
+
+console.log(`bench:engine — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+console.log(`process: 3 service tasks + exclusive gateway; ${IN_FLIGHT} instances in flight; ${SECONDS} s measured after ${WARMUP} s warm-up`);
+for (const db of databases) {
+  try {
+    const r = await run(db);
+    console.log(
+      `${db.padEnd(8)} ${r.instancesPerSecond.toFixed(1)} completed instances/s (${r.completed} in ${SECONDS} s), job latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms; CPU: platform ${(r.platformLoad * 100).toFixed(0)}%, workers ${(r.driverLoad * 100).toFixed(0)}% of a core${r.failures ? `, ${r.failures} failed starts` : ''}`,
+    );
+  } catch (error) {
+    console.log(`${db.padEnd(8)} failed: ${error.message.split('\n')[0]}`);
+    process.exitCode = 1;
+  }
+}
+process.exit();

@@ -1,0 +1,236 @@
+/**
+ * A deployed process compiled once from its moddle tree into plain lookup tables, then shared by
+ * every instance of that version. Instances never hold the BPMN source, only element ids.
+ */
+
+// bpmn-moddle 10 is ESM-only with a named export; Node 20.19+ can require() it.
+const { BpmnModdle } = require('bpmn-moddle');
+const zeebeSchema = require('zeebe-bpmn-moddle/resources/zeebe.json');
+
+export type EventKind = 'none' | 'message' | 'timer' | 'error' | 'terminate' | 'signal';
+
+export interface Mapping {
+  source: string;
+  target: string;
+}
+
+export interface FlowDef {
+  id: string;
+  sourceId: string;
+  targetId: string;
+  /** FEEL source without the leading "=", or null when unconditional. */
+  condition: string | null;
+}
+
+export interface TimerDef {
+  kind: 'date' | 'duration' | 'cycle';
+  expression: string;
+}
+
+export interface ElementDef {
+  id: string;
+  name: string | null;
+  type: string;
+  /** Id of the containing (sub)process; the process id for top-level elements. */
+  scopeId: string;
+  incoming: FlowDef[];
+  outgoing: FlowDef[];
+  defaultFlowId: string | null;
+  event: EventKind;
+  message?: { name: string; correlationKey: string | null };
+  timer?: TimerDef;
+  /** errorCode to throw (end event) or to catch (boundary / event subprocess start); null catches every error. */
+  errorCode?: string | null;
+  /** Job-worker settings for service/send/business-rule/user tasks and message end/throw events. */
+  job?: { type: string; retries: string; headers: Record<string, string> };
+  inputs: Mapping[];
+  outputs: Mapping[];
+  /** Boundary events attached to this activity. */
+  boundaryIds: string[];
+  attachedToId?: string;
+  /** Boundary: cancelActivity; event subprocess start: isInterrupting. */
+  interrupting: boolean;
+  /** Subprocess / process: the none start event, event subprocesses, child count. */
+  startId?: string | null;
+  eventSubprocessIds: string[];
+  /** Event subprocess: its start event. */
+  triggeredByEvent?: boolean;
+  multiInstance?: {
+    sequential: boolean;
+    inputCollection: string | null;
+    inputElement: string | null;
+    outputCollection: string | null;
+    outputElement: string | null;
+    completionCondition: string | null;
+  };
+  calledElement?: { processId: string; propagateAllChildVariables: boolean; propagateAllParentVariables: boolean };
+  /** Elements from which this inclusive gateway can be reached without passing it (joins). */
+  reachableFrom?: Set<string>;
+}
+
+export interface ProcessModel {
+  bpmnProcessId: string;
+  elements: Map<string, ElementDef>;
+  process: ElementDef;
+  /** Message and timer start events of the process itself. */
+  messageStarts: ElementDef[];
+  timerStarts: ElementDef[];
+}
+
+export const USER_TASK_JOB_TYPE = 'io.camunda.zeebe:userTask';
+
+export async function compileProcess(xml: string, bpmnProcessId: string): Promise<ProcessModel> {
+  const moddle = new BpmnModdle({ zeebe: zeebeSchema });
+  const { rootElement } = await moddle.fromXML(xml);
+  const process = (rootElement.rootElements ?? []).find((e: any) => e.$type === 'bpmn:Process' && e.id === bpmnProcessId);
+  if (!process) throw new Error(`process ${bpmnProcessId} is not in its deployed resource`);
+  const elements = new Map<string, ElementDef>();
+  const root = baseDef(process, bpmnProcessId);
+  elements.set(root.id, root);
+  compileScope(process, root, elements);
+
+  for (const el of elements.values()) {
+    if (el.type === 'bpmn:InclusiveGateway' && el.incoming.length > 1) el.reachableFrom = reachersOf(el, elements);
+  }
+  const top = [...elements.values()].filter((e) => e.scopeId === bpmnProcessId && e.type === 'bpmn:StartEvent');
+  return {
+    bpmnProcessId,
+    elements,
+    process: root,
+    messageStarts: top.filter((e) => e.event === 'message'),
+    timerStarts: top.filter((e) => e.event === 'timer'),
+  };
+}
+
+function compileScope(container: any, scope: ElementDef, elements: Map<string, ElementDef>): void {
+  const children: any[] = container.flowElements ?? [];
+  const flows = children.filter((c) => c.$type === 'bpmn:SequenceFlow');
+  for (const child of children) {
+    if (child.$type === 'bpmn:SequenceFlow' || !child.$type.startsWith('bpmn:') || !isFlowNode(child.$type)) continue;
+    const def = baseDef(child, scope.id);
+    elements.set(def.id, def);
+    if (child.$type === 'bpmn:SubProcess') compileScope(child, def, elements);
+  }
+  for (const flow of flows) {
+    const f: FlowDef = { id: flow.id, sourceId: flow.sourceRef.id, targetId: flow.targetRef.id, condition: feelBody(flow.conditionExpression?.body) };
+    elements.get(f.sourceId)?.outgoing.push(f);
+    elements.get(f.targetId)?.incoming.push(f);
+  }
+  for (const child of children) {
+    const def = elements.get(child.id);
+    if (!def) continue;
+    if (def.type === 'bpmn:BoundaryEvent' && def.attachedToId) elements.get(def.attachedToId)?.boundaryIds.push(def.id);
+    if (def.type === 'bpmn:SubProcess' && def.triggeredByEvent) scope.eventSubprocessIds.push(def.id);
+    if (def.type === 'bpmn:StartEvent' && def.event === 'none' && !scope.triggeredByEvent) scope.startId ??= def.id;
+    if (def.type === 'bpmn:StartEvent' && scope.triggeredByEvent) scope.startId = def.id;
+  }
+}
+
+function isFlowNode(type: string): boolean {
+  return /Event$|Task$|Gateway$|^bpmn:SubProcess$|^bpmn:CallActivity$/.test(type);
+}
+
+function baseDef(node: any, scopeId: string): ElementDef {
+  const ext: any[] = node.extensionElements?.values ?? [];
+  const find = (type: string) => ext.find((v) => v.$type === type);
+  const eventDef = node.eventDefinitions?.[0];
+  const event: EventKind = !eventDef
+    ? 'none'
+    : (({
+        'bpmn:MessageEventDefinition': 'message',
+        'bpmn:TimerEventDefinition': 'timer',
+        'bpmn:ErrorEventDefinition': 'error',
+        'bpmn:TerminateEventDefinition': 'terminate',
+        'bpmn:SignalEventDefinition': 'signal',
+      }[eventDef.$type as string] ?? 'none') as EventKind);
+  const io = find('zeebe:IoMapping');
+  const def: ElementDef = {
+    id: node.id,
+    name: node.name ?? null,
+    type: node.$type,
+    scopeId,
+    incoming: [],
+    outgoing: [],
+    defaultFlowId: node.default?.id ?? null,
+    event,
+    inputs: (io?.inputParameters ?? []).map((p: any) => ({ source: p.source ?? '', target: p.target })),
+    outputs: (io?.outputParameters ?? []).map((p: any) => ({ source: p.source ?? '', target: p.target })),
+    boundaryIds: [],
+    attachedToId: node.attachedToRef?.id,
+    interrupting: node.$type === 'bpmn:BoundaryEvent' ? node.cancelActivity !== false : node.isInterrupting !== false,
+    eventSubprocessIds: [],
+    triggeredByEvent: Boolean(node.triggeredByEvent),
+  };
+  if (event === 'message' && eventDef.messageRef) {
+    const subscription = (eventDef.messageRef.extensionElements?.values ?? []).find((v: any) => v.$type === 'zeebe:Subscription');
+    def.message = { name: eventDef.messageRef.name ?? eventDef.messageRef.id, correlationKey: subscription?.correlationKey ?? null };
+  }
+  if (event === 'timer') {
+    if (eventDef.timeDate) def.timer = { kind: 'date', expression: eventDef.timeDate.body };
+    else if (eventDef.timeDuration) def.timer = { kind: 'duration', expression: eventDef.timeDuration.body };
+    else if (eventDef.timeCycle) def.timer = { kind: 'cycle', expression: eventDef.timeCycle.body };
+  }
+  if (event === 'error') def.errorCode = eventDef.errorRef?.errorCode ?? null;
+  const task = find('zeebe:TaskDefinition');
+  const headers: Record<string, string> = {};
+  for (const h of find('zeebe:TaskHeaders')?.values ?? []) if (h.key) headers[h.key] = h.value ?? '';
+  if (node.$type === 'bpmn:UserTask') {
+    const assignment = find('zeebe:AssignmentDefinition');
+    const form = find('zeebe:FormDefinition');
+    const schedule = find('zeebe:TaskSchedule');
+    if (assignment?.assignee) headers['io.camunda.zeebe:assignee'] = assignment.assignee;
+    if (assignment?.candidateGroups) headers['io.camunda.zeebe:candidateGroups'] = assignment.candidateGroups;
+    if (assignment?.candidateUsers) headers['io.camunda.zeebe:candidateUsers'] = assignment.candidateUsers;
+    if (form?.formKey) headers['io.camunda.zeebe:formKey'] = form.formKey;
+    else if (form?.formId) headers['io.camunda.zeebe:formKey'] = form.formId;
+    if (schedule?.dueDate) headers['io.camunda.zeebe:dueDate'] = schedule.dueDate;
+    if (schedule?.followUpDate) headers['io.camunda.zeebe:followUpDate'] = schedule.followUpDate;
+    def.job = { type: USER_TASK_JOB_TYPE, retries: '1', headers };
+  } else if (task) {
+    def.job = { type: task.type, retries: task.retries ?? '3', headers };
+  }
+  const loop = node.loopCharacteristics;
+  if (loop?.$type === 'bpmn:MultiInstanceLoopCharacteristics') {
+    const z = (loop.extensionElements?.values ?? []).find((v: any) => v.$type === 'zeebe:LoopCharacteristics') ?? {};
+    def.multiInstance = {
+      sequential: Boolean(loop.isSequential),
+      inputCollection: z.inputCollection ?? null,
+      inputElement: z.inputElement ?? null,
+      outputCollection: z.outputCollection ?? null,
+      outputElement: z.outputElement ?? null,
+      completionCondition: feelBody(loop.completionCondition?.body),
+    };
+  }
+  const called = find('zeebe:CalledElement');
+  if (node.$type === 'bpmn:CallActivity') {
+    def.calledElement = {
+      processId: called?.processId ?? '',
+      propagateAllChildVariables: called?.propagateAllChildVariables !== false && called?.propagateAllChildVariables !== 'false',
+      propagateAllParentVariables: called?.propagateAllParentVariables !== false && called?.propagateAllParentVariables !== 'false',
+    };
+  }
+  return def;
+}
+
+function feelBody(body: string | undefined): string | null {
+  if (body === undefined || body === null) return null;
+  const trimmed = String(body).trim();
+  return trimmed.startsWith('=') ? trimmed.slice(1) : trimmed;
+}
+
+/** Elements in the gateway's scope that have a path to it not passing through it. */
+function reachersOf(gateway: ElementDef, elements: Map<string, ElementDef>): Set<string> {
+  const found = new Set<string>();
+  const stack = gateway.incoming.map((f) => f.sourceId);
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (found.has(id) || id === gateway.id) continue;
+    found.add(id);
+    const el = elements.get(id);
+    if (!el) continue;
+    for (const f of el.incoming) stack.push(f.sourceId);
+    // A token waiting inside a boundary-carrying activity can leave through its boundary events.
+    if (el.type === 'bpmn:BoundaryEvent' && el.attachedToId) stack.push(el.attachedToId);
+  }
+  return found;
+}
