@@ -32,6 +32,7 @@ export default ({ env }: { env: any }) => {
             connection.pragma('journal_mode = WAL');
             connection.pragma('synchronous = NORMAL');
             connection.pragma('busy_timeout = 5000');
+            cachePreparedStatements(connection);
             done(null, connection);
           } catch (error) {
             done(error as Error, connection);
@@ -41,3 +42,25 @@ export default ({ env }: { env: any }) => {
     },
   };
 };
+
+/**
+ * knex prepares every statement anew; the workflow engine repeats a few dozen statements
+ * thousands of times a second. Reusing prepared statements (bounded, least recently used
+ * first out) removes that cost for every query. better-sqlite3 re-prepares a statement itself
+ * if the schema changed under it.
+ */
+function cachePreparedStatements(connection: { prepare(sql: string): unknown }, limit = 500): void {
+  const prepare = connection.prepare.bind(connection);
+  const cache = new Map<string, unknown>();
+  connection.prepare = (sql: string) => {
+    let statement = cache.get(sql);
+    if (statement) {
+      cache.delete(sql);
+    } else {
+      statement = prepare(sql);
+      if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sql, statement);
+    return statement;
+  };
+}

@@ -1,4 +1,5 @@
 import { Camunda8 } from '@camunda8/sdk';
+import type { ICustomHeaders, IInputVariables, Job } from '@camunda8/sdk/dist/zeebe/lib/interfaces-1.0';
 import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
 
 export type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>;
@@ -34,13 +35,22 @@ export function clientFor(address: string): ZeebeClient {
 /** A unique process id per test, so runs against a shared real Zeebe never collide. */
 export const uniqueId = (base: string) => `${base}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
-export const bpmn = (processId: string, body: string, extraNamespaces = '') => `<?xml version="1.0" encoding="UTF-8"?>
+/** One executable process; `rootElements` (messages, errors) go beside it. */
+export const bpmn = (processId: string, body: string, extraNamespaces = '', rootElements = '') => `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" ${extraNamespaces}
   id="Definitions_${processId}" targetNamespace="http://channelflow.dev/bpmn">
   <bpmn:process id="${processId}" isExecutable="true">
 ${body}
   </bpmn:process>
+${rootElements}
 </bpmn:definitions>`;
+
+/** A service task whose jobs have `type`. */
+export const serviceTask = (id: string, type: string) =>
+  `<bpmn:serviceTask id="${id}"><bpmn:extensionElements><zeebe:taskDefinition type="${type}" /></bpmn:extensionElements></bpmn:serviceTask>`;
+
+/** The namespace `xsi:type="bpmn:tFormalExpression"` (conditions, completion conditions) needs. */
+export const XSI = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
 
 /** start → service task (job type) → end */
 export const oneTaskProcess = (processId: string, jobType = 'demo.do-work', label = 'Do work') =>
@@ -54,3 +64,142 @@ export const oneTaskProcess = (processId: string, jobType = 'demo.do-work', labe
     <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Work" targetRef="EndEvent_1" />
     <bpmn:endEvent id="EndEvent_1" />`,
   );
+
+export type ZeebeTarget = Awaited<ReturnType<typeof zeebeTarget>>;
+export type ActivatedJob = Job<IInputVariables, ICustomHeaders>;
+
+/** True when the suite runs against a real Zeebe (ZEEBE_ADDRESS): embedded-only checks skip. */
+export const externalZeebe = Boolean(process.env.ZEEBE_ADDRESS);
+
+/** The worker name every conformance test activates jobs with. */
+export const WORKER = 'conformance';
+
+/** Deploys one process and returns its definition (key, version). */
+export async function deployProcess(client: ZeebeClient, processId: string, xml: string) {
+  const result = await client.deployResource({ name: `${processId}.bpmn`, process: Buffer.from(xml) });
+  return result.deployments[0]!.process;
+}
+
+/**
+ * Activates jobs of `type` (long polling) until `count` are in hand; fails when the deadline
+ * passes with fewer. Activated jobs are locked for `timeout` ms.
+ */
+export async function takeJobs(
+  client: ZeebeClient,
+  type: string,
+  count = 1,
+  options: { timeout?: number; fetchVariable?: string[]; deadlineMs?: number } = {},
+): Promise<ActivatedJob[]> {
+  const jobs: ActivatedJob[] = [];
+  let refused: unknown;
+  await eventually(
+    async () => {
+      const batch = await client
+        .activateJobs({
+          type,
+          worker: WORKER,
+          timeout: options.timeout ?? 60_000,
+          maxJobsToActivate: count - jobs.length,
+          requestTimeout: 1_000,
+          ...(options.fetchVariable ? { fetchVariable: options.fetchVariable } : {}),
+        })
+        .catch((error) => {
+          refused = error; // a gRPC refusal is an answer, not a reason to keep polling
+          return [];
+        });
+      jobs.push(...batch);
+      if (!refused && jobs.length < count) throw new Error(`expected ${count} job(s) of type ${type}, activated ${jobs.length}`);
+    },
+    { timeoutMs: options.deadlineMs ?? 20_000 },
+  );
+  if (refused) throw refused;
+  return jobs;
+}
+
+/** The jobs of `type` activatable within `waitMs`: an empty list proves there are none. */
+export const jobsNow = (client: ZeebeClient, type: string, waitMs = 500): Promise<ActivatedJob[]> =>
+  client.activateJobs({ type, worker: WORKER, timeout: 60_000, maxJobsToActivate: 10, requestTimeout: waitMs });
+
+/** Retries `check` until it stops throwing; after the deadline the last failure is thrown. */
+export async function eventually<T>(check: () => Promise<T> | T, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      await sleep(options.intervalMs ?? 100);
+    }
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface GrpcRefusal {
+  code: number;
+  details: string;
+  message: string;
+}
+
+/** The gRPC error a call was refused with; the test fails if the call succeeded. */
+export function grpcRefusal(call: Promise<unknown>): Promise<GrpcRefusal> {
+  return call.then(
+    (result) => {
+      throw new Error(`expected a gRPC error, but the call succeeded with ${JSON.stringify(result)}`);
+    },
+    (error: { code?: number; details?: string; message?: string }) => ({
+      code: error.code ?? -1,
+      details: error.details ?? error.message ?? '',
+      message: error.message ?? '',
+    }),
+  );
+}
+
+/** Lets a call run in the background: awaiting it later still throws, but an abandoned rejection is not unhandled. */
+export function inBackground<T>(call: Promise<T>): Promise<T> {
+  call.catch(() => undefined);
+  return call;
+}
+
+/**
+ * CreateProcessInstance by processDefinitionKey: a documented gateway field the SDK's
+ * createProcessInstance() does not pass on, so this sends the RPC over the same client's channel.
+ */
+export async function createInstanceByDefinitionKey(client: ZeebeClient, processDefinitionKey: string, variables: Record<string, unknown> = {}) {
+  const grpc = await (client as unknown as { grpc: Promise<{ createProcessInstanceSync(request: object): Promise<any> }> }).grpc;
+  const response = await grpc.createProcessInstanceSync({
+    processDefinitionKey,
+    bpmnProcessId: '',
+    version: -1,
+    variables: JSON.stringify(variables),
+    startInstructions: [],
+  });
+  return response as { processDefinitionKey: string; bpmnProcessId: string; version: number; processInstanceKey: string };
+}
+
+export interface OpenIncident {
+  key: string;
+  element_id: string;
+  error_type: string;
+  error_message: string;
+  job_key: string | null;
+}
+
+/**
+ * Embedded only: the open incidents of a process instance, read from the engine's table
+ * (the gRPC API cannot list incidents; a real Zeebe needs Operate for that).
+ */
+export async function openIncidents(target: { env: TestEnvironment | null }, processInstanceKey: string): Promise<OpenIncident[]> {
+  if (!target.env) throw new Error('openIncidents needs the embedded engine: a real Zeebe lists incidents through Operate');
+  const rows: any[] = await target.env.strapi.db
+    .connection('wf_incidents')
+    .where({ process_instance_key: processInstanceKey, state: 'ACTIVE' })
+    .orderBy('key');
+  return rows.map((row) => ({
+    key: String(row.key),
+    element_id: row.element_id,
+    error_type: row.error_type,
+    error_message: row.error_message,
+    job_key: row.job_key == null ? null : String(row.job_key),
+  }));
+}
