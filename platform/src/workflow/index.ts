@@ -6,6 +6,7 @@ import { repoRoot } from '../paths';
 import { createZeebeClient, type ZeebeClient } from './client';
 import { Engine } from './engine/engine';
 import { startGateway, type RunningGateway } from './gateway/server';
+import { startJobWorkers, type RunningWorkers } from './workers';
 
 export type WorkflowEngineMode = 'embedded' | 'zeebe';
 
@@ -15,6 +16,7 @@ export interface WorkflowRuntime {
   /** The embedded engine (null in Zeebe mode); the platform itself talks to it only through `client`. */
   engine: Engine | null;
   client: ZeebeClient;
+  workers: RunningWorkers | null;
   stop(): Promise<void>;
 }
 
@@ -46,7 +48,9 @@ export async function startWorkflowRuntime(strapi: Core.Strapi): Promise<Workflo
     gateway,
     engine,
     client,
+    workers: null,
     async stop() {
+      await runtime.workers?.close();
       await client.close().catch(() => undefined);
       await gateway?.stop();
       await engine?.stop();
@@ -55,6 +59,8 @@ export async function startWorkflowRuntime(strapi: Core.Strapi): Promise<Workflo
   platformRegistry(strapi).setWorkflowRuntime({ mode, gatewayAddress: gateway?.address ?? null });
   try {
     await deployWorkflows(client, log);
+    runtime.workers = startJobWorkers(strapi, client);
+    if (runtime.workers.types.length) log.info(`job workers: ${runtime.workers.types.join(', ')}`);
   } catch (error) {
     await runtime.stop();
     throw error;
