@@ -141,9 +141,13 @@ export interface GrpcRefusal {
   message: string;
 }
 
-/** The gRPC error a call was refused with; the test fails if the call succeeded. */
+/** The gRPC error a call was refused with; the test fails if the call succeeded or got no answer within 10 s. */
 export function grpcRefusal(call: Promise<unknown>): Promise<GrpcRefusal> {
-  return call.then(
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('expected a gRPC error, but the call got no answer within 10 s')), 10_000);
+  });
+  const answered = call.then(
     (result) => {
       throw new Error(`expected a gRPC error, but the call succeeded with ${JSON.stringify(result)}`);
     },
@@ -153,6 +157,8 @@ export function grpcRefusal(call: Promise<unknown>): Promise<GrpcRefusal> {
       message: error.message ?? '',
     }),
   );
+  answered.catch(() => undefined);
+  return Promise.race([answered, silence]).finally(() => clearTimeout(timer));
 }
 
 /** Lets a call run in the background: awaiting it later still throws, but an abandoned rejection is not unhandled. */

@@ -108,7 +108,7 @@ export class Engine {
     try {
       while (this.queue.length) {
         const batch = this.queue.splice(0, MAX_BATCH);
-        const applied = await this.apply(batch);
+        const applied = batch.length > 1 ? await this.apply(batch).catch(() => null) : null;
         if (applied) {
           batch.forEach((item, i) => item.resolve(applied.values[i]));
           this.afterCommit(applied.effects);
@@ -138,7 +138,7 @@ export class Engine {
         if (this.keyBlockEnd - this.nextKeyValue < KEY_BLOCK / 2) await this.reserveKeys(trx);
         const now = Date.now();
         for (const item of batch) {
-          const step = new Step(trx, this.services(), now, effects);
+          const step = new Step(trx, this.services(trx), now, effects);
           values.push(await item.run(step));
           await step.settle();
           await step.flush();
@@ -171,10 +171,10 @@ export class Engine {
     return this.nextKeyValue++;
   };
 
-  private services() {
+  private services(trx: Knex.Transaction) {
     return {
-      model: (key: number) => this.model(key),
-      latestDefinition: (tenantId: string, bpmnProcessId: string) => this.latestDefinition(tenantId, bpmnProcessId),
+      model: (key: number) => this.model(key, trx),
+      latestDefinition: (tenantId: string, bpmnProcessId: string) => this.latestDefinition(tenantId, bpmnProcessId, trx),
       nextKey: this.nextKey,
       instanceFacts: this.instanceFacts,
     };
@@ -195,11 +195,12 @@ export class Engine {
 
   // ---------------------------------------------------------------- definitions
 
-  model(processDefinitionKey: number): Promise<ProcessModel> {
+  /** The compiled model of a deployed version; inside a command pass its transaction (SQLite has one connection). */
+  model(processDefinitionKey: number, trx: Knex | Knex.Transaction = this.knex): Promise<ProcessModel> {
     let cached = this.models.get(processDefinitionKey);
     if (!cached) {
       cached = (async () => {
-        const row = await this.knex('wf_process_definitions').where({ key: processDefinitionKey }).first('xml', 'bpmn_process_id');
+        const row = await trx('wf_process_definitions').where({ key: processDefinitionKey }).first('xml', 'bpmn_process_id');
         if (!row) throw new Error(`process definition ${processDefinitionKey} is missing`);
         return compileProcess(row.xml, row.bpmn_process_id);
       })();
@@ -558,7 +559,7 @@ export class Engine {
       .select('d.key', 'd.bpmn_process_id', 'd.version', 'd.tenant_id');
     const found: Array<{ bpmnProcessId: string; elementId: string; definition: { key: number; bpmnProcessId: string; version: number; tenantId: string } }> = [];
     for (const row of latest) {
-      const model = await this.model(Number(row.key));
+      const model = await this.model(Number(row.key), step.trx);
       const start = model.messageStarts.find((s) => s.message?.name === name);
       if (start) {
         found.push({
@@ -644,7 +645,7 @@ export class Engine {
     const timer = await step.trx('wf_timers').where({ key: row.key }).first();
     if (!timer || Number(timer.due_at) > step.now) return;
     const next = nextOccurrence({ dueAt: Number(timer.due_at), repetitions: Number(timer.repetitions), interval: timer.interval }, step.now);
-    const model = await this.model(Number(timer.process_definition_key));
+    const model = await this.model(Number(timer.process_definition_key), step.trx);
     const target = model.elements.get(timer.target_element_id);
     const keepsRunning = next && (timer.process_instance_key === null || (target && !target.interrupting && target.type !== 'bpmn:IntermediateCatchEvent'));
     if (keepsRunning) await step.trx('wf_timers').where({ key: timer.key }).update({ due_at: next.dueAt, repetitions: next.repetitions });

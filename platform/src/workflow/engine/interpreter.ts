@@ -429,8 +429,10 @@ export class Step {
       if (!callActivity) return;
       const parentModel = await this.services.model((await this.instance(callActivity.processInstanceKey)).processDefinitionKey);
       const el = parentModel.elements.get(callActivity.elementId)!;
-      const variables = el.calledElement?.propagateAllChildVariables ? (root.variables ?? {}) : {};
-      await this.applyResult(callActivity, el, variables);
+      // Output mappings see every child variable and alone decide what reaches the parent;
+      // without them, propagateAllChildVariables (default true) does.
+      if (el.outputs.length) this.setLocal(callActivity, root.variables ?? {});
+      else if (el.calledElement?.propagateAllChildVariables) await this.propagate(callActivity, root.variables ?? {});
       this.schedule(callActivity.flowScopeKey, () => this.complete(callActivity));
     }
   }
@@ -467,7 +469,14 @@ export class Step {
     const ei = this.newEI(flowScope.processInstanceKey, flowScope.key, el.id, el.type);
     if (options.inner) {
       const mi = el.multiInstance!;
-      this.setLocal(ei, { ...(mi.inputElement ? { [mi.inputElement]: options.inner.item } : {}), loopCounter: options.inner.loopCounter });
+      // A plain variable named as outputElement starts local (null) in each inner instance, so
+      // parallel iterations each keep their own result instead of overwriting one global variable.
+      const outputVariable = /^=\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(mi.outputElement ?? '')?.[1];
+      this.setLocal(ei, {
+        ...(outputVariable ? { [outputVariable]: null } : {}),
+        ...(mi.inputElement ? { [mi.inputElement]: options.inner.item } : {}),
+        loopCounter: options.inner.loopCounter,
+      });
     }
     if (options.trigger) ei.data = { trigger: options.trigger };
     this.history(ei, 'ELEMENT_ACTIVATED');

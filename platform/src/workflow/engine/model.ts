@@ -161,9 +161,11 @@ function baseDef(node: any, scopeId: string): ElementDef {
     eventSubprocessIds: [],
     triggeredByEvent: Boolean(node.triggeredByEvent),
   };
-  if (event === 'message' && eventDef.messageRef) {
-    const subscription = (eventDef.messageRef.extensionElements?.values ?? []).find((v: any) => v.$type === 'zeebe:Subscription');
-    def.message = { name: eventDef.messageRef.name ?? eventDef.messageRef.id, correlationKey: subscription?.correlationKey ?? null };
+  // A receive task names its message itself; events do it in their event definition.
+  const messageRef = event === 'message' ? eventDef.messageRef : node.$type === 'bpmn:ReceiveTask' ? node.messageRef : null;
+  if (messageRef) {
+    const subscription = (messageRef.extensionElements?.values ?? []).find((v: any) => v.$type === 'zeebe:Subscription');
+    def.message = { name: messageRef.name ?? messageRef.id, correlationKey: subscription?.correlationKey ?? null };
   }
   if (event === 'timer') {
     if (eventDef.timeDate) def.timer = { kind: 'date', expression: eventDef.timeDate.body };
