@@ -13,11 +13,12 @@ export interface ChildPlatform {
 export async function startChildPlatform(env: Record<string, string> = {}): Promise<ChildPlatform> {
   const script = `
     import('@channelflow/sdk/testing').then(async ({ createTestEnvironment }) => {
-      const env = await createTestEnvironment();
+      const env = await createTestEnvironment({ env: JSON.parse(process.env.CHANNELFLOW_CHILD_ENV || '{}') });
       process.stdout.write('READY ' + JSON.stringify({ zeebeAddress: env.zeebeAddress }) + '\\n');
       process.on('SIGTERM', () => env.destroy().finally(() => process.exit(0)));
     }).catch((error) => { console.error(error); process.exit(1); });`;
-  const child = spawn(process.execPath, ['-e', script], { cwd: __dirname, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-e', script], { cwd: __dirname, // The harness applies its own defaults over process.env; `env` must win over those too.
+    env: { ...process.env, ...env, CHANNELFLOW_CHILD_ENV: JSON.stringify(env) }, stdio: ['ignore', 'pipe', 'pipe'] });
   const ready = await new Promise<{ zeebeAddress: string }>((resolve, reject) => {
     let out = '';
     let err = '';
@@ -27,6 +28,7 @@ export async function startChildPlatform(env: Record<string, string> = {}): Prom
       if (line) resolve(JSON.parse(line.slice(6)));
     });
     child.stderr!.on('data', (chunk) => (err += chunk));
+    if (process.env.CHANNELFLOW_DEBUG_CHILD) child.stderr!.pipe(process.stderr), child.stdout!.pipe(process.stderr);
     child.on('exit', (code) => reject(new Error(`child platform exited with ${code}: ${err.slice(-2000)}`)));
   });
   return {

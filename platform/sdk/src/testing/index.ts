@@ -9,7 +9,8 @@ import { GraphqlClient } from './graphql-client';
 
 export { GraphqlClient } from './graphql-client';
 export type { GraphqlResponse, GraphqlErrorShape } from './graphql-client';
-export { requestedDatabase } from './database';
+export { createThrowAwayDatabase, requestedDatabase } from './database';
+export type { ThrowAwayDatabase } from './database';
 export type { DatabaseClient } from './database';
 
 export interface TestEnvironmentOptions {
