@@ -56,4 +56,27 @@ describe.runIf(process.platform === 'linux')('zbctl against the embedded gateway
     expect(failure).toMatch(/InvalidArgument/);
     expect(failure).toMatch(/Task_Work/);
   });
+
+  it('zbctl create instance, activate jobs and complete job drive an instance', async () => {
+    const id = uniqueId('Process_ZbctlRun');
+    const type = uniqueId('zbctl.work');
+    const file = path.join(dir, `${id}.bpmn`);
+    fs.writeFileSync(file, oneTaskProcess(id, type));
+    await zbctl('deploy', 'resource', file);
+    const created = JSON.parse((await zbctl('create', 'instance', id, '--variables', '{"orderId":"o-1"}')).stdout);
+    expect(created).toMatchObject({ bpmnProcessId: id, version: 1 });
+    expect(String(created.processInstanceKey)).toMatch(/^\d+$/);
+
+    const activated = JSON.parse((await zbctl('activate', 'jobs', type, '--maxJobsToActivate', '1', '--requestTimeout', '5s')).stdout);
+    expect(activated.jobs).toHaveLength(1);
+    expect(JSON.parse(activated.jobs[0].variables)).toEqual({ orderId: 'o-1' });
+    expect(String(activated.jobs[0].processInstanceKey)).toBe(String(created.processInstanceKey));
+    await zbctl('complete', 'job', String(activated.jobs[0].key), '--variables', '{"shipped":true}');
+    // Completing it again is refused: the job is gone once the instance moved on.
+    const again = await zbctl('complete', 'job', String(activated.jobs[0].key)).then(
+      () => null,
+      (error: { stdout: string; stderr: string }) => error.stdout + error.stderr,
+    );
+    expect(again).toMatch(/NotFound/);
+  });
 });
