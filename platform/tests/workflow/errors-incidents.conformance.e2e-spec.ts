@@ -56,7 +56,7 @@ describe('Zeebe conformance: job failures, BPMN errors and incidents', () => {
       expect((await result).variables).toEqual({ orderId: 'o-1', booked: true });
     });
 
-    it('failJob with no retries left: the job is no longer activatable', async () => {
+    it('failJob with no retries left: the job is no longer activatable, completable or failable', async () => {
       const id = uniqueId('Process_NoRetries');
       const type = uniqueId('noretries.work');
       await deployProcess(client(), id, oneTaskProcess(id, type));
@@ -65,6 +65,11 @@ describe('Zeebe conformance: job failures, BPMN errors and incidents', () => {
       const [job] = await takeJobs(client(), type);
       await client().failJob({ jobKey: job!.key, retries: 0, errorMessage: 'ERP unreachable', retryBackOff: 0 });
       expect(await jobsNow(client(), type, 1_000)).toEqual([]);
+      // A failed job waits for its incident: FAILED_PRECONDITION (9), not NOT_FOUND.
+      expect((await grpcRefusal(client().completeJob({ jobKey: job!.key, variables: {} }))).code).toBe(9);
+      expect((await grpcRefusal(client().failJob({ jobKey: job!.key, retries: 0, errorMessage: 'again', retryBackOff: 0 }))).code).toBe(9);
+      // Retries must be positive.
+      expect((await grpcRefusal(client().updateJobRetries({ jobKey: job!.key, retries: 0 }))).code).toBe(3);
       await client().cancelProcessInstance(instance.processInstanceKey);
     });
 
@@ -82,6 +87,8 @@ describe('Zeebe conformance: job failures, BPMN errors and incidents', () => {
       await client().updateJobRetries({ jobKey: job!.key, retries: 2 });
       await client().resolveIncident({ incidentKey: incident!.key });
       expect(await openIncidents(target, job!.processInstanceKey)).toEqual([]);
+
+      expect((await grpcRefusal(client().resolveIncident({ incidentKey: incident!.key }))).code).toBe(5);
 
       const [again] = await takeJobs(client(), type);
       expect(again).toMatchObject({ key: job!.key, retries: 2 });

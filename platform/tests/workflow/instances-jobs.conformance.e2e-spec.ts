@@ -206,7 +206,7 @@ describe('Zeebe conformance: process instances and jobs', () => {
       expect((await result).variables).toEqual({ orderId: 'o-2', shared: 'b', fromA: 1, fromB: { ok: true } });
     });
 
-    it('refuses to complete an already completed or unknown job with NOT_FOUND', async () => {
+    it('refuses commands on a completed or unknown job, and variables for an unknown scope, with NOT_FOUND', async () => {
       const id = uniqueId('Process_Twice');
       const type = uniqueId('twice.work');
       await deployProcess(client(), id, oneTaskProcess(id, type));
@@ -214,42 +214,41 @@ describe('Zeebe conformance: process instances and jobs', () => {
       const [job] = await takeJobs(client(), type);
       await client().completeJob({ jobKey: job!.key, variables: {} });
 
-      expect((await grpcRefusal(client().completeJob({ jobKey: job!.key, variables: {} }))).code).toBe(5);
-      // A well-formed key (partition 1) that no job has.
+      const jobKey = job!.key;
+      expect((await grpcRefusal(client().completeJob({ jobKey, variables: {} }))).code).toBe(5);
+      expect((await grpcRefusal(client().failJob({ jobKey, retries: 1, errorMessage: 'late', retryBackOff: 0 }))).code).toBe(5);
+      expect((await grpcRefusal(client().throwError({ jobKey, errorCode: 'LATE' }))).code).toBe(5);
+      expect((await grpcRefusal(client().updateJobRetries({ jobKey, retries: 3 }))).code).toBe(5);
+      // Well-formed keys (partition 1) that nothing has.
       const unknownKey = String(2 ** 51 + 987_654_321);
       expect((await grpcRefusal(client().completeJob({ jobKey: unknownKey, variables: {} }))).code).toBe(5);
+      expect((await grpcRefusal(client().setVariables({ elementInstanceKey: unknownKey, variables: { a: 1 }, local: false }))).code).toBe(5);
     });
   });
 
   describe('gateways', () => {
-    const exclusiveProcess = (id: string, types: { high: string; medium: string; low: string } | null) =>
-      bpmn(
+    /** amount > 100 → Task_High, amount > 10 → Task_Medium, otherwise the default flow to Task_Low (if `withDefault`). */
+    const exclusiveProcess = (id: string, types: Record<'high' | 'medium' | 'low', string>, withDefault = true) => {
+      const levels = withDefault ? (['High', 'Medium', 'Low'] as const) : (['High', 'Medium'] as const);
+      const conditions: Record<string, string> = { High: '=amount &gt; 100', Medium: '=amount &gt; 10' };
+      return bpmn(
         id,
         `    <bpmn:startEvent id="StartEvent_1" />
     <bpmn:sequenceFlow id="Flow_Start" sourceRef="StartEvent_1" targetRef="Gateway_Amount" />
-    <bpmn:exclusiveGateway id="Gateway_Amount" ${types ? 'default="Flow_Low"' : ''} />
-    <bpmn:sequenceFlow id="Flow_High" sourceRef="Gateway_Amount" targetRef="${types ? 'Task_High' : 'EndEvent_High'}">
-      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">=amount &gt; 100</bpmn:conditionExpression>
-    </bpmn:sequenceFlow>
-    <bpmn:sequenceFlow id="Flow_Medium" sourceRef="Gateway_Amount" targetRef="${types ? 'Task_Medium' : 'EndEvent_Medium'}">
-      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">=amount &gt; 10</bpmn:conditionExpression>
-    </bpmn:sequenceFlow>
-${
-  types
-    ? `    <bpmn:sequenceFlow id="Flow_Low" sourceRef="Gateway_Amount" targetRef="Task_Low" />
-${(['high', 'medium', 'low'] as const)
-  .map((level) => {
-    const name = level[0]!.toUpperCase() + level.slice(1);
-    return `    <bpmn:serviceTask id="Task_${name}"><bpmn:extensionElements><zeebe:taskDefinition type="${types[level]}" /></bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:sequenceFlow id="Flow_${name}_End" sourceRef="Task_${name}" targetRef="EndEvent_${name}" />
-    <bpmn:endEvent id="EndEvent_${name}" />`;
-  })
-  .join('\n')}`
-    : `    <bpmn:endEvent id="EndEvent_High" />
-    <bpmn:endEvent id="EndEvent_Medium" />`
-}`,
+    <bpmn:exclusiveGateway id="Gateway_Amount" ${withDefault ? 'default="Flow_Low"' : ''} />
+${levels
+  .map(
+    (level) => `    <bpmn:sequenceFlow id="Flow_${level}" sourceRef="Gateway_Amount" targetRef="Task_${level}">${
+      conditions[level] ? `<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">${conditions[level]}</bpmn:conditionExpression>` : ''
+    }</bpmn:sequenceFlow>
+    ${serviceTask(`Task_${level}`, types[level.toLowerCase() as 'high' | 'medium' | 'low'])}
+    <bpmn:sequenceFlow id="Flow_${level}_End" sourceRef="Task_${level}" targetRef="EndEvent_${level}" />
+    <bpmn:endEvent id="EndEvent_${level}" />`,
+  )
+  .join('\n')}`,
         XSI,
       );
+    };
 
     it('exclusive gateway: takes the first flow whose condition holds, else the default flow', async () => {
       const id = uniqueId('Process_Exclusive');
@@ -271,18 +270,24 @@ ${(['high', 'medium', 'low'] as const)
       for (const level of ['high', 'medium', 'low'] as const) expect(await jobsNow(client(), types[level])).toEqual([]);
     });
 
-    it.skipIf(externalZeebe)('exclusive gateway: no condition holds and no default flow → incident CONDITION_ERROR (embedded)', async () => {
+    it.skipIf(externalZeebe)('exclusive gateway: no match and no default flow → CONDITION_ERROR; resolving evaluates again (embedded)', async () => {
       const id = uniqueId('Process_NoMatch');
-      await deployProcess(client(), id, exclusiveProcess(id, null));
+      const types = { high: uniqueId('nomatch.high'), medium: uniqueId('nomatch.medium'), low: uniqueId('nomatch.low') };
+      await deployProcess(client(), id, exclusiveProcess(id, types, false));
       const instance = await client().createProcessInstance({ bpmnProcessId: id, variables: { amount: 1 } });
 
-      const incidents = await eventually(async () => {
+      const [incident] = await eventually(async () => {
         const open = await openIncidents(target, instance.processInstanceKey);
         expect(open).toHaveLength(1);
         return open;
       });
-      expect(incidents[0]).toMatchObject({ element_id: 'Gateway_Amount', error_type: 'CONDITION_ERROR', job_key: null });
-      await client().cancelProcessInstance(instance.processInstanceKey);
+      expect(incident).toMatchObject({ element_id: 'Gateway_Amount', error_type: 'CONDITION_ERROR', job_key: null });
+
+      await client().setVariables({ elementInstanceKey: instance.processInstanceKey, variables: { amount: 50 }, local: false });
+      await client().resolveIncident({ incidentKey: incident!.key });
+      const [medium] = await takeJobs(client(), types.medium);
+      expect(medium!.processInstanceKey).toBe(instance.processInstanceKey);
+      await client().completeJob({ jobKey: medium!.key, variables: {} });
     });
 
     it('parallel gateway: both branches are activatable together and the join continues once', async () => {

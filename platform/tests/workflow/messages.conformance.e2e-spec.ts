@@ -3,9 +3,11 @@ import {
   bpmn,
   deployProcess,
   eventually,
+  externalZeebe,
   grpcRefusal,
   inBackground,
   jobsNow,
+  openIncidents,
   serviceTask,
   takeJobs,
   uniqueId,
@@ -74,6 +76,51 @@ describe('Zeebe conformance: messages', () => {
       await publish(name, key, { attempt: 2 });
       const [after] = await takeJobs(client(), typeAfter);
       expect(after).toMatchObject({ processInstanceKey: instance.processInstanceKey, variables: { orderId: key, attempt: 2 } });
+      await client().completeJob({ jobKey: after!.key, variables: {} });
+    });
+
+    it('correlates a buffered message to one instance of a process only, the oldest message first', async () => {
+      const id = uniqueId('Process_Cardinality');
+      const name = uniqueId('payment-received');
+      const typeAfter = uniqueId('cardinality.after');
+      await deployProcess(client(), id, catchProcess(id, name, typeAfter));
+      const key = uniqueId('order');
+      await publish(name, key, { seq: 1 }, 30_000);
+      await publish(name, key, { seq: 2 }, 30_000);
+
+      for (const seq of [1, 2]) {
+        const instance = await client().createProcessInstance({ bpmnProcessId: id, variables: { orderId: key } });
+        const [after] = await takeJobs(client(), typeAfter);
+        expect(after).toMatchObject({ processInstanceKey: instance.processInstanceKey, variables: { orderId: key, seq } });
+        await client().completeJob({ jobKey: after!.key, variables: {} });
+      }
+
+      // Both buffered messages went to this process already: a third instance waits.
+      const third = await client().createProcessInstance({ bpmnProcessId: id, variables: { orderId: key } });
+      expect(await jobsNow(client(), typeAfter, 1_500)).toEqual([]);
+      await client().cancelProcessInstance(third.processInstanceKey);
+    });
+
+    it.skipIf(externalZeebe)('a null correlation key raises EXTRACT_VALUE_ERROR; resolving it opens the subscription (embedded)', async () => {
+      const id = uniqueId('Process_NoKey');
+      const name = uniqueId('payment-received');
+      const typeAfter = uniqueId('nokey.after');
+      await deployProcess(client(), id, catchProcess(id, name, typeAfter));
+      const instance = await client().createProcessInstance({ bpmnProcessId: id, variables: {} });
+
+      const [incident] = await eventually(async () => {
+        const open = await openIncidents(target, instance.processInstanceKey);
+        expect(open).toHaveLength(1);
+        return open;
+      });
+      expect(incident).toMatchObject({ element_id: 'Catch_Paid', error_type: 'EXTRACT_VALUE_ERROR', job_key: null });
+
+      const key = uniqueId('order');
+      await client().setVariables({ elementInstanceKey: instance.processInstanceKey, variables: { orderId: key }, local: false });
+      await client().resolveIncident({ incidentKey: incident!.key });
+      await publish(name, key, { paidAmount: 5 });
+      const [after] = await takeJobs(client(), typeAfter);
+      expect(after).toMatchObject({ processInstanceKey: instance.processInstanceKey, variables: { orderId: key, paidAmount: 5 } });
       await client().completeJob({ jobKey: after!.key, variables: {} });
     });
 

@@ -197,6 +197,26 @@ describe('Zeebe conformance: user tasks, call activities and multi-instance', ()
       expect((await result).variables).toEqual({ items, results: [20, 40, 60] });
     });
 
+    it.skipIf(externalZeebe)('a non-list input collection raises EXTRACT_VALUE_ERROR; resolving it creates the instances (embedded)', async () => {
+      const id = uniqueId('Process_BadCollectionMI');
+      const type = uniqueId('mi.bad');
+      await deployProcess(client(), id, multiInstanceProcess(id, type, false));
+      const instance = await client().createProcessInstance({ bpmnProcessId: id, variables: { items: 'not a list' } });
+
+      const [incident] = await eventually(async () => {
+        const open = await openIncidents(target, instance.processInstanceKey);
+        expect(open).toHaveLength(1);
+        return open;
+      });
+      expect(incident).toMatchObject({ element_id: 'Task_PerItem', error_type: 'EXTRACT_VALUE_ERROR', job_key: null });
+
+      await client().setVariables({ elementInstanceKey: instance.processInstanceKey, variables: { items: ['x'] }, local: false });
+      await client().resolveIncident({ incidentKey: incident!.key });
+      const [job] = await takeJobs(client(), type);
+      expect(job!.variables).toMatchObject({ item: 'x', loopCounter: 1 });
+      await client().completeJob({ jobKey: job!.key, variables: { result: 'X' } });
+    });
+
     it('an empty input collection completes the activity at once with an empty output collection', async () => {
       const id = uniqueId('Process_EmptyMI');
       const type = uniqueId('mi.empty');
