@@ -11,6 +11,7 @@ import { ensureEngineSchema } from './schema';
 const PARTITION_1 = 2 ** 51;
 const KEY_BLOCK = 100_000;
 const MAX_BATCH = 64;
+const COUNTER_FLUSH_MS = 1000;
 
 export interface EngineLogger {
   info(message: string): void;
@@ -70,6 +71,9 @@ export class Engine {
   private nextWake = Infinity;
   private stopped = false;
   private lastMessageSweep = 0;
+  /** Counted by committed commands but not written yet. */
+  private readonly pendingCounters = new Map<string, number>();
+  private countersWrittenAt = 0;
 
   constructor(
     readonly knex: Knex,
@@ -85,6 +89,12 @@ export class Engine {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     while (this.draining) await new Promise((r) => setTimeout(r, 10));
+    if (this.pendingCounters.size) {
+      await this.knex
+        .transaction((trx) => this.writeCounters(trx, new Map()))
+        .then(() => this.pendingCounters.clear())
+        .catch((error) => this.log.error(`could not write the engine counters: ${error?.message ?? error}`));
+    }
     for (const waiters of this.jobWaiters.values()) for (const w of waiters) w();
   }
 
@@ -133,6 +143,7 @@ export class Engine {
   private async apply(batch: Queued[]): Promise<{ values: unknown[]; effects: Effects } | null> {
     const effects: Effects = { jobTypes: new Set(), completed: [], timersChanged: false, history: [], counters: new Map(), resultWaiters: [] };
     const values: unknown[] = [];
+    let countersWritten = false;
     try {
       await this.knex.transaction(async (trx) => {
         if (this.keyBlockEnd - this.nextKeyValue < KEY_BLOCK / 2) await this.reserveKeys(trx);
@@ -144,11 +155,13 @@ export class Engine {
           await step.flush();
         }
         for (let i = 0; i < effects.history.length; i += 100) await trx('wf_history').insert(effects.history.slice(i, i + 100));
-        for (const [name, by] of effects.counters) {
-          const updated = await trx('wf_counters').where({ name }).increment('value', by);
-          if (!updated) await trx('wf_counters').insert({ name, value: by });
+        if (Date.now() - this.countersWrittenAt >= COUNTER_FLUSH_MS) {
+          await this.writeCounters(trx, effects.counters);
+          countersWritten = true;
         }
       });
+      if (countersWritten) this.pendingCounters.clear();
+      else for (const [name, by] of effects.counters) this.pendingCounters.set(name, (this.pendingCounters.get(name) ?? 0) + by);
     } catch (error) {
       // Nothing of this batch happened; keys handed out inside it are simply never used.
       this.keyBlockEnd = this.nextKeyValue = 0;
@@ -157,6 +170,20 @@ export class Engine {
       throw error;
     }
     return { values, effects };
+  }
+
+  /**
+   * Counters are statistics, written at most once a second (and at shutdown) together with
+   * whatever the batch counted, instead of a write per command.
+   */
+  private async writeCounters(trx: Knex.Transaction, current: Map<string, number>) {
+    const total = new Map(this.pendingCounters);
+    for (const [name, by] of current) total.set(name, (total.get(name) ?? 0) + by);
+    for (const [name, by] of total) {
+      const updated = await trx('wf_counters').where({ name }).increment('value', by);
+      if (!updated) await trx('wf_counters').insert({ name, value: by });
+    }
+    this.countersWrittenAt = Date.now();
   }
 
   private async reserveKeys(trx: Knex.Transaction) {
@@ -668,7 +695,9 @@ export class Engine {
 
   async counters(): Promise<Record<string, number>> {
     const rows = await this.knex('wf_counters').select('name', 'value');
-    return Object.fromEntries(rows.map((r: any) => [r.name, Number(r.value)]));
+    const result: Record<string, number> = Object.fromEntries(rows.map((r: any) => [r.name, Number(r.value)]));
+    for (const [name, by] of this.pendingCounters) result[name] = (result[name] ?? 0) + by;
+    return result;
   }
 }
 

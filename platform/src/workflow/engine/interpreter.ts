@@ -774,14 +774,13 @@ export class Step {
   /** Removes what an element instance owns: its job, subscriptions, timers, open incidents. */
   async closeOwned(ei: EI) {
     const owns: Record<string, number> = ei.data?.owns ?? {};
-    const all = ei.elementType === 'bpmn:Process';
-    if (all || owns.job) await this.trx('wf_jobs').where({ element_instance_key: ei.key }).delete();
-    if (all || owns.subscription) await this.trx('wf_message_subscriptions').where({ element_instance_key: ei.key }).delete();
-    if (all || owns.timer) {
+    if (owns.job) await this.trx('wf_jobs').where({ element_instance_key: ei.key }).delete();
+    if (owns.subscription) await this.trx('wf_message_subscriptions').where({ element_instance_key: ei.key }).delete();
+    if (owns.timer) {
       const timers = await this.trx('wf_timers').where({ element_instance_key: ei.key }).delete();
       if (timers) this.effects.timersChanged = true;
     }
-    if (all || owns.incident) {
+    if (owns.incident) {
       await this.trx('wf_incidents').where({ element_instance_key: ei.key, state: 'ACTIVE' }).update({ state: 'RESOLVED', resolved_at: this.now });
     }
   }
