@@ -13,7 +13,7 @@ const { Camunda8 } = require('@camunda8/sdk');
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
-const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 128);
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 256);
 const databases = (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',');
 
 const task = (id, type) => `<bpmn:serviceTask id="${id}"><bpmn:extensionElements><zeebe:taskDefinition type="${type}" /></bpmn:extensionElements></bpmn:serviceTask>`;
