@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bpmn,
   deployProcess,
   eventually,
   externalZeebe,
   grpcRefusal,
-  inBackground,
   jobsNow,
   oneTaskProcess,
   openIncidents,
@@ -13,25 +12,17 @@ import {
   takeJobs,
   uniqueId,
   WORKER,
-  zeebeTarget,
-  type ZeebeTarget,
+  useZeebeTarget,
 } from './zeebe-target';
 
 // Written only against the Zeebe client: the same file runs against a real Zeebe (ZEEBE_ADDRESS).
 // Incidents cannot be listed over gRPC, so the checks that read them run on the embedded engine only.
 describe('Zeebe conformance: job failures, BPMN errors and incidents', () => {
-  let target: ZeebeTarget;
-  beforeAll(async () => {
-    target = await zeebeTarget();
-  });
-  afterAll(() => target?.close());
-
-  const client = () => target.client;
-  const withResult = (bpmnProcessId: string, variables: Record<string, any> = {}) =>
-    inBackground(client().createProcessInstanceWithResult({ bpmnProcessId, variables, requestTimeout: 30_000 }));
+  const suite = useZeebeTarget();
+  const { client, withResult } = suite;
   const incidentsOf = (processInstanceKey: string, count = 1) =>
     eventually(async () => {
-      const open = await openIncidents(target, processInstanceKey);
+      const open = await openIncidents(suite, processInstanceKey);
       expect(open).toHaveLength(count);
       return open;
     });
@@ -86,7 +77,7 @@ describe('Zeebe conformance: job failures, BPMN errors and incidents', () => {
 
       await client().updateJobRetries({ jobKey: job!.key, retries: 2 });
       await client().resolveIncident({ incidentKey: incident!.key });
-      expect(await openIncidents(target, job!.processInstanceKey)).toEqual([]);
+      expect(await openIncidents(suite, job!.processInstanceKey)).toEqual([]);
 
       expect((await grpcRefusal(client().resolveIncident({ incidentKey: incident!.key }))).code).toBe(5);
 

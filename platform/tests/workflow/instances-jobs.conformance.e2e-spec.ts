@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bpmn,
   createInstanceByDefinitionKey,
@@ -16,22 +16,14 @@ import {
   uniqueId,
   WORKER,
   XSI,
-  zeebeTarget,
+  useZeebeTarget,
   type ActivatedJob,
-  type ZeebeTarget,
 } from './zeebe-target';
 
 // Written only against the Zeebe client: the same file runs against a real Zeebe (ZEEBE_ADDRESS).
 describe('Zeebe conformance: process instances and jobs', () => {
-  let target: ZeebeTarget;
-  beforeAll(async () => {
-    target = await zeebeTarget();
-  });
-  afterAll(() => target?.close());
-
-  const client = () => target.client;
-  const withResult = (bpmnProcessId: string, variables: Record<string, any> = {}, requestTimeout = 30_000) =>
-    inBackground(client().createProcessInstanceWithResult({ bpmnProcessId, variables, requestTimeout }));
+  const suite = useZeebeTarget();
+  const { client, withResult } = suite;
 
   describe('creating instances', () => {
     it('creates an instance of the latest version, of a given version, or of a process definition key', async () => {
@@ -277,7 +269,7 @@ ${levels
       const instance = await client().createProcessInstance({ bpmnProcessId: id, variables: { amount: 1 } });
 
       const [incident] = await eventually(async () => {
-        const open = await openIncidents(target, instance.processInstanceKey);
+        const open = await openIncidents(suite, instance.processInstanceKey);
         expect(open).toHaveLength(1);
         return open;
       });

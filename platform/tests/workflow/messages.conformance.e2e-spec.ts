@@ -1,33 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bpmn,
   deployProcess,
   eventually,
   externalZeebe,
   grpcRefusal,
-  inBackground,
   jobsNow,
   openIncidents,
   serviceTask,
   takeJobs,
   uniqueId,
-  zeebeTarget,
-  type ZeebeTarget,
+  useZeebeTarget,
 } from './zeebe-target';
 
 // Written only against the Zeebe client: the same file runs against a real Zeebe (ZEEBE_ADDRESS).
 // Messages that are not about buffering carry a TTL, so they correlate whether or not the
 // subscription is already open when they arrive.
 describe('Zeebe conformance: messages', () => {
-  let target: ZeebeTarget;
-  beforeAll(async () => {
-    target = await zeebeTarget();
-  });
-  afterAll(() => target?.close());
-
-  const client = () => target.client;
-  const withResult = (bpmnProcessId: string, variables: Record<string, any> = {}) =>
-    inBackground(client().createProcessInstanceWithResult({ bpmnProcessId, variables, requestTimeout: 30_000 }));
+  const suite = useZeebeTarget();
+  const { client, withResult } = suite;
   const publish = (name: string, correlationKey: string, variables: Record<string, any> = {}, timeToLive = 10_000, messageId?: string) =>
     client().publishMessage({ name, correlationKey, variables, timeToLive, ...(messageId ? { messageId } : {}) });
 
@@ -109,7 +100,7 @@ describe('Zeebe conformance: messages', () => {
       const instance = await client().createProcessInstance({ bpmnProcessId: id, variables: {} });
 
       const [incident] = await eventually(async () => {
-        const open = await openIncidents(target, instance.processInstanceKey);
+        const open = await openIncidents(suite, instance.processInstanceKey);
         expect(open).toHaveLength(1);
         return open;
       });

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bpmn, deployProcess, grpcRefusal, inBackground, jobsNow, serviceTask, takeJobs, uniqueId, zeebeTarget, type ZeebeTarget } from './zeebe-target';
+import { describe, expect, it } from 'vitest';
+import { bpmn, deployProcess, grpcRefusal, jobsNow, serviceTask, takeJobs, uniqueId, useZeebeTarget } from './zeebe-target';
 
 // Written only against the Zeebe client: the same file runs against a real Zeebe (ZEEBE_ADDRESS).
 // Zeebe promises a timer never fires before its due time (it may fire later), so that is the
 // only timing asserted; everything else waits with a generous deadline.
 describe('Zeebe conformance: timers', () => {
-  let target: ZeebeTarget;
-  beforeAll(async () => {
-    target = await zeebeTarget();
-  });
-  afterAll(() => target?.close());
-
-  const client = () => target.client;
-  const withResult = (bpmnProcessId: string, variables: Record<string, any> = {}) =>
-    inBackground(client().createProcessInstanceWithResult({ bpmnProcessId, variables, requestTimeout: 30_000 }));
+  const suite = useZeebeTarget();
+  const { client, withResult } = suite;
 
   describe('intermediate timer catch event', () => {
     it('waits for a PT1S duration, never less', async () => {

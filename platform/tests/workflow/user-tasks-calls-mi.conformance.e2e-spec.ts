@@ -1,31 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bpmn,
   deployProcess,
   eventually,
   externalZeebe,
-  inBackground,
   jobsNow,
   oneTaskProcess,
   openIncidents,
   takeJobs,
   uniqueId,
   WORKER,
-  zeebeTarget,
-  type ZeebeTarget,
+  useZeebeTarget,
 } from './zeebe-target';
 
 // Written only against the Zeebe client: the same file runs against a real Zeebe (ZEEBE_ADDRESS).
 describe('Zeebe conformance: user tasks, call activities and multi-instance', () => {
-  let target: ZeebeTarget;
-  beforeAll(async () => {
-    target = await zeebeTarget();
-  });
-  afterAll(() => target?.close());
-
-  const client = () => target.client;
-  const withResult = (bpmnProcessId: string, variables: Record<string, any> = {}) =>
-    inBackground(client().createProcessInstanceWithResult({ bpmnProcessId, variables, requestTimeout: 30_000 }));
+  const suite = useZeebeTarget();
+  const { client, withResult } = suite;
 
   it('a job-based user task is a job of type io.camunda.zeebe:userTask carrying assignment and form as custom headers', async () => {
     const id = uniqueId('Process_UserTask');
@@ -133,7 +124,7 @@ describe('Zeebe conformance: user tasks, call activities and multi-instance', ()
       const instance = await client().createProcessInstance({ bpmnProcessId: parent, variables: {} });
 
       const [incident] = await eventually(async () => {
-        const open = await openIncidents(target, instance.processInstanceKey);
+        const open = await openIncidents(suite, instance.processInstanceKey);
         expect(open).toHaveLength(1);
         return open;
       });
@@ -204,7 +195,7 @@ describe('Zeebe conformance: user tasks, call activities and multi-instance', ()
       const instance = await client().createProcessInstance({ bpmnProcessId: id, variables: { items: 'not a list' } });
 
       const [incident] = await eventually(async () => {
-        const open = await openIncidents(target, instance.processInstanceKey);
+        const open = await openIncidents(suite, instance.processInstanceKey);
         expect(open).toHaveLength(1);
         return open;
       });

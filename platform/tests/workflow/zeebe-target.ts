@@ -1,4 +1,5 @@
 import { Camunda8 } from '@camunda8/sdk';
+import { afterAll, beforeAll } from 'vitest';
 import type { ICustomHeaders, IInputVariables, Job } from '@camunda8/sdk/dist/zeebe/lib/interfaces-1.0';
 import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
 
@@ -208,4 +209,26 @@ export async function openIncidents(target: { env: TestEnvironment | null }, pro
     error_message: row.error_message,
     job_key: row.job_key == null ? null : String(row.job_key),
   }));
+}
+
+/**
+ * One target per test file: booted in beforeAll, closed in afterAll. `env` is the embedded
+ * platform (null against a real Zeebe), so the object also serves `openIncidents`.
+ */
+export function useZeebeTarget() {
+  let target: ZeebeTarget | undefined;
+  beforeAll(async () => {
+    target = await zeebeTarget();
+  });
+  afterAll(() => target?.close());
+  const suite = {
+    get env() {
+      return target!.env;
+    },
+    client: () => target!.client,
+    /** Starts an instance and resolves with its end (CreateProcessInstanceWithResult), without an unhandled rejection meanwhile. */
+    withResult: (bpmnProcessId: string, variables: Record<string, any> = {}, requestTimeout = 30_000) =>
+      inBackground(target!.client.createProcessInstanceWithResult({ bpmnProcessId, variables, requestTimeout })),
+  };
+  return suite;
 }
