@@ -279,12 +279,14 @@ export class Engine {
   // ---------------------------------------------------------------- commands
 
   async createInstance(request: { bpmnProcessId?: string; version?: number; processDefinitionKey?: number; variables: Vars; tenantId?: string }) {
+    return this.submit((step) => this.startFromRequest(step, request));
+  }
+
+  private async startFromRequest(step: Step, request: Parameters<Engine['createInstance']>[0]) {
     const tenantId = request.tenantId || DEFAULT_TENANT;
-    return this.submit(async (step) => {
-      const definition = await this.findDefinition(step, request, tenantId);
-      const key = await step.startInstance({ definition, variables: request.variables });
-      return { processDefinitionKey: definition.key, bpmnProcessId: definition.bpmnProcessId, version: definition.version, processInstanceKey: key, tenantId };
-    });
+    const definition = await this.findDefinition(step, request, tenantId);
+    const key = await step.startInstance({ definition, variables: request.variables });
+    return { processDefinitionKey: definition.key, bpmnProcessId: definition.bpmnProcessId, version: definition.version, processInstanceKey: key, tenantId };
   }
 
   /** Starts an instance and waits for it to end (CreateProcessInstanceWithResult). */
@@ -292,12 +294,10 @@ export class Engine {
     let settle!: (outcome: { variables: Vars; state: string }) => void;
     const outcome = new Promise<{ variables: Vars; state: string }>((resolve) => (settle = resolve));
     const created = await this.submit(async (step) => {
-      const tenantId = request.tenantId || DEFAULT_TENANT;
-      const definition = await this.findDefinition(step, request, tenantId);
-      const key = await step.startInstance({ definition, variables: request.variables });
+      const started = await this.startFromRequest(step, request);
       // Registered before the commit, so an instance that ends in this very batch is not missed.
-      step.effects.resultWaiters.push([key, settle]);
-      return { processDefinitionKey: definition.key, bpmnProcessId: definition.bpmnProcessId, version: definition.version, processInstanceKey: key, tenantId };
+      step.effects.resultWaiters.push([started.processInstanceKey, settle]);
+      return started;
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -607,7 +607,7 @@ export class Engine {
   // ---------------------------------------------------------------- waiting for jobs and results
 
   /** Resolves when a job of `type` may have become activatable, or after `ms`. */
-  waitForJobs(type: string, ms: number, signal: { cancelled: boolean; onCancel(fn: () => void): void }): Promise<void> {
+  waitForJobs(type: string, ms: number, onCancel: (wake: () => void) => void): Promise<void> {
     return new Promise((resolve) => {
       const waiters = this.jobWaiters.get(type) ?? new Set();
       this.jobWaiters.set(type, waiters);
@@ -619,7 +619,7 @@ export class Engine {
       };
       const timer = setTimeout(done, ms);
       waiters.add(done);
-      signal.onCancel(done);
+      onCancel(done);
       if (this.stopped) done();
     });
   }

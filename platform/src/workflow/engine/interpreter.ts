@@ -222,6 +222,18 @@ export class Step {
     });
   }
 
+  /** History of a sequence flow, recorded against the scope it runs in. */
+  private flowTaken(flow: FlowDef, processInstanceKey: number, scopeKey: number) {
+    this.effects.history.push({
+      process_instance_key: processInstanceKey,
+      element_instance_key: scopeKey,
+      element_id: flow.id,
+      element_type: 'SEQUENCE_FLOW',
+      intent: 'SEQUENCE_FLOW_TAKEN',
+      at: this.now,
+    });
+  }
+
   // ---------------------------------------------------------------- variables
 
   async scopeChain(ei: EI): Promise<EI[]> {
@@ -656,14 +668,7 @@ export class Step {
 
   private async take(flow: FlowDef, flowScope: EI, model: ProcessModel) {
     if (!flowScope.alive) return;
-    this.effects.history.push({
-      process_instance_key: flowScope.processInstanceKey,
-      element_instance_key: flowScope.key,
-      element_id: flow.id,
-      element_type: 'SEQUENCE_FLOW',
-      intent: 'SEQUENCE_FLOW_TAKEN',
-      at: this.now,
-    });
+    this.flowTaken(flow, flowScope.processInstanceKey, flowScope.key);
     const target = model.elements.get(flow.targetId)!;
     const joining = (target.type === 'bpmn:ParallelGateway' || target.type === 'bpmn:InclusiveGateway') && target.incoming.length > 1;
     if (!joining) return this.activate(target, flowScope);
@@ -954,7 +959,7 @@ export class Step {
       owner.alive = false;
       this.history(owner, 'ELEMENT_COMPLETED');
       const flow = ownerDef.outgoing.find((f) => f.targetId === target.id)!;
-      this.effects.history.push({ process_instance_key: owner.processInstanceKey, element_instance_key: owner.flowScopeKey, element_id: flow.id, element_type: 'SEQUENCE_FLOW', intent: 'SEQUENCE_FLOW_TAKEN', at: this.now });
+      this.flowTaken(flow, owner.processInstanceKey, owner.flowScopeKey!);
       if (flowScope) this.schedule(flowScope.key, () => this.activate(target, flowScope, { trigger: variables }));
       return true;
     }
@@ -967,20 +972,27 @@ export class Step {
     }
     if (target.type === 'bpmn:StartEvent') {
       // Start of an event subprocess inside the owner's scope.
-      const eventSubprocess = model.elements.get(target.scopeId)!;
       if (target.interrupting) {
-        for (const child of await this.children(owner.key)) await this.terminate(child);
-        this.agenda = this.agenda.filter((i) => i.scopeKey !== owner.key);
+        // An interrupting start also closes the scope's other event subprocess triggers.
         await this.trx('wf_message_subscriptions').where({ element_instance_key: owner.key }).delete();
         await this.trx('wf_timers').where({ element_instance_key: owner.key }).delete();
       }
-      const ei = this.newEI(owner.processInstanceKey, owner.key, eventSubprocess.id, eventSubprocess.type);
-      ei.data = { startTrigger: variables };
-      this.history(ei, 'ELEMENT_ACTIVATED');
-      this.schedule(owner.key, () => this.guarded(ei, 'activate', () => this.enter(ei, eventSubprocess)));
+      await this.startEventSubprocess(owner, model.elements.get(target.scopeId)!, variables, target.interrupting);
       return true;
     }
     return false;
+  }
+
+  /** Starts an event subprocess in `scope`; an interrupting one first ends everything else there. */
+  private async startEventSubprocess(scope: EI, eventSubprocess: ElementDef, variables: Vars, interrupting: boolean) {
+    if (interrupting) {
+      for (const child of await this.children(scope.key)) await this.terminate(child);
+      this.agenda = this.agenda.filter((i) => i.scopeKey !== scope.key);
+    }
+    const ei = this.newEI(scope.processInstanceKey, scope.key, eventSubprocess.id, eventSubprocess.type);
+    ei.data = { startTrigger: variables };
+    this.history(ei, 'ELEMENT_ACTIVATED');
+    this.schedule(scope.key, () => this.guarded(ei, 'activate', () => this.enter(ei, eventSubprocess)));
   }
 
   // ---------------------------------------------------------------- errors
@@ -1018,13 +1030,7 @@ export class Step {
         .filter((s): s is ElementDef => Boolean(s && s.event === 'error'));
       const start = pickCatch(starts, errorCode);
       if (start) {
-        const eventSubprocess = model.elements.get(start.scopeId)!;
-        for (const child of await this.children(scope.key)) await this.terminate(child);
-        this.agenda = this.agenda.filter((i) => i.scopeKey !== scope.key);
-        const ei = this.newEI(scope.processInstanceKey, scope.key, eventSubprocess.id, eventSubprocess.type);
-        ei.data = { startTrigger: variables };
-        this.history(ei, 'ELEMENT_ACTIVATED');
-        this.schedule(scope.key, () => this.guarded(ei, 'activate', () => this.enter(ei, eventSubprocess)));
+        await this.startEventSubprocess(scope, model.elements.get(start.scopeId)!, variables, true);
         return true;
       }
       current = scope;

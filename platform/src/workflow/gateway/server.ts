@@ -223,7 +223,7 @@ async function activateJobs(engine: Engine, call: grpc.ServerWritableStream<any,
       call.end();
       return;
     }
-    await engine.waitForJobs(request.type, left, { cancelled, onCancel: (fn) => cancelHandlers.push(fn) });
+    await engine.waitForJobs(request.type, left, (wake) => cancelHandlers.push(wake));
   }
 }
 
