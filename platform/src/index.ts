@@ -9,11 +9,8 @@ import { templatesDir } from './paths';
 import { closeSelfRegistrationOnce, ensureRoles } from './roles';
 import { runSeedOnce } from './seed/run-seed';
 import { createTemplateRenderer } from './templates/renderer';
-import { startWorkflowRuntime, type WorkflowRuntime } from './workflow';
-import { definitionsGraphql } from './workflow/definitions.graphql';
-
-// Per Strapi instance, in its container: two instances in one process never share a runtime.
-const WORKFLOW = 'channelflow.workflow-runtime';
+import { startWorkflowRuntime, stopWorkflowRuntime } from './workflow';
+import { operationsGraphql } from './workflow/operations.graphql';
 
 export default {
   /** Runs after every plug-in registered: the registry is complete here. */
@@ -26,7 +23,7 @@ export default {
       permissions: PLATFORM_PERMISSIONS,
       seedAfter: [],
     });
-    extendGraphql(strapi, 'platform', mergeGraphql(platformGraphql, definitionsGraphql), [
+    extendGraphql(strapi, 'platform', mergeGraphql(platformGraphql, operationsGraphql), [
       'api::outbox-message.outbox-message',
       'api::region.region',
       'api::brand.brand',
@@ -47,8 +44,7 @@ export default {
     await closeSelfRegistrationOnce(strapi);
     const admin = await ensureAdminUser(strapi);
     const seed = await runSeedOnce(strapi);
-    const workflow = await startWorkflowRuntime(strapi);
-    strapi.add(WORKFLOW, () => workflow);
+    await startWorkflowRuntime(strapi);
     if (seed.ran) strapi.log.info(`demo data loaded (core, ${seed.plugins.join(', ')})`);
     if (process.env.CHANNELFLOW_QUIET !== 'true') {
       strapi.server.httpServer.once('listening', () => void printBanner(strapi, admin, seed));
@@ -56,6 +52,6 @@ export default {
   },
 
   async destroy({ strapi }: { strapi: Core.Strapi }) {
-    if (strapi.has(WORKFLOW)) await (strapi.get(WORKFLOW) as WorkflowRuntime).stop();
+    await stopWorkflowRuntime(strapi);
   },
 };

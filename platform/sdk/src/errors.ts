@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'JOB_INPUT_INVALID',
   'JOB_OUTPUT_INVALID',
   'TEMPLATE_ERROR',
+  'WORKFLOW_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
   // Raised by graphql-js / Apollo before any resolver runs.
   'GRAPHQL_PARSE_FAILED',

@@ -92,7 +92,7 @@ export const pageArgs = z.object({
 
 /** Page arguments from GraphQL, where an omitted or null argument takes the default. */
 export function parsePage(args: { page?: number | null; pageSize?: number | null }): z.output<typeof pageArgs> {
-  return parseInput(pageArgs, { page: args.page ?? undefined, pageSize: args.pageSize ?? undefined }, 'page');
+  return parseArgs(pageArgs, { page: args.page, pageSize: args.pageSize });
 }
 
 export interface Page<T> {
@@ -122,6 +122,15 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what 
   const result = schema.safeParse(value);
   if (!result.success) throw badInputFromZod(result.error, what);
   return result.data;
+}
+
+/**
+ * Validates a resolver's GraphQL arguments. An explicit null counts as omitted (GraphQL clients
+ * send null for unset variables), so zod defaults and optionals apply to both.
+ */
+export function parseArgs<S extends z.ZodType>(schema: S, args: Record<string, unknown> | null | undefined): z.output<S> {
+  const present = Object.fromEntries(Object.entries(args ?? {}).map(([name, value]) => [name, value ?? undefined]));
+  return parseInput(schema, present, 'arguments');
 }
 
 /** Runs `work` in one database transaction; Strapi's query engine joins it automatically. */

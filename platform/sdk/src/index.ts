@@ -19,6 +19,7 @@ export {
   publicScope,
   isScopedResolver,
   bindScopedResolver,
+  parseArgs,
   parseInput,
   pageArgs,
   parsePage,

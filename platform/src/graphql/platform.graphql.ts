@@ -69,4 +69,5 @@ export const PLATFORM_PERMISSIONS = {
   'platform.read-registry': ['channel-manager', 'sales-rep', 'finance'],
   'platform.send-test-email': [],
   'platform.read-processes': ['channel-manager'],
+  'platform.operate-processes': [],
 } as const;

@@ -1,4 +1,5 @@
 import { Camunda8 } from '@camunda8/sdk';
+import { ChannelflowError } from '@channelflow/sdk';
 
 export type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>;
 
@@ -21,4 +22,28 @@ export function createZeebeClient(embeddedAddress: string | null): ZeebeClient {
   // The SDK snapshots the environment when first imported; read the address now.
   const address = process.env.ZEEBE_GRPC_ADDRESS;
   return new Camunda8(address ? ({ ZEEBE_GRPC_ADDRESS: address } as any) : {}).getZeebeGrpcApiClient();
+}
+
+/** gRPC status codes a Zeebe gateway answers with, mapped onto the platform's error codes. */
+const GRPC_CODES: Record<number, string> = {
+  3: 'BAD_INPUT', // INVALID_ARGUMENT
+  5: 'NOT_FOUND',
+  6: 'CONFLICT', // ALREADY_EXISTS
+  9: 'CONFLICT', // FAILED_PRECONDITION
+  14: 'WORKFLOW_UNAVAILABLE', // UNAVAILABLE
+  4: 'WORKFLOW_UNAVAILABLE', // DEADLINE_EXCEEDED
+  8: 'WORKFLOW_UNAVAILABLE', // RESOURCE_EXHAUSTED
+};
+
+/**
+ * A Zeebe client refusal as a ChannelflowError carrying the engine's own message (Zeebe's
+ * messages name the key and the reason, e.g. "Expected to cancel a process instance with key
+ * '1', but no such process was found"). Anything else is rethrown as is.
+ */
+export function fromZeebeError(error: unknown): unknown {
+  const grpc = error as { code?: unknown; details?: unknown; message?: unknown };
+  const code = typeof grpc?.code === 'number' ? GRPC_CODES[grpc.code] : undefined;
+  if (!code) return error;
+  const detail = typeof grpc.details === 'string' && grpc.details ? grpc.details : String(grpc.message ?? '');
+  return new ChannelflowError(code, detail.replace(/^\d+ [A-Z_]+: /, ''));
 }

@@ -10,6 +10,19 @@ import { startJobWorkers, type RunningWorkers } from './workers';
 
 export type WorkflowEngineMode = 'embedded' | 'zeebe';
 
+// Per Strapi instance, in its container: two instances in one process never share a runtime.
+const RUNTIME = 'channelflow.workflow-runtime';
+
+/** The running workflow runtime of this Strapi (after bootstrap). */
+export function workflowRuntime(strapi: Core.Strapi): WorkflowRuntime {
+  if (!strapi.has(RUNTIME)) throw new Error('the workflow runtime has not started yet');
+  return strapi.get(RUNTIME) as WorkflowRuntime;
+}
+
+export async function stopWorkflowRuntime(strapi: Core.Strapi): Promise<void> {
+  if (strapi.has(RUNTIME)) await workflowRuntime(strapi).stop();
+}
+
 export interface WorkflowRuntime {
   mode: WorkflowEngineMode;
   gateway: RunningGateway | null;
@@ -43,20 +56,25 @@ export async function startWorkflowRuntime(strapi: Core.Strapi): Promise<Workflo
     });
   }
   const client = createZeebeClient(gateway?.address ?? null);
+  let stopping: Promise<void> | undefined;
   const runtime: WorkflowRuntime = {
     mode,
     gateway,
     engine,
     client,
     workers: null,
-    async stop() {
-      await runtime.workers?.close();
-      await client.close().catch(() => undefined);
-      await gateway?.stop();
-      await engine?.stop();
+    stop() {
+      stopping ??= (async () => {
+        await runtime.workers?.close();
+        await client.close().catch(() => undefined);
+        await gateway?.stop();
+        await engine?.stop();
+      })();
+      return stopping;
     },
   };
   platformRegistry(strapi).setWorkflowRuntime({ mode, gatewayAddress: gateway?.address ?? null });
+  strapi.add(RUNTIME, () => runtime);
   try {
     await deployWorkflows(client, log);
     runtime.workers = startJobWorkers(strapi, client);

@@ -47,7 +47,24 @@ describe('WORKFLOW_ENGINE=zeebe', () => {
 
   it('says where to look instead of listing processes it does not hold', async () => {
     const manager = await platform.asStaff('channel-manager');
-    const error = await manager.expectError('NOT_SUPPORTED', '{ processDefinitions { total } }');
-    expect(error.message).toMatch(/Camunda Operate/);
+    for (const query of ['{ processDefinitions { total } }', '{ processInstances { total } }', '{ incidents { total } }', '{ workflowCounters { openIncidents } }']) {
+      const error = await manager.expectError('NOT_SUPPORTED', query);
+      expect(error.message).toMatch(/Camunda Operate/);
+    }
+  });
+
+  it('operates processes on the cluster: start and cancel go through the Zeebe client', async () => {
+    const admin = await platform.asStaff('platform-admin');
+    const { startProcessInstance } = await admin.query('mutation { startProcessInstance(bpmnProcessId: "demo-remote", businessKey: "SO-9") { key bpmnProcessId } }');
+    expect(startProcessInstance.bpmnProcessId).toBe('demo-remote');
+    // The cluster knows the instance (cancelling works once) and then no longer runs it.
+    const cancel = 'mutation ($key: ID!) { cancelProcessInstance(key: $key) }';
+    expect(await admin.query(cancel, { key: startProcessInstance.key })).toEqual({ cancelProcessInstance: true });
+    const client = clientFor(cluster.zeebeAddress);
+    const again = await client.cancelProcessInstance(startProcessInstance.key).then(() => 'cancelled twice', (error: { code?: number }) => error.code);
+    await client.close();
+    expect(again).toBe(5); // NOT_FOUND
+    const missing = await admin.expectError('NOT_FOUND', 'mutation { startProcessInstance(bpmnProcessId: "not-deployed-anywhere") { key } }');
+    expect(missing.message).toContain('not-deployed-anywhere');
   });
 });
