@@ -11,6 +11,7 @@ import { runSeedOnce } from './seed/run-seed';
 import { createTemplateRenderer } from './templates/renderer';
 import { startWorkflowRuntime, stopWorkflowRuntime } from './workflow';
 import { operationsGraphql } from './workflow/operations.graphql';
+import { tasksGraphql } from './workflow/tasks.graphql';
 
 export default {
   /** Runs after every plug-in registered: the registry is complete here. */
@@ -23,7 +24,7 @@ export default {
       permissions: PLATFORM_PERMISSIONS,
       seedAfter: [],
     });
-    extendGraphql(strapi, 'platform', mergeGraphql(platformGraphql, operationsGraphql), [
+    extendGraphql(strapi, 'platform', mergeGraphql(platformGraphql, operationsGraphql, tasksGraphql), [
       'api::outbox-message.outbox-message',
       'api::region.region',
       'api::brand.brand',

@@ -70,4 +70,5 @@ export const PLATFORM_PERMISSIONS = {
   'platform.send-test-email': [],
   'platform.read-processes': ['channel-manager'],
   'platform.operate-processes': [],
+  'platform.work-tasks': ['channel-manager', 'sales-rep', 'finance'],
 } as const;

@@ -6,6 +6,7 @@ import { repoRoot } from '../paths';
 import { createZeebeClient, type ZeebeClient } from './client';
 import { Engine } from './engine/engine';
 import { startGateway, type RunningGateway } from './gateway/server';
+import { TaskInbox } from './tasks';
 import { startJobWorkers, type RunningWorkers } from './workers';
 
 export type WorkflowEngineMode = 'embedded' | 'zeebe';
@@ -30,6 +31,8 @@ export interface WorkflowRuntime {
   engine: Engine | null;
   client: ZeebeClient;
   workers: RunningWorkers | null;
+  /** The task inbox (null when WORKFLOW_TASK_INBOX=false, e.g. when another system handles user tasks). */
+  tasks: TaskInbox | null;
   stop(): Promise<void>;
 }
 
@@ -42,7 +45,11 @@ export function workflowEngineMode(): WorkflowEngineMode {
 /** Embedded: engine tables + gateway on this machine. Zeebe: neither; the same client talks to the cluster. */
 export async function startWorkflowRuntime(strapi: Core.Strapi): Promise<WorkflowRuntime> {
   const mode = workflowEngineMode();
-  const log = { info: (m: string) => strapi.log.info(`[workflow] ${m}`), error: (m: string) => strapi.log.error(`[workflow] ${m}`) };
+  const log = {
+    info: (m: string) => strapi.log.info(`[workflow] ${m}`),
+    warn: (m: string) => strapi.log.warn(`[workflow] ${m}`),
+    error: (m: string) => strapi.log.error(`[workflow] ${m}`),
+  };
   let gateway: RunningGateway | null = null;
   let engine: Engine | null = null;
   if (mode === 'embedded') {
@@ -63,8 +70,10 @@ export async function startWorkflowRuntime(strapi: Core.Strapi): Promise<Workflo
     engine,
     client,
     workers: null,
+    tasks: null,
     stop() {
       stopping ??= (async () => {
+        await runtime.tasks?.stop();
         await runtime.workers?.close();
         await client.close().catch(() => undefined);
         await gateway?.stop();
@@ -79,6 +88,10 @@ export async function startWorkflowRuntime(strapi: Core.Strapi): Promise<Workflo
     await deployWorkflows(client, log);
     runtime.workers = startJobWorkers(strapi, client);
     if (runtime.workers.types.length) log.info(`job workers: ${runtime.workers.types.join(', ')}`);
+    if (process.env.WORKFLOW_TASK_INBOX !== 'false') {
+      runtime.tasks = new TaskInbox({ knex: strapi.db.connection, client, engine, workflowsDir: workflowsDir(), log });
+      await runtime.tasks.start();
+    }
   } catch (error) {
     await runtime.stop();
     throw error;
@@ -86,12 +99,17 @@ export async function startWorkflowRuntime(strapi: Core.Strapi): Promise<Workflo
   return runtime;
 }
 
+/** workflows/ of the repository (CHANNELFLOW_WORKFLOWS_DIR to point elsewhere): BPMN and Camunda forms. */
+export function workflowsDir(): string {
+  return process.env.CHANNELFLOW_WORKFLOWS_DIR ?? path.join(repoRoot(), 'workflows');
+}
+
 /**
  * Deploys every workflows/*.bpmn in one all-or-nothing deployment. Unchanged files keep their
  * version; a refused file stops the start with the engine's reasons, naming each element.
  */
 async function deployWorkflows(client: ZeebeClient, log: { info(m: string): void }): Promise<void> {
-  const dir = process.env.CHANNELFLOW_WORKFLOWS_DIR ?? path.join(repoRoot(), 'workflows');
+  const dir = workflowsDir();
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.bpmn')).sort() : [];
   if (!files.length) return;
   const result = await client.deployResources(files.map((name) => ({ name, process: fs.readFileSync(path.join(dir, name)) })) as any);

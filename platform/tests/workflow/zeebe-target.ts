@@ -11,7 +11,8 @@ export type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>;
  */
 export async function zeebeTarget(): Promise<{ client: ZeebeClient; env: TestEnvironment | null; close(): Promise<void> }> {
   const external = process.env.ZEEBE_ADDRESS;
-  const env = external ? null : await createTestEnvironment();
+  // Only the suite's own Zeebe client may take user-task jobs: the platform's task inbox stays off.
+  const env = external ? null : await createTestEnvironment({ env: { WORKFLOW_TASK_INBOX: 'false' } });
   const address = external ? (external.includes('://') ? external : `grpc://${external}`) : env!.zeebeAddress;
   const client = clientFor(address);
   return {

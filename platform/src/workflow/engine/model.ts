@@ -75,6 +75,8 @@ export interface ProcessModel {
   /** Message and timer start events of the process itself. */
   messageStarts: ElementDef[];
   timerStarts: ElementDef[];
+  /** Camunda forms embedded in the process (zeebe:userTaskForm), by id: a user task's formKey `camunda-forms:bpmn:<id>`. */
+  userTaskForms: Map<string, string>;
 }
 
 export const USER_TASK_JOB_TYPE = 'io.camunda.zeebe:userTask';
@@ -99,6 +101,9 @@ export async function compileProcess(xml: string, bpmnProcessId: string): Promis
     process: root,
     messageStarts: top.filter((e) => e.event === 'message'),
     timerStarts: top.filter((e) => e.event === 'timer'),
+    userTaskForms: new Map(
+      (process.extensionElements?.values ?? []).filter((v: any) => v.$type === 'zeebe:UserTaskForm' && v.id).map((v: any) => [v.id, v.body ?? '']),
+    ),
   };
 }
 
