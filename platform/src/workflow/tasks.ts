@@ -118,9 +118,12 @@ export class TaskInbox {
           await this.store(job);
           return job.forward();
         } catch (error) {
-          const message = error instanceof TaskRefused ? error.message : `the task inbox could not take this user task: ${(error as Error)?.message ?? error}`;
-          if (!(error instanceof TaskRefused)) this.options.log.error((error as Error)?.stack ?? String(error));
-          return job.fail({ errorMessage: message.slice(0, 2000), retries: 0 });
+          // A task the inbox cannot hold is an incident for an operator; a passing failure (the
+          // database busy) hands the job back to be taken again shortly, retries untouched.
+          if (error instanceof TaskRefused) return job.fail({ errorMessage: error.message.slice(0, 2000), retries: 0 });
+          this.options.log.error((error as Error)?.stack ?? String(error));
+          const message = `the task inbox could not take this user task: ${(error as Error)?.message ?? error}`;
+          return job.fail({ errorMessage: message.slice(0, 2000), retries: Math.max(1, Number(job.retries)), retryBackOff: 5000 });
         }
       },
     } as any) as any;
@@ -169,7 +172,12 @@ export class TaskInbox {
     }
     const model = await this.model(job);
     const formKey = headers['io.camunda.zeebe:formKey'] || null;
-    const form = formKey ? this.form(formKey, model) : null;
+    let form: CamundaForm | null = null;
+    try {
+      form = formKey ? this.form(formKey, model) : null;
+    } catch (error) {
+      throw new TaskRefused(`user task ${job.elementId} has an unusable form "${formKey}": ${(error as Error).message}`);
+    }
     if (formKey && !form) throw new TaskRefused(`user task ${job.elementId} declares form "${formKey}", which neither the process nor workflows/ holds`);
     const knex = this.options.knex;
     await knex.transaction(async (trx) => {

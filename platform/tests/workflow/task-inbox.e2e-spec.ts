@@ -68,6 +68,12 @@ describe('task inbox', () => {
   const instanceState = async (key: string) => (await env.strapi.db.connection('wf_process_instances').where({ key }).first())?.state;
   const start = async (bpmnProcessId: string, variables: Record<string, unknown> = {}) =>
     String((await client.createProcessInstance({ bpmnProcessId, variables })).processInstanceKey);
+  const incidentOf = (processInstanceKey: string) =>
+    eventually(async () => {
+      const row = await env.strapi.db.connection('wf_incidents').where({ process_instance_key: processInstanceKey, state: 'ACTIVE' }).first();
+      if (!row) throw new Error(`no incident in instance ${processInstanceKey} yet`);
+      return row;
+    });
   /** The inbox takes user-task jobs asynchronously: wait until the instance's task shows up for `viewer`. */
   const taskOf = (viewer: GraphqlClient, processInstanceKey: string, query = INBOX, field = 'taskInbox') =>
     eventually(async () => {
@@ -194,14 +200,17 @@ describe('task inbox', () => {
     it('a task the inbox cannot hold becomes an incident naming why', async () => {
       const broken = uniqueId('Process_BrokenForm');
       await deployProcess(client, broken, userTaskProcess(broken, '<zeebe:assignmentDefinition candidateGroups="finance" /><zeebe:formDefinition formId="no-such-form" />'));
-      const key = await start(broken);
-      const incident = await eventually(async () => {
-        const row = await env.strapi.db.connection('wf_incidents').where({ process_instance_key: key, state: 'ACTIVE' }).first();
-        if (!row) throw new Error('no incident yet');
-        return row;
-      });
+      const incident = await incidentOf(await start(broken));
       expect(incident).toMatchObject({ error_type: 'JOB_NO_RETRIES', element_id: 'Task_Approve' });
       expect(incident.error_message).toContain('declares form "no-such-form"');
+
+      const malformed = uniqueId('Process_MalformedForm');
+      await deployProcess(
+        client,
+        malformed,
+        userTaskProcess(malformed, '<zeebe:formDefinition formKey="camunda-forms:bpmn:Bad" />', '<zeebe:userTaskForm id="Bad">not a form</zeebe:userTaskForm>'),
+      );
+      expect((await incidentOf(await start(malformed))).error_message).toContain('unusable form "camunda-forms:bpmn:Bad": the form is not valid JSON');
     });
 
     it('is for signed-in staff: API tokens and dealers are refused, bad ids are BAD_INPUT', async () => {
@@ -288,12 +297,7 @@ describe('task inbox', () => {
 
       const twoDealers = uniqueId('Process_TwoDealers');
       await deployProcess(client, twoDealers, userTaskProcess(twoDealers, '<zeebe:assignmentDefinition candidateGroups="dealer:D1, dealer:D2" />'));
-      const bad = await start(twoDealers);
-      const incident = await eventually(async () => {
-        const row = await env.strapi.db.connection('wf_incidents').where({ process_instance_key: bad, state: 'ACTIVE' }).first();
-        if (!row) throw new Error('no incident yet');
-        return row;
-      });
+      const incident = await incidentOf(await start(twoDealers));
       expect(incident.error_message).toContain('addressed to several dealers (D1, D2)');
     });
   });
