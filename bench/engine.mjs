@@ -1,20 +1,12 @@
 // npm run bench:engine — throughput and job latency of the embedded engine, driven through its
 // Zeebe gateway by @camunda8/sdk workers (the same client path the platform uses).
 // The platform runs in a child process (its own core); workers and starters run here.
-import { spawn } from 'node:child_process';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(path.join(root, 'platform', 'package.json'));
-const { Camunda8 } = require('@camunda8/sdk');
+import { benchDatabases, cpuSeconds, machineLine, percentile, startPlatform, zeebeClient } from './lib/platform.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 256);
-const databases = (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',');
+const databases = benchDatabases('sqlite,postgres');
 
 const task = (id, type) => `<bpmn:serviceTask id="${id}"><bpmn:extensionElements><zeebe:taskDefinition type="${type}" /></bpmn:extensionElements></bpmn:serviceTask>`;
 const PROCESS = `<?xml version="1.0" encoding="UTF-8"?>
@@ -35,50 +27,9 @@ const PROCESS = `<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>`;
 
-async function startPlatform(db) {
-  const script = `import('@channelflow/sdk/testing').then(async ({ createTestEnvironment }) => {
-      const env = await createTestEnvironment();
-      process.stdout.write('READY ' + JSON.stringify({ zeebeAddress: env.zeebeAddress }) + '\\n');
-      process.on('SIGTERM', () => env.destroy().finally(() => process.exit(0)));
-    }).catch((error) => { console.error(error); process.exit(1); });`;
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), '-e', script], {
-    cwd: path.join(root, 'platform'),
-    env: { ...process.env, DB: db, CHANNELFLOW_TEST_RUN: `bench${process.pid}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const ready = await new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      const line = out.split('\n').find((l) => l.startsWith('READY '));
-      if (line) resolve(JSON.parse(line.slice(6)));
-    });
-    child.stderr.on('data', (c) => (err += c));
-    child.on('exit', (code) => reject(new Error(`platform exited with ${code}: ${err.slice(-2000)}`)));
-  });
-  return { ...ready, pid: child.pid, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) };
-}
-
-import fs from 'node:fs';
-/** CPU seconds a process has used so far (Linux /proc), to show which side is the bottleneck. */
-const cpuSeconds = (pid) => {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-};
-const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
-
 async function run(db) {
-  const platform = await startPlatform(db);
-  const zeebe = new Camunda8({
-    ZEEBE_GRPC_ADDRESS: platform.zeebeAddress,
-    CAMUNDA_AUTH_STRATEGY: 'NONE',
-    zeebeGrpcSettings: { ZEEBE_CLIENT_LOG_LEVEL: 'NONE' },
-  }).getZeebeGrpcApiClient();
+  const platform = await startPlatform(db, { nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : [] });
+  const zeebe = zeebeClient(platform.zeebeAddress);
   try {
     await zeebe.deployResource({ name: 'bench-order.bpmn', process: Buffer.from(PROCESS) });
     const readyAt = new Map(); // processInstanceKey -> when its next job became available
@@ -147,7 +98,7 @@ async function run(db) {
   }
 }
 
-console.log(`bench:engine — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+console.log(`bench:engine — ${machineLine()}`);
 console.log(`process: 3 service tasks + exclusive gateway; ${IN_FLIGHT} instances in flight; ${SECONDS} s measured after ${WARMUP} s warm-up`);
 for (const db of databases) {
   try {
