@@ -5,7 +5,7 @@ import { benchDatabases, cpuSeconds, machineLine, percentile, startPlatform, zee
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
-const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 256);
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 128);
 const databases = benchDatabases('sqlite,postgres');
 
 const task = (id, type) => `<bpmn:serviceTask id="${id}"><bpmn:extensionElements><zeebe:taskDefinition type="${type}" /></bpmn:extensionElements></bpmn:serviceTask>`;
@@ -56,7 +56,7 @@ async function run(db) {
     const worker = (type, last) =>
       zeebe.createWorker({
         taskType: type,
-        maxJobsToActivate: 64,
+        maxJobsToActivate: Number(process.env.BENCH_MAX_JOBS ?? 64),
         timeout: 30_000,
         longPoll: 10_000,
         pollInterval: 10,
