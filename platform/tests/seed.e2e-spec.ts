@@ -5,6 +5,8 @@ const SNAPSHOT = `{
   dealers(pageSize: 100) { total nodes { code name tier dealerType status city region { code } parent { code } } }
   products(activeOnly: false, pageSize: 100) { total nodes { sku name basePrice { amountMinor currency } active } }
   warehouses { code level regionCode }
+  gold: dealerCreditLedger(dealerCode: "D0001", pageSize: 100) { total nodes { kind amount { amountMinor } reference entryDate dueDate } }
+  store: dealerCredit(dealerCode: "D0030") { limit { amountMinor } receivable { amountMinor } overdue { amountMinor } paymentTermDays }
 }`;
 
 describe('demo seed', () => {
@@ -31,6 +33,20 @@ describe('demo seed', () => {
     expect(data.products.total).toBe(40);
     expect(data.products.nodes.every((p: any) => Number.isInteger(p.basePrice.amountMinor) && p.basePrice.amountMinor > 0)).toBe(true);
     expect(data.warehouses.map((w: any) => w.level).sort()).toEqual(['hq', 'regional', 'regional', 'regional']);
+  });
+
+  it('gives every dealer a credit account by tier, with opening receivables some of which are overdue', async () => {
+    const credit = first.strapi.plugin('dealers').service('credit');
+    const dealers = await first.strapi.db.query('plugin::dealers.dealer').findMany({});
+    const summaries = await Promise.all(dealers.map((d: any) => credit.summary(d.id).then((s: any) => ({ ...s, tier: d.tier }))));
+    const limits = { gold: 500_000_000, silver: 200_000_000, bronze: 50_000_000 } as Record<string, number>;
+    expect(summaries.every((s) => s.limitCents === limits[s.tier] && s.currency === 'CNY')).toBe(true);
+    expect(summaries.filter((s) => s.receivableCents > 0).length).toBeGreaterThan(40);
+    const overdue = summaries.filter((s) => s.overdueCents > 0);
+    expect(overdue.length).toBeGreaterThanOrEqual(5);
+    expect(overdue.length).toBeLessThan(30);
+    expect(summaries.some((s) => s.ageing.over90 > 0)).toBe(true);
+    expect(summaries.some((s) => s.ageing.current > 0)).toBe(true);
   });
 
   it('gives every seeded dealer an owner who can sign in and sees only that dealer', async () => {

@@ -3,6 +3,8 @@ import { notifications, parsePage, parseInput, platformRegistry, staffScope, typ
 
 export const platformGraphql: GraphqlExtension = {
   typeDefs: /* GraphQL */ `
+    "Money in integer minor units (cents, 分; Long, so large credit limits fit) and its ISO 4217 currency. Every plug-in uses this one type."
+    type Money { amountMinor: Long! currency: String! }
     enum OutboxStatus { queued sent failed not_sent }
     type OutboxMessage {
       documentId: ID!

@@ -1,11 +1,14 @@
 import { definePlugin, mergeGraphql } from '@channelflow/sdk';
 import dealerSchema from './content-types/dealer/schema.json';
 import portalUserSchema from './content-types/portal-user/schema.json';
+import creditAccountSchema from './content-types/credit-account/schema.json';
+import creditEntrySchema from './content-types/credit-entry/schema.json';
 import { dealerGraphql } from './graphql/dealer';
 import { staffGraphql } from './graphql/staff';
 import { seedDealers } from './seed';
 import dealersService from './services/dealers.service';
 import portalUsersService from './services/portal-users.service';
+import creditService from './services/credit.service';
 
 /** Dealer records and portal accounts: the tenant every dealer-scoped operation resolves. */
 export default definePlugin({
@@ -13,14 +16,32 @@ export default definePlugin({
   contentTypes: {
     dealer: { schema: dealerSchema },
     'portal-user': { schema: portalUserSchema },
+    'credit-account': { schema: creditAccountSchema },
+    // The ledger is append-only, also for the admin panel: corrections are new entries.
+    'credit-entry': { schema: creditEntrySchema, lifecycles: appendOnly('Credit ledger entries') },
   },
   services: {
     dealers: dealersService,
     'portal-users': portalUsersService,
+    credit: creditService,
   },
   graphql: mergeGraphql(staffGraphql, dealerGraphql),
   permissions: {
     'dealers.read': ['channel-manager', 'sales-rep', 'finance'],
+    'dealers.read-credit': ['channel-manager', 'sales-rep', 'finance'],
+    'dealers.post-credit': ['finance'],
+  },
+  bootstrap: async ({ strapi }) => {
+    // Every credit question reads one dealer's entries; a release looks for its reservation's.
+    await strapi.db.connection.raw('create index if not exists dealer_credit_entries_dealer_kind on dealer_credit_entries (dealer_id, kind)');
+    await strapi.db.connection.raw('create index if not exists dealer_credit_entries_reservation on dealer_credit_entries (reservation_key)');
   },
   seed: seedDealers,
 });
+
+function appendOnly(what: string) {
+  const refuse = () => {
+    throw new Error(`${what} cannot be changed or deleted; book a correcting entry instead`);
+  };
+  return { beforeUpdate: refuse, beforeUpdateMany: refuse, beforeDelete: refuse, beforeDeleteMany: refuse };
+}

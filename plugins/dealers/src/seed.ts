@@ -20,15 +20,18 @@ export async function seedDealers({ strapi, random, demoPassword }: SeedContext)
     return r < 0.2 ? 'gold' : r < 0.55 ? 'silver' : 'bronze';
   };
   const regions = Object.keys(CITIES);
+  const profiles = new Map<string, { tier: keyof typeof TIER_LIMIT_CENTS; dealerType: keyof typeof SUFFIX }>();
   let n = 0;
   const create = async (dealerType: keyof typeof SUFFIX, regionCode: string, parentCode?: string) => {
     n += 1;
     const code = `D${String(n).padStart(4, '0')}`;
     const city = pick(CITIES[regionCode]!);
+    const dealerTier = dealerType === 'distributor' ? 'gold' : tier();
+    profiles.set(code, { tier: dealerTier, dealerType });
     return dealers.create({
       code,
       name: `${city} ${pick(WORDS)} ${SUFFIX[dealerType]}`,
-      tier: dealerType === 'distributor' ? 'gold' : tier(),
+      tier: dealerTier,
       dealerType,
       status: random() < 0.06 ? 'suspended' : 'active',
       regionCode,
@@ -60,4 +63,43 @@ export async function seedDealers({ strapi, random, demoPassword }: SeedContext)
     });
     await strapi.plugin('dealers').service('portal-users').link({ userId: user.id, dealerId: dealer.id, role: 'owner' });
   }
+  for (const dealer of all) await seedCredit(strapi, dealer, profiles.get(dealer.code)!, random);
 }
+
+/** Default credit limit by tier (cents): ¥5,000,000 / ¥2,000,000 / ¥500,000. */
+export const TIER_LIMIT_CENTS = { gold: 500_000_000, silver: 200_000_000, bronze: 50_000_000 } as const;
+
+/**
+ * A credit account per dealer and the receivables brought over from the previous system
+ * (opening invoices of the last five months and their payments). Most dealers pay on time,
+ * some late and in part, a few not at all, so overdue amounts and every ageing bucket show up.
+ */
+async function seedCredit(
+  strapi: SeedContext['strapi'],
+  dealer: { id: number; code: string },
+  profile: { tier: keyof typeof TIER_LIMIT_CENTS; dealerType: keyof typeof SUFFIX },
+  random: () => number,
+) {
+  const credit = strapi.plugin('dealers').service('credit');
+  const limitCents = TIER_LIMIT_CENTS[profile.tier];
+  const paymentTermDays = profile.dealerType === 'store' ? 15 : 30;
+  await credit.openAccount({ dealerId: dealer.id, limitCents, paymentTermDays, currency: 'CNY' });
+  const payer = random();
+  const habit = payer < 0.7 ? 'on-time' : payer < 0.9 ? 'late' : 'defaulting';
+  const invoices = 2 + Math.floor(random() * 4);
+  for (let i = 0; i < invoices; i += 1) {
+    // Spread over five months, the newest a few days old (not yet due).
+    const ageDays = Math.round((150 * (invoices - 1 - i)) / (invoices - 1)) + Math.floor(random() * 8);
+    const amountCents = Math.round(limitCents * (0.04 + random() * 0.12) / 100) * 100;
+    const reference = `OB-${dealer.code}-${String(i + 1).padStart(2, '0')}`;
+    await credit.post({ dealerId: dealer.id, kind: 'invoice', amountCents, idempotencyKey: `seed:${reference}`, reference, entryDate: daysAgo(ageDays), note: 'Opening balance from the previous system' });
+    const dueIn = ageDays - paymentTermDays;
+    if (dueIn < 0) continue; // not due yet
+    const paid = habit === 'on-time' ? amountCents : habit === 'late' ? Math.round((amountCents * (0.5 + random() * 0.3)) / 100) * 100 : i >= invoices - 1 ? amountCents : 0;
+    if (!paid) continue;
+    const paidDaysAgo = habit === 'on-time' ? Math.max(0, dueIn + Math.floor(random() * 5)) : Math.max(0, dueIn - 20 - Math.floor(random() * 20));
+    await credit.post({ dealerId: dealer.id, kind: 'payment', amountCents: paid, idempotencyKey: `seed:PAY-${reference}`, reference: `BANK-${reference.slice(3)}`, entryDate: daysAgo(paidDaysAgo) });
+  }
+}
+
+const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);

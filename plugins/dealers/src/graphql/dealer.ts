@@ -1,4 +1,5 @@
 import { dealerScope, type GraphqlExtension } from '@channelflow/sdk';
+import { toCreditStatement, toCreditSummary } from './credit-types';
 
 export const dealerGraphql: GraphqlExtension = {
   typeDefs: /* GraphQL */ `
@@ -7,6 +8,10 @@ export const dealerGraphql: GraphqlExtension = {
     extend type Query {
       "Dealer portal: the signed-in user's own dealer and its portal users."
       myDealer: MyDealer!
+      "Dealer portal: my dealer's credit: limit (and temporary limit), exposure, available, overdue."
+      myCredit: CreditSummary!
+      "Dealer portal: my dealer's account statement for a period (dates as YYYY-MM-DD), with ageing."
+      myStatement(from: String!, to: String!): CreditStatement!
     }
   `,
   resolvers: {
@@ -16,6 +21,10 @@ export const dealerGraphql: GraphqlExtension = {
         myRole: dealerRole,
         users: await strapi.plugin('dealers').service('portal-users').usersOf(dealer.id),
       })),
+      myCredit: dealerScope(async (_args, { strapi, dealer }) => toCreditSummary(await strapi.plugin('dealers').service('credit').summary(dealer.id))),
+      myStatement: dealerScope(async (args, { strapi, dealer }) =>
+        toCreditStatement(await strapi.plugin('dealers').service('credit').statement(dealer.id, args.from, args.to)),
+      ),
     },
   },
 };

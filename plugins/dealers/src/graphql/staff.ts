@@ -1,13 +1,30 @@
-import { parsePage, staffScope, type GraphqlExtension } from '@channelflow/sdk';
+import { z } from 'zod';
+import { notFound, parseArgs, parsePage, staffScope, type GraphqlExtension } from '@channelflow/sdk';
+import type { Core } from '@strapi/strapi';
+import { creditTypeDefs, toCreditEntry, toCreditStatement, toCreditSummary } from './credit-types';
 import { dealerResolvers, dealerTypeDefs } from './types';
+
+const dealerCode = z.string().trim().min(1).max(20);
 
 export const staffGraphql: GraphqlExtension = {
   typeDefs: /* GraphQL */ `
     ${dealerTypeDefs}
+    ${creditTypeDefs}
     type DealerPage { nodes: [Dealer!]! total: Int! page: Int! pageSize: Int! }
+    enum CreditPostKind { payment credit_note adjustment }
     extend type Query {
       "Staff: dealers, filtered by tier, status, region or a search over name and code."
       dealers(tier: DealerTier, status: DealerStatus, regionCode: String, search: String, page: Int, pageSize: Int): DealerPage!
+      "Staff: a dealer's credit: limit, exposure, available, overdue and ageing."
+      dealerCredit(dealerCode: String!): CreditSummary!
+      "Staff: a dealer's credit ledger, newest first."
+      dealerCreditLedger(dealerCode: String!, kind: CreditEntryKind, page: Int, pageSize: Int): CreditEntryPage!
+      "Staff: a dealer's account statement for a period (dates as YYYY-MM-DD)."
+      dealerStatement(dealerCode: String!, from: String!, to: String!): CreditStatement!
+    }
+    extend type Mutation {
+      "Finance: book a payment, credit note or adjustment (signed) on a dealer's account. Replaying an idempotency key returns the first entry."
+      postCreditEntry(dealerCode: String!, kind: CreditPostKind!, amountMinor: Long!, idempotencyKey: String!, reference: String, entryDate: String, note: String): CreditEntry!
     }
   `,
   resolvers: {
@@ -19,6 +36,44 @@ export const staffGraphql: GraphqlExtension = {
         const { page, pageSize } = parsePage(args);
         return strapi.plugin('dealers').service('dealers').list(present, page, pageSize);
       }),
+      dealerCredit: staffScope('dealers.read-credit', async (args, { strapi }) => {
+        const dealer = await dealerByCode(strapi, args.dealerCode);
+        return toCreditSummary(await strapi.plugin('dealers').service('credit').summary(dealer.id));
+      }),
+      dealerCreditLedger: staffScope('dealers.read-credit', async (args, { strapi }) => {
+        const dealer = await dealerByCode(strapi, args.dealerCode);
+        const { kind } = parseArgs(z.object({ kind: z.enum(['reserve', 'release', 'invoice', 'payment', 'credit_note', 'adjustment']).optional() }), { kind: args.kind });
+        const page = await strapi.plugin('dealers').service('credit').ledger(dealer.id, { kind }, parsePage(args));
+        return { ...page, nodes: page.nodes.map(toCreditEntry) };
+      }),
+      dealerStatement: staffScope('dealers.read-credit', async (args, { strapi }) => {
+        const dealer = await dealerByCode(strapi, args.dealerCode);
+        return toCreditStatement(await strapi.plugin('dealers').service('credit').statement(dealer.id, args.from, args.to));
+      }),
+    },
+    Mutation: {
+      postCreditEntry: staffScope('dealers.post-credit', async (args, { strapi, actor }) => {
+        const dealer = await dealerByCode(strapi, args.dealerCode);
+        const { amountMinor, dealerCode: _code, ...rest } = args;
+        const entry = await strapi
+          .plugin('dealers')
+          .service('credit')
+          .post({
+            ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined)),
+            dealerId: dealer.id,
+            // Long arrives as a BigInt; anything beyond 2^53 is far over the amount limit and refused there.
+            amountCents: typeof amountMinor === 'bigint' ? Number(amountMinor) : amountMinor,
+            actor: actor.kind === 'user' ? actor.user.email : `api-token:${actor.token.name}`,
+          });
+        return toCreditEntry(entry);
+      }),
     },
   },
 };
+
+async function dealerByCode(strapi: Core.Strapi, raw: unknown) {
+  const code = parseArgs(z.object({ dealerCode }), { dealerCode: raw }).dealerCode;
+  const dealer = await strapi.plugin('dealers').service('dealers').findByCode(code);
+  if (!dealer) throw notFound('Dealer', code);
+  return dealer;
+}

@@ -1,5 +1,4 @@
 export const catalogTypeDefs = /* GraphQL */ `
-  type Money { amountMinor: Int! currency: String! }
   type Product {
     documentId: ID!
     sku: String!

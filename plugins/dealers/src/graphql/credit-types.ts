@@ -1,0 +1,97 @@
+import type { Ageing } from '../services/credit-ledger';
+
+export const creditTypeDefs = /* GraphQL */ `
+  "Open receivables by days past due."
+  type CreditAgeing { current: Money! days1to30: Money! days31to60: Money! days61to90: Money! over90: Money! }
+  type CreditSummary {
+    currency: String!
+    limit: Money!
+    temporaryLimit: Money
+    temporaryLimitExpiresAt: String
+    "True while the temporary limit replaces the permanent one."
+    temporaryLimitActive: Boolean!
+    effectiveLimit: Money!
+    "Held for submitted orders and other reservations."
+    reserved: Money!
+    "Invoiced and not yet paid (after payments, credit notes and adjustments)."
+    receivable: Money!
+    exposure: Money!
+    available: Money!
+    overdue: Money!
+    oldestDaysLate: Int!
+    ageing: CreditAgeing!
+    paymentTermDays: Int!
+    asOf: String!
+  }
+  enum CreditEntryKind { reserve release invoice payment credit_note adjustment }
+  type CreditEntry {
+    id: ID!
+    kind: CreditEntryKind!
+    amount: Money!
+    reference: String
+    entryDate: String!
+    dueDate: String
+    note: String
+    idempotencyKey: String!
+    createdAt: String
+  }
+  type CreditEntryPage { nodes: [CreditEntry!]! total: Int! page: Int! pageSize: Int! }
+  type CreditStatementLine { entry: CreditEntry! debit: Money! credit: Money! balance: Money! }
+  "An account statement (对账单): balance brought forward, lines with the running balance, balance carried forward."
+  type CreditStatement {
+    from: String!
+    to: String!
+    opening: Money!
+    totalDebit: Money!
+    totalCredit: Money!
+    closing: Money!
+    ageing: CreditAgeing!
+    lines: [CreditStatementLine!]!
+  }
+`;
+
+const money = (amountMinor: number, currency: string) => ({ amountMinor, currency });
+const ageingOf = (a: Ageing, currency: string) =>
+  Object.fromEntries(Object.entries(a).map(([bucket, cents]) => [bucket, money(cents, currency)]));
+
+export function toCreditSummary(s: any) {
+  return {
+    currency: s.currency,
+    limit: money(s.limitCents, s.currency),
+    temporaryLimit: s.temporaryLimitCents === null ? null : money(s.temporaryLimitCents, s.currency),
+    temporaryLimitExpiresAt: s.temporaryLimitExpiresAt,
+    temporaryLimitActive: s.temporaryLimitActive,
+    effectiveLimit: money(s.effectiveLimitCents, s.currency),
+    reserved: money(s.reservedCents, s.currency),
+    receivable: money(s.receivableCents, s.currency),
+    exposure: money(s.exposureCents, s.currency),
+    available: money(s.availableCents, s.currency),
+    overdue: money(s.overdueCents, s.currency),
+    oldestDaysLate: s.oldestDaysLate,
+    ageing: ageingOf(s.ageing, s.currency),
+    paymentTermDays: s.paymentTermDays,
+    asOf: s.asOf,
+  };
+}
+
+export function toCreditEntry(e: any) {
+  return { ...e, amount: money(e.amountCents, e.currency) };
+}
+
+export function toCreditStatement(s: any) {
+  return {
+    from: s.from,
+    to: s.to,
+    opening: money(s.openingCents, s.currency),
+    totalDebit: money(s.debitCents, s.currency),
+    totalCredit: money(s.creditCents, s.currency),
+    closing: money(s.closingCents, s.currency),
+    ageing: ageingOf(s.ageing, s.currency),
+    lines: s.lines.map((l: any) => ({
+      entry: toCreditEntry(l),
+      debit: money(l.debitCents, s.currency),
+      credit: money(l.creditCents, s.currency),
+      balance: money(l.balanceCents, s.currency),
+    })),
+  };
+}

@@ -1,0 +1,366 @@
+import type { Core } from '@strapi/strapi';
+import { z } from 'zod';
+import { ChannelflowError, conflict, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
+import { DEALER } from './dealers.service';
+import { ageing, overdue, receivableEffect, statement, type EntryKind, type LedgerLine } from './credit-ledger';
+
+export const CREDIT_ACCOUNT = 'plugin::dealers.credit-account';
+export const CREDIT_ENTRY = 'plugin::dealers.credit-entry';
+const ACCOUNTS_TABLE = 'dealer_credit_accounts';
+
+/** 100 billion in major units at most: far above any limit, far below 2^53. */
+const cents = z.number().int('amounts are integer minor units (cents)').positive('amounts must be positive').max(1e13);
+const idempotencyKey = z.string().trim().min(8, 'idempotency keys have at least 8 characters').max(200);
+const currency = z.string().regex(/^[A-Z]{3}$/, 'currencies are ISO 4217 codes such as CNY');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates look like 2026-11-23');
+
+const reserveInput = z.object({
+  dealerId: z.number().int().positive(),
+  amountCents: cents,
+  currency: currency.optional(),
+  idempotencyKey,
+  reference: z.string().max(200).optional(),
+  actor: z.string().max(200).optional(),
+});
+const releaseInput = z.object({
+  reservationKey: idempotencyKey,
+  idempotencyKey,
+  /** Part of the reservation; all that is still held when omitted. */
+  amountCents: cents.optional(),
+  actor: z.string().max(200).optional(),
+});
+const postInput = z
+  .object({
+    dealerId: z.number().int().positive(),
+    kind: z.enum(['invoice', 'payment', 'credit_note', 'adjustment']),
+    /** Signed for adjustments (+ the dealer owes more, − less); positive otherwise. */
+    amountCents: z.number().int().min(-1e13).max(1e13),
+    currency: currency.optional(),
+    idempotencyKey,
+    reference: z.string().max(200).optional(),
+    entryDate: isoDate.optional(),
+    dueDate: isoDate.optional(),
+    note: z.string().max(2000).optional(),
+    actor: z.string().max(200).optional(),
+  })
+  .refine((p) => p.amountCents !== 0, { message: 'amounts must not be zero', path: ['amountCents'] })
+  .refine((p) => p.kind === 'adjustment' || p.amountCents > 0, { message: 'only adjustments may be negative', path: ['amountCents'] })
+  .refine((p) => !p.dueDate || p.kind === 'invoice' || p.kind === 'adjustment', { message: 'only debits have a due date', path: ['dueDate'] });
+const openInput = z.object({
+  dealerId: z.number().int().positive(),
+  currency: currency.default('CNY'),
+  limitCents: z.number().int().min(0).max(1e13),
+  paymentTermDays: z.number().int().min(0).max(365).default(30),
+  overdueBlockDays: z.number().int().min(0).max(3650).default(60),
+});
+const limitInput = z.union([
+  z.object({ dealerId: z.number().int().positive(), limitCents: z.number().int().min(0).max(1e13) }),
+  z.object({ dealerId: z.number().int().positive(), temporaryLimitCents: z.number().int().min(0).max(1e13), expiresAt: z.iso.datetime() }),
+  z.object({ dealerId: z.number().int().positive(), clearTemporaryLimit: z.literal(true) }),
+]);
+
+type Trx = any;
+
+/**
+ * Credit enforcement for every plug-in that commits a dealer's money (orders, gifts, ...):
+ * reserve, release and post against the dealer's limit. Each call is one transaction that
+ * locks the dealer's account row (PostgreSQL: SELECT … FOR UPDATE; SQLite writes one at a time),
+ * so concurrent reservations can never together exceed the limit. Every entry carries an
+ * idempotency key: repeating a call with the same key returns the first result and writes nothing.
+ */
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const entries = () => strapi.db.query(CREDIT_ENTRY as any);
+
+  /** Runs `work` with the dealer's account locked; NOT_FOUND when the dealer has no credit account. */
+  async function withLockedAccount<T>(dealerId: number, work: (account: Account, trx: Trx) => Promise<T>): Promise<T> {
+    return (await strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
+      let query = trx(ACCOUNTS_TABLE).where({ dealer_id: dealerId });
+      if (strapi.db.dialect.client !== 'sqlite') query = query.forUpdate();
+      const row = await query.first();
+      if (!row) throw notFound('Credit account of dealer', dealerId);
+      return work(toAccount(row), trx);
+    })) as T;
+  }
+
+  /** The first call's entry under this key, checked to be the same request. */
+  async function replayOf(key: string, expected: { dealerId: number; kind: EntryKind; amountCents?: number }) {
+    const entry = await entries().findOne({ where: { idempotencyKey: key } });
+    if (!entry) return null;
+    const same =
+      entry.dealerId === expected.dealerId && entry.kind === expected.kind && (expected.amountCents === undefined || toCents(entry.amountCents) === expected.amountCents);
+    if (!same) throw conflict(`Idempotency key ${key} was already used for a different credit entry`, { idempotencyKey: key });
+    return entry;
+  }
+
+  async function insertEntry(trx: Trx, account: Account, data: Record<string, unknown>) {
+    try {
+      return await entries().create({ data: { currency: account.currency, entryDate: today(), ...data } });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`Idempotency key ${String(data.idempotencyKey)} was already used for a different credit entry`);
+      throw error;
+    }
+  }
+
+  async function ledgerLines(dealerId: number, until?: string): Promise<Array<LedgerLine & { id: number; entry: any }>> {
+    const rows = await entries().findMany({
+      where: { dealerId, kind: { $notIn: ['reserve', 'release'] }, ...(until ? { entryDate: { $lte: until } } : {}) },
+      orderBy: [{ entryDate: 'asc' }, { id: 'asc' }],
+    });
+    return rows.map((e: any) => ({ id: e.id, entry: e, kind: e.kind, amountCents: toCents(e.amountCents), date: e.entryDate, dueDate: e.dueDate, reference: e.reference }));
+  }
+
+  async function assertMayBuy(account: Account) {
+    const dealer = await strapi.db.query(DEALER).findOne({ where: { id: account.dealerId } });
+    if (!dealer) throw notFound('Dealer', account.dealerId);
+    if (dealer.status !== 'active') {
+      throw new ChannelflowError('DEALER_BLOCKED', `Dealer ${dealer.code} is ${dealer.status}; only active dealers may use credit`, { dealerCode: dealer.code, status: dealer.status });
+    }
+    if (account.receivableCents <= 0) return;
+    const late = overdue(await ledgerLines(account.dealerId), today());
+    if (late.overdueCents > 0 && late.oldestDaysLate > account.overdueBlockDays) {
+      throw new ChannelflowError(
+        'DEALER_BLOCKED',
+        `Dealer ${dealer.code} has ${formatCents(late.overdueCents, account.currency)} overdue, the oldest ${late.oldestDaysLate} days late (credit stops after ${account.overdueBlockDays} days)`,
+        { dealerCode: dealer.code, overdueCents: late.overdueCents, oldestDaysLate: late.oldestDaysLate, overdueBlockDays: account.overdueBlockDays },
+      );
+    }
+  }
+
+  return {
+    /** Opens the dealer's credit account (once; opening it again returns the existing one). */
+    async openAccount(raw: z.input<typeof openInput>) {
+      const input = parseInput(openInput, raw, 'credit account');
+      const existing = await strapi.db.query(CREDIT_ACCOUNT as any).findOne({ where: { dealerId: input.dealerId } });
+      if (existing) return toAccount(existing);
+      if (!(await strapi.db.query(DEALER).findOne({ where: { id: input.dealerId } }))) throw notFound('Dealer', input.dealerId);
+      const created = await strapi.db
+        .query(CREDIT_ACCOUNT as any)
+        .create({ data: { ...input, dealer: input.dealerId, reservedCents: 0, receivableCents: 0 } })
+        .catch(async (error: unknown) => {
+          if (isUniqueViolation(error)) return strapi.db.query(CREDIT_ACCOUNT as any).findOne({ where: { dealerId: input.dealerId } });
+          throw error;
+        });
+      return toAccount(created);
+    },
+
+    /** A permanent limit, a temporary one with its expiry, or the temporary one removed. */
+    async setLimit(raw: z.input<typeof limitInput>) {
+      const input = parseInput(limitInput, raw, 'credit limit');
+      return withLockedAccount(input.dealerId, async (account, trx) => {
+        const changes =
+          'limitCents' in input
+            ? { limit_cents: input.limitCents }
+            : 'temporaryLimitCents' in input
+              ? { temporary_limit_cents: input.temporaryLimitCents, temporary_limit_expires_at: new Date(input.expiresAt) }
+              : { temporary_limit_cents: null, temporary_limit_expires_at: null };
+        await trx(ACCOUNTS_TABLE).where({ id: account.id }).update({ ...changes, updated_at: new Date() });
+        return this.summary(input.dealerId);
+      });
+    },
+
+    /**
+     * Holds `amountCents` of the dealer's credit (e.g. for a submitted order). Refused with
+     * CREDIT_LIMIT_EXCEEDED (with the figures) when it does not fit, DEALER_BLOCKED when the
+     * dealer is not active or pays too late.
+     */
+    async reserve(raw: z.input<typeof reserveInput>) {
+      const input = parseInput(reserveInput, raw, 'credit reservation');
+      return withLockedAccount(input.dealerId, async (account, trx) => {
+        const replay = await replayOf(input.idempotencyKey, { dealerId: input.dealerId, kind: 'reserve', amountCents: input.amountCents });
+        if (replay) return { idempotencyKey: input.idempotencyKey, amountCents: input.amountCents, currency: account.currency, replayed: true };
+        assertCurrency(account, input.currency);
+        await assertMayBuy(account);
+        const figures = figuresOf(account, new Date());
+        if (input.amountCents > figures.availableCents) {
+          throw new ChannelflowError(
+            'CREDIT_LIMIT_EXCEEDED',
+            `${formatCents(input.amountCents, account.currency)} exceeds the available credit of ${formatCents(figures.availableCents, account.currency)} (limit ${formatCents(figures.effectiveLimitCents, account.currency)}, in use ${formatCents(figures.exposureCents, account.currency)})`,
+            { requestedCents: input.amountCents, availableCents: figures.availableCents, limitCents: figures.effectiveLimitCents, exposureCents: figures.exposureCents, currency: account.currency },
+          );
+        }
+        await insertEntry(trx, account, { dealerId: input.dealerId, kind: 'reserve', amountCents: input.amountCents, idempotencyKey: input.idempotencyKey, reference: input.reference, actor: input.actor });
+        await trx(ACCOUNTS_TABLE).where({ id: account.id }).increment('reserved_cents', input.amountCents);
+        return { idempotencyKey: input.idempotencyKey, amountCents: input.amountCents, currency: account.currency, replayed: false };
+      });
+    },
+
+    /** Gives back what a reservation still holds (or part of it). */
+    async release(raw: z.input<typeof releaseInput>) {
+      const input = parseInput(releaseInput, raw, 'credit release');
+      const reservation = await entries().findOne({ where: { idempotencyKey: input.reservationKey, kind: 'reserve' } });
+      if (!reservation) throw notFound('Credit reservation', input.reservationKey);
+      return withLockedAccount(reservation.dealerId, async (account, trx) => {
+        const replay = await replayOf(input.idempotencyKey, { dealerId: reservation.dealerId, kind: 'release', amountCents: input.amountCents });
+        if (replay) return { idempotencyKey: input.idempotencyKey, amountCents: toCents(replay.amountCents), currency: account.currency, replayed: true };
+        const released = await entries().findMany({ where: { reservationKey: input.reservationKey, kind: 'release' } });
+        const heldCents = toCents(reservation.amountCents) - released.reduce((sum: number, e: any) => sum + toCents(e.amountCents), 0);
+        const amountCents = input.amountCents ?? heldCents;
+        if (heldCents <= 0) throw conflict(`Reservation ${input.reservationKey} has already been released in full`);
+        if (amountCents > heldCents) {
+          throw conflict(`Reservation ${input.reservationKey} holds ${formatCents(heldCents, account.currency)}; ${formatCents(amountCents, account.currency)} cannot be released`, { heldCents });
+        }
+        await insertEntry(trx, account, {
+          dealerId: reservation.dealerId,
+          kind: 'release',
+          amountCents,
+          idempotencyKey: input.idempotencyKey,
+          reservationKey: input.reservationKey,
+          reference: reservation.reference,
+          actor: input.actor,
+        });
+        await trx(ACCOUNTS_TABLE).where({ id: account.id }).decrement('reserved_cents', amountCents);
+        return { idempotencyKey: input.idempotencyKey, amountCents, currency: account.currency, replayed: false };
+      });
+    },
+
+    /** Books an invoice, payment, credit note or adjustment on the dealer's receivable. */
+    async post(raw: z.input<typeof postInput>) {
+      const input = parseInput(postInput, raw, 'credit entry');
+      return withLockedAccount(input.dealerId, async (account, trx) => {
+        const replay = await replayOf(input.idempotencyKey, { dealerId: input.dealerId, kind: input.kind, amountCents: input.amountCents });
+        if (replay) return { ...toEntry(replay), replayed: true };
+        assertCurrency(account, input.currency);
+        const entryDate = input.entryDate ?? today();
+        const isDebit = receivableEffect(input) > 0;
+        const created = await insertEntry(trx, account, {
+          dealerId: input.dealerId,
+          kind: input.kind,
+          amountCents: input.amountCents,
+          idempotencyKey: input.idempotencyKey,
+          reference: input.reference,
+          entryDate,
+          dueDate: isDebit ? (input.dueDate ?? addDays(entryDate, account.paymentTermDays)) : null,
+          note: input.note,
+          actor: input.actor,
+        });
+        await trx(ACCOUNTS_TABLE).where({ id: account.id }).increment('receivable_cents', receivableEffect(input));
+        return { ...toEntry(created), replayed: false };
+      });
+    },
+
+    /** Limit, exposure, what is available, and what is overdue, as of now. */
+    async summary(dealerId: number) {
+      const row = await strapi.db.query(CREDIT_ACCOUNT as any).findOne({ where: { dealerId } });
+      if (!row) throw notFound('Credit account of dealer', dealerId);
+      const account = toAccount(row);
+      const lines = await ledgerLines(dealerId);
+      const asOf = today();
+      const late = overdue(lines, asOf);
+      return { ...account, ...figuresOf(account, new Date()), overdueCents: late.overdueCents, oldestDaysLate: late.oldestDaysLate, ageing: ageing(lines, asOf), asOf };
+    },
+
+    /** The account statement (对账单) for [from, to] with running balance and ageing at `to`. */
+    async statement(dealerId: number, from: string, to: string) {
+      const range = parseInput(z.object({ from: isoDate, to: isoDate }).refine((r) => r.from <= r.to, 'from must not be after to'), { from, to }, 'statement period');
+      const row = await strapi.db.query(CREDIT_ACCOUNT as any).findOne({ where: { dealerId } });
+      if (!row) throw notFound('Credit account of dealer', dealerId);
+      const result = statement(await ledgerLines(dealerId, range.to), range.from, range.to);
+      return {
+        currency: row.currency,
+        from: range.from,
+        to: range.to,
+        openingCents: result.openingCents,
+        closingCents: result.closingCents,
+        debitCents: result.debitCents,
+        creditCents: result.creditCents,
+        ageing: result.ageing,
+        lines: result.lines.map((l) => ({ ...toEntry(l.line.entry), debitCents: l.debitCents, creditCents: l.creditCents, balanceCents: l.balanceCents })),
+      };
+    },
+
+    /** Ledger entries, newest first (staff). */
+    async ledger(dealerId: number, filter: { kind?: EntryKind }, page: { page: number; pageSize: number }) {
+      const where = { dealerId, ...(filter.kind ? { kind: filter.kind } : {}) };
+      const [rows, total] = await Promise.all([
+        entries().findMany({ where, orderBy: [{ id: 'desc' }], offset: (page.page - 1) * page.pageSize, limit: page.pageSize }),
+        entries().count({ where }),
+      ]);
+      return { nodes: rows.map(toEntry), total, ...page };
+    },
+  };
+};
+
+interface Account {
+  id: number;
+  dealerId: number;
+  currency: string;
+  limitCents: number;
+  temporaryLimitCents: number | null;
+  temporaryLimitExpiresAt: string | null;
+  paymentTermDays: number;
+  overdueBlockDays: number;
+  reservedCents: number;
+  receivableCents: number;
+}
+
+/** Rows come from knex (snake_case) or the query engine (camelCase); bigints may be strings. */
+function toAccount(row: any): Account {
+  const get = (camel: string, snake: string) => row[camel] ?? row[snake] ?? null;
+  const expires = get('temporaryLimitExpiresAt', 'temporary_limit_expires_at');
+  return {
+    id: row.id,
+    dealerId: Number(get('dealerId', 'dealer_id')),
+    currency: row.currency,
+    limitCents: toCents(get('limitCents', 'limit_cents')),
+    temporaryLimitCents: get('temporaryLimitCents', 'temporary_limit_cents') === null ? null : toCents(get('temporaryLimitCents', 'temporary_limit_cents')),
+    temporaryLimitExpiresAt: expires === null ? null : new Date(typeof expires === 'number' ? expires : String(expires)).toISOString(),
+    paymentTermDays: Number(get('paymentTermDays', 'payment_term_days')),
+    overdueBlockDays: Number(get('overdueBlockDays', 'overdue_block_days')),
+    reservedCents: toCents(get('reservedCents', 'reserved_cents')),
+    receivableCents: toCents(get('receivableCents', 'receivable_cents')),
+  };
+}
+
+/** The temporary limit replaces the permanent one until it expires. */
+function figuresOf(account: Account, now: Date) {
+  const temporaryActive = account.temporaryLimitCents !== null && account.temporaryLimitExpiresAt !== null && new Date(account.temporaryLimitExpiresAt) > now;
+  const effectiveLimitCents = temporaryActive ? account.temporaryLimitCents! : account.limitCents;
+  const exposureCents = account.reservedCents + account.receivableCents;
+  return { effectiveLimitCents, temporaryLimitActive: temporaryActive, exposureCents, availableCents: effectiveLimitCents - exposureCents };
+}
+
+function toEntry(e: any) {
+  return {
+    id: e.id,
+    kind: e.kind as EntryKind,
+    amountCents: toCents(e.amountCents),
+    currency: e.currency,
+    idempotencyKey: e.idempotencyKey,
+    reservationKey: e.reservationKey ?? null,
+    reference: e.reference ?? null,
+    entryDate: e.entryDate,
+    dueDate: e.dueDate ?? null,
+    note: e.note ?? null,
+    actor: e.actor ?? null,
+    createdAt: e.createdAt ? new Date(e.createdAt).toISOString() : null,
+  };
+}
+
+function assertCurrency(account: Account, requested: string | undefined) {
+  if (requested && requested !== account.currency) {
+    throw new ChannelflowError('BAD_INPUT', `This dealer's credit is kept in ${account.currency}, not ${requested}`, { currency: account.currency });
+  }
+}
+
+export function toCents(value: unknown): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isSafeInteger(n)) throw new Error(`not an amount in cents: ${String(value)}`);
+  return n;
+}
+
+/** "CNY 1,234.50" for messages (templates format money with the locale's helpers). */
+export function formatCents(amountCents: number, currency: string): string {
+  const sign = amountCents < 0 ? '-' : '';
+  const abs = Math.abs(amountCents);
+  const major = Math.floor(abs / 100).toLocaleString('en-US');
+  return `${sign}${currency} ${major}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** Ledger dates are UTC calendar dates. */
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
