@@ -7,6 +7,7 @@ export const PLATFORM_ROLES = [
   { type: 'channel-manager', name: 'Channel manager', description: 'Owns dealers of a region; reviews applications' },
   { type: 'sales-rep', name: 'Sales rep', description: 'Follows up assigned dealers' },
   { type: 'finance', name: 'Finance', description: 'Credit limits, payments, receivables, rebate settlement' },
+  { type: 'director', name: 'Director', description: 'Approves what exceeds finance\'s authority, such as large credit limits' },
   { type: DEALER_PORTAL_ROLE, name: 'Dealer portal user', description: 'A dealer\'s staff in the self-service portal' },
 ] as const;
 

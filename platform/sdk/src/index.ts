@@ -1,5 +1,7 @@
 export { definePlugin, extendGraphql, mergeGraphql } from './define-plugin';
 export { notifications } from './notifications';
+export { workflows } from './workflows';
+export type { Workflows, StartProcessInput, PublishMessageInput } from './workflows';
 export type { Notifications, OutboxMessage, SendEmailInput } from './notifications';
 export type { PluginDefinition, GraphqlExtension, ContentTypeDefinition, StrapiPluginServer } from './define-plugin';
 export { defineJob, JOB_TYPE_PATTERN } from './define-job';

@@ -1,10 +1,11 @@
+import type { Workflows } from './workflows';
 import type { Core } from '@strapi/strapi';
 import type { JobDefinition, JobInfo, JobLogger } from './define-job';
 import { ChannelflowError, issuesFromZod, summarizeIssues } from './errors';
 import type { TemplateRenderer } from './templates';
 
 /** Staff roles known to the platform (users-permissions role `type`s). */
-export const STAFF_ROLES = ['platform-admin', 'channel-manager', 'sales-rep', 'finance'] as const;
+export const STAFF_ROLES = ['platform-admin', 'channel-manager', 'sales-rep', 'finance', 'director'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 export const DEALER_PORTAL_ROLE = 'dealer';
 
@@ -52,6 +53,7 @@ export class PlatformRegistry {
   private readonly permissions = new Map<string, { plugin: string; roles: readonly StaffRole[] }>();
   private templateRenderer: TemplateRenderer | undefined;
   private workflow: WorkflowRuntimeInfo | undefined;
+  private workflowProcesses: Workflows | undefined;
 
   addPlugin(manifest: PluginManifest): void {
     if (this.plugins.has(manifest.name)) throw new Error(`plug-in "${manifest.name}" is registered twice`);
@@ -116,6 +118,15 @@ export class PlatformRegistry {
 
   setWorkflowRuntime(info: WorkflowRuntimeInfo): void {
     this.workflow = info;
+  }
+
+  /** The platform hands plug-ins its workflow client once the runtime runs (see workflows()). */
+  setProcesses(processes: Workflows | undefined): void {
+    this.workflowProcesses = processes;
+  }
+
+  processes(): Workflows | undefined {
+    return this.workflowProcesses;
   }
 
   /** Which engine runs the processes, and where the embedded Zeebe gateway listens (if it does). */

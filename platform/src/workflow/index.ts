@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Core } from '@strapi/strapi';
-import { platformRegistry } from '@channelflow/sdk';
+import { platformRegistry, type Workflows } from '@channelflow/sdk';
 import { repoRoot } from '../paths';
-import { createZeebeClient, type ZeebeClient } from './client';
+import { createZeebeClient, fromZeebeError, type ZeebeClient } from './client';
 import { Engine } from './engine/engine';
 import { startGateway, type RunningGateway } from './gateway/server';
 import { TaskInbox } from './tasks';
@@ -83,6 +83,7 @@ export async function startWorkflowRuntime(strapi: Core.Strapi): Promise<Workflo
     },
   };
   platformRegistry(strapi).setWorkflowRuntime({ mode, gatewayAddress: gateway?.address ?? null });
+  platformRegistry(strapi).setProcesses(processesOver(client));
   strapi.add(RUNTIME, () => runtime);
   try {
     await deployWorkflows(client, log);
@@ -115,4 +116,32 @@ async function deployWorkflows(client: ZeebeClient, log: { info(m: string): void
   const result = await client.deployResources(files.map((name) => ({ name, process: fs.readFileSync(path.join(dir, name)) })) as any);
   const summary = (result.deployments as any[]).map((d) => `${d.process.bpmnProcessId} v${d.process.version}`).join(', ');
   log.info(`deployed ${summary}`);
+}
+
+/** The workflows() facade plug-ins use: the one Zeebe client, refusals as coded errors. */
+function processesOver(client: ZeebeClient): Workflows {
+  const call = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw fromZeebeError(error);
+    }
+  };
+  return {
+    startProcess: ({ bpmnProcessId, version, variables, businessKey }) =>
+      call(async () => {
+        const started = await client.createProcessInstance({ bpmnProcessId, version, variables: businessKey ? { ...variables, businessKey } : variables } as any);
+        return {
+          processInstanceKey: String(started.processInstanceKey),
+          bpmnProcessId: started.bpmnProcessId,
+          version: Number(started.version),
+          processDefinitionKey: String(started.processDefinitionKey),
+        };
+      }),
+    publishMessage: ({ name, correlationKey, variables, timeToLiveMs, messageId }) =>
+      call(async () => {
+        const published = await client.publishMessage({ name, correlationKey, variables: variables ?? {}, timeToLive: timeToLiveMs ?? 0, messageId } as any);
+        return { key: String(published.key) };
+      }),
+  };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChannelflowError, notFound, parseArgs, parsePage, platformRegistry, staffScope, type GraphqlExtension } from '@channelflow/sdk';
+import { ChannelflowError, notFound, parseArgs, parsePage, platformRegistry, staffScope, workflows, type GraphqlExtension } from '@channelflow/sdk';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { workflowRuntime } from './index';
@@ -214,19 +214,8 @@ export const operationsGraphql: GraphqlExtension = {
           }),
           args,
         );
-        const started = await zeebe(strapi, (client) =>
-          client.createProcessInstance({
-            bpmnProcessId: input.bpmnProcessId,
-            version: input.version,
-            variables: input.businessKey ? { ...input.variables, businessKey: input.businessKey } : input.variables,
-          } as any),
-        );
-        return {
-          key: String(started.processInstanceKey),
-          bpmnProcessId: started.bpmnProcessId,
-          version: started.version,
-          processDefinitionKey: String(started.processDefinitionKey),
-        };
+        const started = await workflows(strapi).startProcess(input);
+        return { ...started, key: started.processInstanceKey };
       }),
       cancelProcessInstance: staffScope('platform.operate-processes', async (args, { strapi }) => {
         const input = parseArgs(z.object({ key }), args);
@@ -261,16 +250,7 @@ export const operationsGraphql: GraphqlExtension = {
           }),
           args,
         );
-        const published = await zeebe(strapi, (client) =>
-          client.publishMessage({
-            name: input.name,
-            correlationKey: input.correlationKey,
-            variables: input.variables,
-            timeToLive: input.timeToLiveMs,
-            messageId: input.messageId,
-          } as any),
-        );
-        return { key: String(published.key) };
+        return workflows(strapi).publishMessage(input);
       }),
     },
     ProcessInstance: {
