@@ -72,5 +72,5 @@ export const PLATFORM_PERMISSIONS = {
   'platform.send-test-email': [],
   'platform.read-processes': ['channel-manager'],
   'platform.operate-processes': [],
-  'platform.work-tasks': ['channel-manager', 'sales-rep', 'finance'],
+  'platform.work-tasks': ['channel-manager', 'sales-rep', 'finance', 'director'],
 } as const;

@@ -314,11 +314,14 @@ export class TaskInbox {
         assignee: row.assignee,
       });
     }
-    const variables = row.form
+    const variables: Record<string, unknown> = row.form
       ? validateAgainstForm(JSON.parse(row.form), submitted, JSON.parse(row.variables))
       : viewer.dealerCode !== null && Object.keys(submitted).length
         ? refuse(`Task "${row.name}" has no form, so it takes no values from the portal`)
         : submitted;
+    // A process that records who decided names the variable in a `completedByVariable` task header.
+    const completedBy = (JSON.parse(row.custom_headers) as Record<string, string>).completedByVariable;
+    if (completedBy) variables[completedBy] = viewer.username;
     const locked = await this.options.knex(TASKS).where({ job_key: id, state: 'CREATED', assignee: row.assignee }).update({ state: 'COMPLETING' });
     if (!locked) this.assertOpen(await this.options.knex(TASKS).where({ job_key: id }).first());
     try {

@@ -3,12 +3,19 @@ import dealerSchema from './content-types/dealer/schema.json';
 import portalUserSchema from './content-types/portal-user/schema.json';
 import creditAccountSchema from './content-types/credit-account/schema.json';
 import creditEntrySchema from './content-types/credit-entry/schema.json';
+import creditChangeRequestSchema from './content-types/credit-change-request/schema.json';
+import { applyCreditLimitJob } from './jobs/apply-credit-limit.job';
+import { rejectCreditChangeJob } from './jobs/reject-credit-change.job';
+import { restoreCreditLimitJob } from './jobs/restore-credit-limit.job';
+import { scoreCreditJob } from './jobs/score-credit.job';
+import { sendCreditDecisionJob } from './jobs/send-credit-decision.job';
 import { dealerGraphql } from './graphql/dealer';
 import { staffGraphql } from './graphql/staff';
 import { seedDealers } from './seed';
 import dealersService from './services/dealers.service';
 import portalUsersService from './services/portal-users.service';
 import creditService from './services/credit.service';
+import creditChangeService from './services/credit-change.service';
 
 /** Dealer records and portal accounts: the tenant every dealer-scoped operation resolves. */
 export default definePlugin({
@@ -19,17 +26,22 @@ export default definePlugin({
     'credit-account': { schema: creditAccountSchema },
     // The ledger is append-only, also for the admin panel: corrections are new entries.
     'credit-entry': { schema: creditEntrySchema, lifecycles: appendOnly('Credit ledger entries') },
+    'credit-change-request': { schema: creditChangeRequestSchema },
   },
   services: {
     dealers: dealersService,
     'portal-users': portalUsersService,
     credit: creditService,
+    'credit-change': creditChangeService,
   },
+  jobs: [scoreCreditJob, applyCreditLimitJob, rejectCreditChangeJob, sendCreditDecisionJob, restoreCreditLimitJob],
+  templates: { names: ['dealers/credit-decision'] },
   graphql: mergeGraphql(staffGraphql, dealerGraphql),
   permissions: {
     'dealers.read': ['channel-manager', 'sales-rep', 'finance'],
     'dealers.read-credit': ['channel-manager', 'sales-rep', 'finance'],
     'dealers.post-credit': ['finance'],
+    'dealers.request-credit-change': ['sales-rep', 'channel-manager', 'finance'],
   },
   bootstrap: async ({ strapi }) => {
     // Every credit question reads one dealer's entries; a release looks for its reservation's.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ageing, daysBetween, openDebits, overdue, statement, type LedgerLine } from '../src/services/credit-ledger';
+import { ageing, averageUtilisation, daysBetween, openDebits, overdue, paymentBehaviour, statement, type LedgerLine } from '../src/services/credit-ledger';
 
 const inv = (date: string, dueDate: string, amountCents: number, reference = `INV-${date}`): LedgerLine => ({ kind: 'invoice', date, dueDate, amountCents, reference });
 const pay = (date: string, amountCents: number): LedgerLine => ({ kind: 'payment', date, amountCents });
@@ -47,5 +47,23 @@ describe('credit ledger arithmetic', () => {
     ]);
     expect(s).toMatchObject({ closingCents: 8000, debitCents: 2500, creditCents: 500 });
     expect(s.ageing).toEqual({ current: 2500, days1to30: 5500, days31to60: 0, days61to90: 0, over90: 0 });
+  });
+});
+
+describe('payment behaviour for credit scoring', () => {
+  it.each([
+    ['always on time', [inv('2026-01-01', '2026-01-31', 1000), pay('2026-01-30', 1000), inv('2026-02-01', '2026-03-03', 500), pay('2026-03-03', 500)], { invoicesDue: 2, paidOnTime: 2, onTimeRate: 1, averageDaysLate: 0 }],
+    ['one 10 days late, one on time', [inv('2026-01-01', '2026-01-31', 1000), pay('2026-02-10', 1000), inv('2026-02-01', '2026-03-03', 500), pay('2026-03-01', 500)], { invoicesDue: 2, paidOnTime: 1, onTimeRate: 0.5, averageDaysLate: 5 }],
+    ['still open counts days until today', [inv('2026-01-01', '2026-01-31', 1000), pay('2026-01-20', 400)], { invoicesDue: 1, paidOnTime: 0, onTimeRate: 0, averageDaysLate: 38 }],
+    ['nothing due yet', [inv('2026-02-20', '2026-03-22', 1000)], { invoicesDue: 0, paidOnTime: 0, onTimeRate: 1, averageDaysLate: 0 }],
+    ['invoices due before the window are left out', [inv('2025-01-01', '2025-01-31', 1000), inv('2026-01-01', '2026-01-31', 1000), pay('2026-01-31', 2000)], { invoicesDue: 1, paidOnTime: 1, onTimeRate: 1, averageDaysLate: 0 }],
+  ])('%s', (_name, lines, expected) => {
+    expect(paymentBehaviour(lines as LedgerLine[], '2026-03-10', 180)).toEqual(expected);
+  });
+
+  it('utilisation averages the receivable at the last month-ends against the limit', () => {
+    const lines = [inv('2025-12-15', '2026-01-14', 5000), pay('2026-01-10', 5000), inv('2026-02-10', '2026-03-12', 2000)];
+    // month-ends: 2026-02-28 → 2000, 2026-01-31 → 0, 2025-12-31 → 5000
+    expect(averageUtilisation(lines, '2026-03-05', 3, 10_000)).toBe(23.3);
   });
 });

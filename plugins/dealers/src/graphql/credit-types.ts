@@ -36,6 +36,27 @@ export const creditTypeDefs = /* GraphQL */ `
     createdAt: String
   }
   type CreditEntryPage { nodes: [CreditEntry!]! total: Int! page: Int! pageSize: Int! }
+  enum CreditLimitRequestStatus { in_review approved rejected expired }
+  type CreditLimitRequestStep { at: String! by: String! action: String! note: String }
+  type CreditLimitRequest {
+    number: ID!
+    dealerCode: String!
+    status: CreditLimitRequestStatus!
+    currentLimit: Money!
+    requestedLimit: Money!
+    "Set for a temporary limit: when it ends."
+    temporaryUntil: String
+    reason: String!
+    requestedBy: String!
+    requestedVia: String!
+    "Staff only: what the decision rests on (on-time rate, days late, overdue, utilisation)."
+    score: JSON
+    trail: [CreditLimitRequestStep!]!
+    "Staff only: the deciding process instance."
+    processInstanceKey: ID
+    createdAt: String
+  }
+  type CreditLimitRequestPage { nodes: [CreditLimitRequest!]! total: Int! page: Int! pageSize: Int! }
   type CreditStatementLine { entry: CreditEntry! debit: Money! credit: Money! balance: Money! }
   "An account statement (对账单): balance brought forward, lines with the running balance, balance carried forward."
   type CreditStatement {
@@ -94,4 +115,25 @@ export function toCreditStatement(s: any) {
       balance: money(l.balanceCents, s.currency),
     })),
   };
+}
+
+/** `forDealer` leaves out the brand's risk assessment and process internals. */
+export function toCreditLimitRequest(r: any, forDealer = false) {
+  return {
+    ...r,
+    currentLimit: money(r.currentLimitCents, r.currency),
+    requestedLimit: money(r.requestedLimitCents, r.currency),
+    score: forDealer ? null : r.score,
+    processInstanceKey: forDealer ? null : r.processInstanceKey,
+    trail: forDealer ? r.trail.map((t: any) => ({ ...t, by: t.by.includes('@') || t.by === 'process' || t.by === 'automatic' ? t.by : 'staff' })) : r.trail,
+  };
+}
+
+/** GraphQL Long arrives as a BigInt; anything beyond 2^53 is far over every amount limit and refused there. */
+export function longToNumber(value: unknown): number {
+  return typeof value === 'bigint' ? Number(value) : (value as number);
+}
+
+export function actorName(actor: { kind: 'user'; user: { email: string } } | { kind: 'api-token'; token: { name: string } }): string {
+  return actor.kind === 'user' ? actor.user.email : `api-token:${actor.token.name}`;
 }

@@ -1,5 +1,5 @@
-import { dealerScope, type GraphqlExtension } from '@channelflow/sdk';
-import { toCreditStatement, toCreditSummary } from './credit-types';
+import { dealerScope, parsePage, type GraphqlExtension } from '@channelflow/sdk';
+import { longToNumber, toCreditLimitRequest, toCreditStatement, toCreditSummary } from './credit-types';
 
 export const dealerGraphql: GraphqlExtension = {
   typeDefs: /* GraphQL */ `
@@ -12,6 +12,12 @@ export const dealerGraphql: GraphqlExtension = {
       myCredit: CreditSummary!
       "Dealer portal: my dealer's account statement for a period (dates as YYYY-MM-DD), with ageing."
       myStatement(from: String!, to: String!): CreditStatement!
+      "Dealer portal: my dealer's credit limit requests, newest first."
+      myCreditLimitRequests(page: Int, pageSize: Int): CreditLimitRequestPage!
+    }
+    extend type Mutation {
+      "Dealer portal (owner, finance): ask for a new credit limit, permanent or until temporaryUntil (ISO date-time)."
+      requestCreditLimitChange(limitMinor: Long!, temporaryUntil: String, reason: String!): CreditLimitRequest!
     }
   `,
   resolvers: {
@@ -25,6 +31,23 @@ export const dealerGraphql: GraphqlExtension = {
       myStatement: dealerScope(async (args, { strapi, dealer }) =>
         toCreditStatement(await strapi.plugin('dealers').service('credit').statement(dealer.id, args.from, args.to)),
       ),
+      myCreditLimitRequests: dealerScope(async (args, { strapi, dealer }) => {
+        const page = await strapi.plugin('dealers').service('credit-change').list({ dealerId: dealer.id }, parsePage(args));
+        return { ...page, nodes: page.nodes.map((r: any) => toCreditLimitRequest(r, true)) };
+      }),
+    },
+    Mutation: {
+      requestCreditLimitChange: dealerScope({ roles: ['owner', 'finance'] }, async (args, { strapi, dealer, user }) => {
+        const request = await strapi.plugin('dealers').service('credit-change').request({
+          dealerId: dealer.id,
+          limitCents: longToNumber(args.limitMinor),
+          temporaryUntil: args.temporaryUntil ?? undefined,
+          reason: args.reason,
+          requestedBy: user.email,
+          requestedVia: 'portal',
+        });
+        return toCreditLimitRequest(request, true);
+      }),
     },
   },
 };

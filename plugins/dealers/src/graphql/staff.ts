@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { notFound, parseArgs, parsePage, staffScope, type GraphqlExtension } from '@channelflow/sdk';
 import type { Core } from '@strapi/strapi';
-import { creditTypeDefs, toCreditEntry, toCreditStatement, toCreditSummary } from './credit-types';
+import { actorName, creditTypeDefs, longToNumber, toCreditEntry, toCreditLimitRequest, toCreditStatement, toCreditSummary } from './credit-types';
 import { dealerResolvers, dealerTypeDefs } from './types';
 
 const dealerCode = z.string().trim().min(1).max(20);
@@ -21,10 +21,14 @@ export const staffGraphql: GraphqlExtension = {
       dealerCreditLedger(dealerCode: String!, kind: CreditEntryKind, page: Int, pageSize: Int): CreditEntryPage!
       "Staff: a dealer's account statement for a period (dates as YYYY-MM-DD)."
       dealerStatement(dealerCode: String!, from: String!, to: String!): CreditStatement!
+      "Staff: credit limit change requests, newest first."
+      creditLimitRequests(dealerCode: String, status: CreditLimitRequestStatus, page: Int, pageSize: Int): CreditLimitRequestPage!
     }
     extend type Mutation {
       "Finance: book a payment, credit note or adjustment (signed) on a dealer's account. Replaying an idempotency key returns the first entry."
       postCreditEntry(dealerCode: String!, kind: CreditPostKind!, amountMinor: Long!, idempotencyKey: String!, reference: String, entryDate: String, note: String): CreditEntry!
+      "Sales reps, channel managers, finance: ask for a new limit for a dealer (temporaryUntil: ISO date-time for a temporary one). The dealers-credit-limit-change process decides."
+      requestDealerCreditLimitChange(dealerCode: String!, limitMinor: Long!, temporaryUntil: String, reason: String!): CreditLimitRequest!
     }
   `,
   resolvers: {
@@ -46,12 +50,30 @@ export const staffGraphql: GraphqlExtension = {
         const page = await strapi.plugin('dealers').service('credit').ledger(dealer.id, { kind }, parsePage(args));
         return { ...page, nodes: page.nodes.map(toCreditEntry) };
       }),
+      creditLimitRequests: staffScope('dealers.read-credit', async (args, { strapi }) => {
+        const filter = parseArgs(z.object({ status: z.enum(['in_review', 'approved', 'rejected', 'expired']).optional() }), { status: args.status });
+        const dealer = args.dealerCode ? await dealerByCode(strapi, args.dealerCode) : null;
+        const page = await strapi.plugin('dealers').service('credit-change').list({ dealerId: dealer?.id, status: filter.status }, parsePage(args));
+        return { ...page, nodes: page.nodes.map((r: any) => toCreditLimitRequest(r)) };
+      }),
       dealerStatement: staffScope('dealers.read-credit', async (args, { strapi }) => {
         const dealer = await dealerByCode(strapi, args.dealerCode);
         return toCreditStatement(await strapi.plugin('dealers').service('credit').statement(dealer.id, args.from, args.to));
       }),
     },
     Mutation: {
+      requestDealerCreditLimitChange: staffScope('dealers.request-credit-change', async (args, { strapi, actor }) => {
+        const dealer = await dealerByCode(strapi, args.dealerCode);
+        const request = await strapi.plugin('dealers').service('credit-change').request({
+          dealerId: dealer.id,
+          limitCents: longToNumber(args.limitMinor),
+          temporaryUntil: args.temporaryUntil ?? undefined,
+          reason: args.reason,
+          requestedBy: actorName(actor),
+          requestedVia: 'staff',
+        });
+        return toCreditLimitRequest(request);
+      }),
       postCreditEntry: staffScope('dealers.post-credit', async (args, { strapi, actor }) => {
         const dealer = await dealerByCode(strapi, args.dealerCode);
         const { amountMinor, dealerCode: _code, ...rest } = args;
@@ -61,9 +83,8 @@ export const staffGraphql: GraphqlExtension = {
           .post({
             ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined)),
             dealerId: dealer.id,
-            // Long arrives as a BigInt; anything beyond 2^53 is far over the amount limit and refused there.
-            amountCents: typeof amountMinor === 'bigint' ? Number(amountMinor) : amountMinor,
-            actor: actor.kind === 'user' ? actor.user.email : `api-token:${actor.token.name}`,
+            amountCents: longToNumber(amountMinor),
+            actor: actorName(actor),
           });
         return toCreditEntry(entry);
       }),

@@ -127,3 +127,62 @@ export function statement<L extends LedgerLine>(lines: L[], from: string, to: st
     ),
   };
 }
+
+export interface PaymentBehaviour {
+  invoicesDue: number;
+  paidOnTime: number;
+  /** Share of invoices due in the window that were settled by their due date (1 when none were due). */
+  onTimeRate: number;
+  /** Average days past due at settlement (or until `asOf` when still open), over invoices due in the window. */
+  averageDaysLate: number;
+}
+
+/**
+ * How the dealer paid the debits that fell due in the `windowDays` before `asOf`: credits settle
+ * debits oldest-due first, in the order they were booked, which dates each settlement.
+ */
+export function paymentBehaviour(lines: LedgerLine[], asOf: string, windowDays: number): PaymentBehaviour {
+  const debits = lines
+    .filter((l) => receivableEffect(l) > 0 && l.date <= asOf)
+    .map((l) => ({ dueDate: l.dueDate ?? l.date, date: l.date, open: receivableEffect(l), settledOn: null as string | null }))
+    .sort((a, b) => (a.dueDate === b.dueDate ? a.date.localeCompare(b.date) : a.dueDate.localeCompare(b.dueDate)));
+  const credits = lines.filter((l) => receivableEffect(l) < 0 && l.date <= asOf).sort((a, b) => a.date.localeCompare(b.date));
+  let next = 0;
+  for (const credit of credits) {
+    let amount = -receivableEffect(credit);
+    while (amount > 0 && next < debits.length) {
+      const debit = debits[next]!;
+      const settled = Math.min(amount, debit.open);
+      debit.open -= settled;
+      amount -= settled;
+      if (debit.open === 0) {
+        debit.settledOn = credit.date;
+        next += 1;
+      }
+    }
+  }
+  const windowStart = new Date(Date.parse(`${asOf}T00:00:00Z`) - windowDays * 86_400_000).toISOString().slice(0, 10);
+  const due = debits.filter((d) => d.dueDate <= asOf && d.dueDate > windowStart);
+  const late = due.map((d) => Math.max(0, daysBetween(d.dueDate, d.settledOn ?? asOf)));
+  const paidOnTime = late.filter((days, i) => days === 0 && due[i]!.settledOn !== null).length;
+  return {
+    invoicesDue: due.length,
+    paidOnTime,
+    onTimeRate: due.length ? Math.round((paidOnTime / due.length) * 1000) / 1000 : 1,
+    averageDaysLate: due.length ? Math.round((late.reduce((a, b) => a + b, 0) / due.length) * 10) / 10 : 0,
+  };
+}
+
+/** Average receivable at the last `months` month-ends before `asOf`, as a share of `limitCents` (0-100+). */
+export function averageUtilisation(lines: LedgerLine[], asOf: string, months: number, limitCents: number): number {
+  if (limitCents <= 0) return 0;
+  const ends: string[] = [];
+  const cursor = new Date(`${asOf.slice(0, 7)}-01T00:00:00Z`);
+  for (let i = 0; i < months; i += 1) {
+    cursor.setUTCDate(0); // the last day of the month before
+    ends.push(cursor.toISOString().slice(0, 10));
+  }
+  const balances = ends.map((end) => lines.filter((l) => l.date <= end).reduce((sum, l) => sum + receivableEffect(l), 0));
+  const average = balances.reduce((a, b) => a + Math.max(0, b), 0) / ends.length;
+  return Math.round((average / limitCents) * 1000) / 10;
+}

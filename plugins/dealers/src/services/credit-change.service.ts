@@ -1,0 +1,227 @@
+import type { Core } from '@strapi/strapi';
+import { z } from 'zod';
+import { ChannelflowError, conflict, notFound, notifications, parseInput, workflows } from '@channelflow/sdk';
+import { averageUtilisation, overdue, paymentBehaviour } from './credit-ledger';
+import { CREDIT_ENTRY, formatCents, toCents, today } from './credit.service';
+
+export const CREDIT_CHANGE = 'plugin::dealers.credit-change-request';
+export const CREDIT_CHANGE_PROCESS = 'dealers-credit-limit-change';
+
+const requestInput = z
+  .object({
+    dealerId: z.number().int().positive(),
+    limitCents: z.number().int('amounts are integer minor units (cents)').min(0).max(1e13),
+    /** A temporary limit ends then (ISO date-time, at least an hour ahead); a permanent change has none. */
+    temporaryUntil: z.iso.datetime({ offset: true }).optional(),
+    reason: z.string().trim().min(5, 'say why in a few words').max(2000),
+    requestedBy: z.string().min(1).max(200),
+    requestedVia: z.enum(['portal', 'staff']),
+  })
+  .refine((r) => !r.temporaryUntil || Date.parse(r.temporaryUntil) > Date.now() + minimumTemporarySeconds() * 1000, {
+    message: `a temporary limit must run for at least ${Math.round(minimumTemporarySeconds() / 60)} minutes`,
+    path: ['temporaryUntil'],
+  })
+  .refine((r) => !r.temporaryUntil || Date.parse(r.temporaryUntil) < Date.now() + 366 * 86_400_000, {
+    message: 'a temporary limit may run for a year at most',
+    path: ['temporaryUntil'],
+  });
+
+/** DEALERS_TEMPORARY_LIMIT_MIN_SECONDS (default an hour): how soon a temporary limit may end at the earliest. */
+function minimumTemporarySeconds(): number {
+  return Number(process.env.DEALERS_TEMPORARY_LIMIT_MIN_SECONDS ?? 3600);
+}
+
+type TrailEntry = { at: string; by: string; action: string; note?: string | null };
+
+/**
+ * Credit-limit change requests. The decision itself is the dealers-credit-limit-change process
+ * (scoring, FEEL thresholds, finance and director approval, the letter, the timer that ends a
+ * temporary limit); this service starts it and carries out what its jobs decide.
+ */
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const requests = () => strapi.db.query(CREDIT_CHANGE as any);
+  const credit = () => strapi.plugin('dealers').service('credit');
+
+  async function load(requestId: number) {
+    const request = await requests().findOne({ where: { id: requestId } });
+    if (!request) throw notFound('Credit limit change request', requestId);
+    return request;
+  }
+
+  async function record(requestId: number, changes: Record<string, unknown>, step: TrailEntry) {
+    const request = await load(requestId);
+    const trail: TrailEntry[] = Array.isArray(request.trail) ? request.trail : [];
+    return requests().update({ where: { id: requestId }, data: { ...changes, trail: [...trail, step] } });
+  }
+
+  return {
+    /** Opens a request and starts its process; one open request per dealer at a time. */
+    async request(raw: z.input<typeof requestInput>) {
+      const input = parseInput(requestInput, raw, 'credit limit change');
+      const dealer = await strapi.db.query('plugin::dealers.dealer').findOne({ where: { id: input.dealerId } });
+      if (!dealer) throw notFound('Dealer', input.dealerId);
+      const summary = await credit().summary(input.dealerId);
+      if (input.temporaryUntil && input.limitCents <= summary.limitCents) {
+        throw new ChannelflowError('BAD_INPUT', `A temporary limit raises the limit of ${formatCents(summary.limitCents, summary.currency)}; ask for more, or for a permanent change`);
+      }
+      if (!input.temporaryUntil && input.limitCents === summary.limitCents) {
+        throw new ChannelflowError('BAD_INPUT', `The limit already is ${formatCents(summary.limitCents, summary.currency)}`);
+      }
+      const created = await strapi.db.transaction(async () => {
+        const open = await requests().findOne({ where: { dealerId: input.dealerId, status: 'in_review' } });
+        if (open) throw conflict(`Dealer ${dealer.code} already has a credit limit request in review (${open.number})`, { number: open.number });
+        const number = `CLR-${today().replace(/-/g, '')}-${dealer.code}-${Date.now().toString(36).slice(-4).toUpperCase()}`;
+        return requests().create({
+          data: {
+            number,
+            dealerId: input.dealerId,
+            dealerCode: dealer.code,
+            currency: summary.currency,
+            currentLimitCents: summary.limitCents,
+            requestedLimitCents: input.limitCents,
+            temporaryUntil: input.temporaryUntil ?? null,
+            reason: input.reason,
+            requestedBy: input.requestedBy,
+            requestedVia: input.requestedVia,
+            status: 'in_review',
+            trail: [{ at: new Date().toISOString(), by: input.requestedBy, action: 'requested', note: input.reason }],
+          },
+        });
+      });
+      try {
+        const started = await workflows(strapi).startProcess({
+          bpmnProcessId: CREDIT_CHANGE_PROCESS,
+          businessKey: created.number,
+          variables: {
+            requestId: created.id,
+            requestNumber: created.number,
+            dealerId: input.dealerId,
+            dealerCode: dealer.code,
+            currency: summary.currency,
+            currentLimitCents: summary.limitCents,
+            requestedLimitCents: input.limitCents,
+            increaseCents: input.limitCents - summary.limitCents,
+            temporary: Boolean(input.temporaryUntil),
+            temporaryUntil: input.temporaryUntil ? new Date(input.temporaryUntil).toISOString() : null,
+          },
+        });
+        return toRequest(await requests().update({ where: { id: created.id }, data: { processInstanceKey: started.processInstanceKey } }));
+      } catch (error) {
+        // Nothing decides a request whose process did not start: close it, then say why.
+        await record(created.id, { status: 'rejected' }, { at: new Date().toISOString(), by: 'platform', action: 'not started', note: String((error as Error).message) });
+        throw error;
+      }
+    },
+
+    async list(filter: { dealerId?: number; status?: string }, page: { page: number; pageSize: number }) {
+      const where = { ...(filter.dealerId ? { dealerId: filter.dealerId } : {}), ...(filter.status ? { status: filter.status } : {}) };
+      const [rows, total] = await Promise.all([
+        requests().findMany({ where, orderBy: [{ id: 'desc' }], offset: (page.page - 1) * page.pageSize, limit: page.pageSize }),
+        requests().count({ where }),
+      ]);
+      return { nodes: rows.map(toRequest), total, ...page };
+    },
+
+    /** What the decision rests on: payment behaviour over six months, what is overdue, how much of the limit was used. */
+    async score(requestId: number) {
+      const request = await load(requestId);
+      const entries = await strapi.db.query(CREDIT_ENTRY as any).findMany({ where: { dealerId: request.dealerId, kind: { $notIn: ['reserve', 'release'] } } });
+      const lines = entries.map((e: any) => ({ kind: e.kind, amountCents: toCents(e.amountCents), date: e.entryDate, dueDate: e.dueDate, reference: e.reference }));
+      const asOf = today();
+      const behaviour = paymentBehaviour(lines, asOf, 180);
+      const late = overdue(lines, asOf);
+      const score = {
+        onTimeRate: behaviour.onTimeRate,
+        averageDaysLate: behaviour.averageDaysLate,
+        invoicesDue: behaviour.invoicesDue,
+        overdueCents: late.overdueCents,
+        utilisationPct: averageUtilisation(lines, asOf, 6, toCents(request.currentLimitCents)),
+      };
+      await record(requestId, { score }, { at: new Date().toISOString(), by: 'process', action: 'scored' });
+      return score;
+    },
+
+    /** Puts the approved limit in force: permanent, or temporary until the request's date. */
+    async apply(requestId: number, decidedBy: string[], note: string | null = null) {
+      const request = await load(requestId);
+      if (request.status === 'approved') return toRequest(request); // a repeated job
+      if (request.status !== 'in_review') throw conflict(`Request ${request.number} is ${request.status}`);
+      const limitCents = toCents(request.requestedLimitCents);
+      await credit().setLimit(
+        request.temporaryUntil
+          ? { dealerId: request.dealerId, temporaryLimitCents: limitCents, expiresAt: new Date(request.temporaryUntil).toISOString() }
+          : { dealerId: request.dealerId, limitCents },
+      );
+      return toRequest(await record(requestId, { status: 'approved' }, { at: new Date().toISOString(), by: decidedBy.join(', ') || 'automatic', action: 'approved', note }));
+    },
+
+    async reject(requestId: number, decidedBy: string, note: string | null) {
+      const request = await load(requestId);
+      if (request.status === 'rejected') return toRequest(request);
+      if (request.status !== 'in_review') throw conflict(`Request ${request.number} is ${request.status}`);
+      return toRequest(await record(requestId, { status: 'rejected' }, { at: new Date().toISOString(), by: decidedBy, action: 'rejected', note }));
+    },
+
+    /** The temporary limit's timer: back to the permanent limit, unless another change replaced it since. */
+    async expire(requestId: number) {
+      const request = await load(requestId);
+      if (request.status === 'expired') return toRequest(request);
+      const summary = await credit().summary(request.dealerId);
+      const stillOurs = summary.temporaryLimitCents === toCents(request.requestedLimitCents) && summary.temporaryLimitExpiresAt === new Date(request.temporaryUntil).toISOString();
+      if (stillOurs) await credit().setLimit({ dealerId: request.dealerId, clearTemporaryLimit: true });
+      return toRequest(await record(requestId, { status: 'expired' }, { at: new Date().toISOString(), by: 'process', action: 'temporary limit ended', note: stillOurs ? null : 'already replaced' }));
+    },
+
+    /** The decision letter to the dealer's owners (and the requester), once per request and outcome. */
+    async sendDecisionLetter(requestId: number) {
+      const request = await load(requestId);
+      const trail: TrailEntry[] = request.trail ?? [];
+      if (trail.some((t) => t.action === `letter sent (${request.status})`)) return { sent: 0 };
+      const dealer = await strapi.db.query('plugin::dealers.dealer').findOne({ where: { id: request.dealerId } });
+      const owners = (await strapi.plugin('dealers').service('portal-users').usersOf(request.dealerId)).filter((u: any) => u.role === 'owner' || u.role === 'finance');
+      const recipients = [...new Set([...owners.map((u: any) => u.email), ...(request.requestedBy.includes('@') ? [request.requestedBy] : [])])];
+      const decision = [...trail].reverse().find((t) => t.action === 'approved' || t.action === 'rejected');
+      for (const to of recipients) {
+        await notifications(strapi).sendEmail({
+          to,
+          template: 'dealers/credit-decision',
+          dealerDocumentId: dealer?.documentId,
+          data: {
+            dealerName: dealer?.name,
+            dealerCode: request.dealerCode,
+            requestNumber: request.number,
+            approved: request.status === 'approved',
+            currency: request.currency,
+            requestedLimitCents: toCents(request.requestedLimitCents),
+            previousLimitCents: toCents(request.currentLimitCents),
+            temporaryUntil: request.temporaryUntil,
+            note: decision?.note ?? null,
+          },
+        });
+      }
+      await record(requestId, {}, { at: new Date().toISOString(), by: 'process', action: `letter sent (${request.status})`, note: recipients.join(', ') });
+      return { sent: recipients.length };
+    },
+  };
+};
+
+export function toRequest(r: any) {
+  return {
+    id: r.id,
+    number: r.number,
+    dealerId: r.dealerId,
+    dealerCode: r.dealerCode,
+    currency: r.currency,
+    currentLimitCents: toCents(r.currentLimitCents),
+    requestedLimitCents: toCents(r.requestedLimitCents),
+    temporaryUntil: r.temporaryUntil ? new Date(r.temporaryUntil).toISOString() : null,
+    reason: r.reason,
+    requestedBy: r.requestedBy,
+    requestedVia: r.requestedVia,
+    status: r.status,
+    score: r.score ?? null,
+    trail: (r.trail ?? []) as TrailEntry[],
+    processInstanceKey: r.processInstanceKey ?? null,
+    createdAt: r.createdAt ? new Date(r.createdAt).toISOString() : null,
+  };
+}
