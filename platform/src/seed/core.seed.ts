@@ -15,6 +15,7 @@ export const DEMO_STAFF = [
   { username: 'zhang.rep', email: 'zhang.rep@demo.channelflow.local', role: 'sales-rep' },
   { username: 'liu.rep', email: 'liu.rep@demo.channelflow.local', role: 'sales-rep' },
   { username: 'sun.finance', email: 'sun.finance@demo.channelflow.local', role: 'finance' },
+  { username: 'zhou.director', email: 'zhou.director@demo.channelflow.local', role: 'director' },
 ] as const;
 
 /** The brand, its regions and its staff: what every plug-in's demo data hangs off. */
