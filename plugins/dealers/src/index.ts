@@ -4,6 +4,8 @@ import portalUserSchema from './content-types/portal-user/schema.json';
 import creditAccountSchema from './content-types/credit-account/schema.json';
 import creditEntrySchema from './content-types/credit-entry/schema.json';
 import creditChangeRequestSchema from './content-types/credit-change-request/schema.json';
+import statusChangeSchema from './content-types/status-change/schema.json';
+import blacklistEntrySchema from './content-types/blacklist-entry/schema.json';
 import { applyCreditLimitJob } from './jobs/apply-credit-limit.job';
 import { rejectCreditChangeJob } from './jobs/reject-credit-change.job';
 import { restoreCreditLimitJob } from './jobs/restore-credit-limit.job';
@@ -16,6 +18,7 @@ import dealersService from './services/dealers.service';
 import portalUsersService from './services/portal-users.service';
 import creditService from './services/credit.service';
 import creditChangeService from './services/credit-change.service';
+import blacklistService from './services/blacklist.service';
 
 /** Dealer records and portal accounts: the tenant every dealer-scoped operation resolves. */
 export default definePlugin({
@@ -27,12 +30,15 @@ export default definePlugin({
     // The ledger is append-only, also for the admin panel: corrections are new entries.
     'credit-entry': { schema: creditEntrySchema, lifecycles: appendOnly('Credit ledger entries') },
     'credit-change-request': { schema: creditChangeRequestSchema },
+    'status-change': { schema: statusChangeSchema, lifecycles: appendOnly('Dealer status changes') },
+    'blacklist-entry': { schema: blacklistEntrySchema },
   },
   services: {
     dealers: dealersService,
     'portal-users': portalUsersService,
     credit: creditService,
     'credit-change': creditChangeService,
+    blacklist: blacklistService,
   },
   jobs: [scoreCreditJob, applyCreditLimitJob, rejectCreditChangeJob, sendCreditDecisionJob, restoreCreditLimitJob],
   templates: { names: ['dealers/credit-decision'] },
@@ -42,6 +48,8 @@ export default definePlugin({
     'dealers.read-credit': ['channel-manager', 'sales-rep', 'finance'],
     'dealers.post-credit': ['finance'],
     'dealers.request-credit-change': ['sales-rep', 'channel-manager', 'finance'],
+    'dealers.manage-status': ['channel-manager', 'director'],
+    'dealers.manage-blacklist': ['channel-manager', 'finance', 'director'],
   },
   bootstrap: async ({ strapi }) => {
     // Every credit question reads one dealer's entries; a release looks for its reservation's.

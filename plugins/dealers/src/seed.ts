@@ -1,4 +1,5 @@
 import type { SeedContext } from '@channelflow/sdk';
+import { creditCodeCheckCharacter } from './services/tax-id';
 
 const CITIES: Record<string, string[]> = {
   EAST: ['Shanghai', 'Hangzhou', 'Nanjing', 'Suzhou', 'Ningbo', 'Hefei'],
@@ -33,7 +34,8 @@ export async function seedDealers({ strapi, random, demoPassword }: SeedContext)
       name: `${city} ${pick(WORDS)} ${SUFFIX[dealerType]}`,
       tier: dealerTier,
       dealerType,
-      status: random() < 0.06 ? 'suspended' : 'active',
+      status: STATUS_BY_CODE[code] ?? (random() < 0.06 ? 'suspended' : 'active'),
+      taxId: demoTaxId(REGION_DIVISION[regionCode]!, random),
       regionCode,
       parentCode,
       city,
@@ -63,7 +65,32 @@ export async function seedDealers({ strapi, random, demoPassword }: SeedContext)
     });
     await strapi.plugin('dealers').service('portal-users').link({ userId: user.id, dealerId: dealer.id, role: 'owner' });
   }
-  for (const dealer of all) await seedCredit(strapi, dealer, profiles.get(dealer.code)!, random);
+  for (const dealer of all) {
+    if (dealer.status === 'prospect' || dealer.status === 'onboarding') continue; // no credit before onboarding ends
+    await seedCredit(strapi, dealer, profiles.get(dealer.code)!, random);
+  }
+  // Every status shows up in the demo, each with its recorded reason.
+  const byCode = new Map(all.map((d) => [d.code, d]));
+  await dealers.changeStatus({ dealerId: byCode.get('D0049')!.id, to: 'terminated', reason: 'Closed the store; contract ended', actor: 'chen.manager@demo.channelflow.local' });
+  await strapi.plugin('dealers').service('blacklist').add({
+    dealerId: byCode.get('D0050')!.id,
+    reason: 'Sold to other regions below the price floor after two warnings (窜货)',
+    actor: 'sun.finance@demo.channelflow.local',
+  });
+}
+
+/** The last stores show the early and the final statuses (the rest are active, a few suspended). */
+const STATUS_BY_CODE: Record<string, 'prospect' | 'onboarding'> = { D0046: 'prospect', D0047: 'prospect', D0048: 'onboarding' };
+
+/** Administrative division codes (province level) for the demo regions' tax ids. */
+const REGION_DIVISION: Record<string, string> = { EAST: '330100', SOUTH: '440300', NORTH: '110000' };
+
+/** A valid-looking unified social credit code: company (91), division, 9 random characters, check character. */
+function demoTaxId(division: string, random: () => number): string {
+  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  let body = `91${division}`;
+  for (let i = 0; i < 9; i += 1) body += alphabet[Math.floor(random() * alphabet.length)];
+  return body + creditCodeCheckCharacter(body);
 }
 
 /** Default credit limit by tier (cents): ¥5,000,000 / ¥2,000,000 / ¥500,000. */

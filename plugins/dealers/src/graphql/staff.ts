@@ -12,6 +12,22 @@ export const staffGraphql: GraphqlExtension = {
     ${creditTypeDefs}
     type DealerPage { nodes: [Dealer!]! total: Int! page: Int! pageSize: Int! }
     enum CreditPostKind { payment credit_note adjustment }
+    type DealerStatusChange { fromStatus: DealerStatus toStatus: DealerStatus! reason: String! actor: String! at: String! }
+    type BlacklistEntry {
+      id: ID!
+      dealerCode: String
+      taxId: String
+      legalName: String!
+      reason: String!
+      addedBy: String!
+      addedAt: String!
+      "Staff roles that may lift it (platform admins always may)."
+      liftableBy: [String!]!
+      liftedAt: String
+      liftedBy: String
+      liftReason: String
+    }
+    type BlacklistEntryPage { nodes: [BlacklistEntry!]! total: Int! page: Int! pageSize: Int! }
     extend type Query {
       "Staff: dealers, filtered by tier, status, region or a search over name and code."
       dealers(tier: DealerTier, status: DealerStatus, regionCode: String, search: String, page: Int, pageSize: Int): DealerPage!
@@ -21,12 +37,22 @@ export const staffGraphql: GraphqlExtension = {
       dealerCreditLedger(dealerCode: String!, kind: CreditEntryKind, page: Int, pageSize: Int): CreditEntryPage!
       "Staff: a dealer's account statement for a period (dates as YYYY-MM-DD)."
       dealerStatement(dealerCode: String!, from: String!, to: String!): CreditStatement!
+      "Staff: every status a dealer had, oldest first, with who changed it and why."
+      dealerStatusHistory(dealerCode: String!): [DealerStatusChange!]!
+      "Staff: the blacklist (active: true for entries in force, false for lifted ones)."
+      blacklist(active: Boolean, page: Int, pageSize: Int): BlacklistEntryPage!
       "Staff: credit limit change requests, newest first."
       creditLimitRequests(dealerCode: String, status: CreditLimitRequestStatus, page: Int, pageSize: Int): CreditLimitRequestPage!
     }
     extend type Mutation {
       "Finance: book a payment, credit note or adjustment (signed) on a dealer's account. Replaying an idempotency key returns the first entry."
       postCreditEntry(dealerCode: String!, kind: CreditPostKind!, amountMinor: Long!, idempotencyKey: String!, reference: String, entryDate: String, note: String): CreditEntry!
+      "Channel managers and directors: move a dealer to another status (prospect, onboarding, active, suspended, terminated); the reason is recorded."
+      changeDealerStatus(dealerCode: String!, status: DealerStatus!, reason: String!): Dealer!
+      "Put a dealer (or a company by tax id) on the blacklist; liftableBy names the roles that may lift it (default director)."
+      blacklistDealer(dealerCode: String, taxId: String, legalName: String, reason: String!, liftableBy: [String!]): BlacklistEntry!
+      "Lift a blacklist entry (roles it names, or a platform admin); a blacklisted dealer becomes suspended."
+      liftBlacklistEntry(id: ID!, reason: String!): BlacklistEntry!
       "Sales reps, channel managers, finance: ask for a new limit for a dealer (temporaryUntil: ISO date-time for a temporary one). The dealers-credit-limit-change process decides."
       requestDealerCreditLimitChange(dealerCode: String!, limitMinor: Long!, temporaryUntil: String, reason: String!): CreditLimitRequest!
     }
@@ -50,6 +76,15 @@ export const staffGraphql: GraphqlExtension = {
         const page = await strapi.plugin('dealers').service('credit').ledger(dealer.id, { kind }, parsePage(args));
         return { ...page, nodes: page.nodes.map(toCreditEntry) };
       }),
+      dealerStatusHistory: staffScope('dealers.read', async (args, { strapi }) => {
+        const dealer = await dealerByCode(strapi, args.dealerCode);
+        const changes = await strapi.plugin('dealers').service('dealers').statusHistory(dealer.id);
+        return changes.map((c: any) => ({ ...c, fromStatus: c.fromStatus ?? null, at: new Date(c.createdAt).toISOString() }));
+      }),
+      blacklist: staffScope('dealers.manage-blacklist', async (args, { strapi }) => {
+        const page = await strapi.plugin('dealers').service('blacklist').list({ active: args.active ?? undefined }, parsePage(args));
+        return { ...page, nodes: await Promise.all(page.nodes.map((e: any) => toBlacklistEntry(strapi, e))) };
+      }),
       creditLimitRequests: staffScope('dealers.read-credit', async (args, { strapi }) => {
         const filter = parseArgs(z.object({ status: z.enum(['in_review', 'approved', 'rejected', 'expired']).optional() }), { status: args.status });
         const dealer = args.dealerCode ? await dealerByCode(strapi, args.dealerCode) : null;
@@ -62,6 +97,33 @@ export const staffGraphql: GraphqlExtension = {
       }),
     },
     Mutation: {
+      changeDealerStatus: staffScope('dealers.manage-status', async (args, { strapi, actor }) => {
+        const dealer = await dealerByCode(strapi, args.dealerCode);
+        await strapi.plugin('dealers').service('dealers').changeStatus({ dealerId: dealer.id, to: args.status, reason: args.reason, actor: actorName(actor) });
+        return strapi.plugin('dealers').service('dealers').detail(dealer.id);
+      }),
+      blacklistDealer: staffScope('dealers.manage-blacklist', async (args, { strapi, actor }) => {
+        const dealer = args.dealerCode ? await dealerByCode(strapi, args.dealerCode) : null;
+        const entry = await strapi.plugin('dealers').service('blacklist').add({
+          dealerId: dealer?.id,
+          taxId: args.taxId ?? undefined,
+          legalName: args.legalName ?? undefined,
+          reason: args.reason,
+          liftableBy: args.liftableBy ?? undefined,
+          actor: actorName(actor),
+        });
+        return toBlacklistEntry(strapi, entry);
+      }),
+      liftBlacklistEntry: staffScope('dealers.manage-blacklist', async (args, { strapi, actor }) => {
+        const { id } = parseArgs(z.object({ id: z.coerce.number().int().positive() }), { id: args.id });
+        const entry = await strapi.plugin('dealers').service('blacklist').lift({
+          entryId: id,
+          reason: args.reason,
+          actor: actorName(actor),
+          actorRole: actor.kind === 'user' ? actor.role : 'platform-admin',
+        });
+        return toBlacklistEntry(strapi, entry);
+      }),
       requestDealerCreditLimitChange: staffScope('dealers.request-credit-change', async (args, { strapi, actor }) => {
         const dealer = await dealerByCode(strapi, args.dealerCode);
         const request = await strapi.plugin('dealers').service('credit-change').request({
@@ -97,4 +159,14 @@ async function dealerByCode(strapi: Core.Strapi, raw: unknown) {
   const dealer = await strapi.plugin('dealers').service('dealers').findByCode(code);
   if (!dealer) throw notFound('Dealer', code);
   return dealer;
+}
+
+async function toBlacklistEntry(strapi: Core.Strapi, e: any) {
+  const dealer = e.dealerId ? await strapi.db.query('plugin::dealers.dealer').findOne({ where: { id: e.dealerId } }) : null;
+  return {
+    ...e,
+    dealerCode: dealer?.code ?? null,
+    addedAt: new Date(e.createdAt).toISOString(),
+    liftedAt: e.liftedAt ? new Date(e.liftedAt).toISOString() : null,
+  };
 }

@@ -8,6 +8,8 @@ export const dealerTypeDefs = /* GraphQL */ `
     documentId: ID!
     code: String!
     name: String!
+    "Unified social credit code (统一社会信用代码)."
+    taxId: String
     tier: DealerTier!
     dealerType: DealerType!
     status: DealerStatus!

@@ -1,15 +1,43 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { conflict, inTransaction, isUniqueViolation, notFound, paginate, parseInput, type DealerRef } from '@channelflow/sdk';
+import { ChannelflowError, conflict, inTransaction, isUniqueViolation, notFound, paginate, parseInput, type DealerRef } from '@channelflow/sdk';
+import { creditCodeProblem } from './tax-id';
 
 export const DEALER = 'plugin::dealers.dealer';
+export const STATUS_CHANGE = 'plugin::dealers.status-change';
+
+export const DEALER_STATUSES = ['prospect', 'onboarding', 'active', 'suspended', 'blacklisted', 'terminated'] as const;
+export type DealerStatus = (typeof DEALER_STATUSES)[number];
+
+/**
+ * Where a dealer may go from each status. Blacklisting and lifting it belong to the blacklist
+ * (which records why and who may lift it); terminated is final.
+ */
+export const STATUS_TRANSITIONS: Record<DealerStatus, readonly DealerStatus[]> = {
+  prospect: ['onboarding', 'terminated'],
+  onboarding: ['active', 'terminated'],
+  active: ['suspended', 'terminated'],
+  suspended: ['active', 'terminated'],
+  blacklisted: [],
+  terminated: [],
+};
+
+/** Unified social credit code, normalised (upper case, no spaces) and checked. */
+export const taxIdSchema = z
+  .string()
+  .transform((v) => v.replace(/\s+/g, '').toUpperCase())
+  .superRefine((v, ctx) => {
+    const problem = creditCodeProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const createDealerInput = z.object({
   code: z.string().trim().regex(/^[A-Z0-9-]{3,20}$/, 'codes are 3-20 upper-case letters, digits or dashes'),
   name: z.string().trim().min(2).max(200),
+  taxId: taxIdSchema.optional(),
   tier: z.enum(['gold', 'silver', 'bronze']).default('bronze'),
   dealerType: z.enum(['distributor', 'sub-dealer', 'store']).default('store'),
-  status: z.enum(['prospect', 'onboarding', 'active', 'suspended', 'blacklisted', 'terminated']).default('active'),
+  status: z.enum(DEALER_STATUSES).default('active'),
   regionCode: z.string().optional(),
   parentCode: z.string().optional(),
   city: z.string().max(100).optional(),
@@ -17,7 +45,7 @@ export const createDealerInput = z.object({
 
 export const dealerFilter = z.object({
   tier: z.enum(['gold', 'silver', 'bronze']).optional(),
-  status: z.enum(['prospect', 'onboarding', 'active', 'suspended', 'blacklisted', 'terminated']).optional(),
+  status: z.enum(DEALER_STATUSES).optional(),
   regionCode: z.string().optional(),
   search: z.string().trim().max(100).optional(),
 });
@@ -37,6 +65,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     return inTransaction(strapi, async () => {
       const duplicate = () => conflict(`A dealer with code ${input.code} already exists`, { code: input.code });
       if (await strapi.db.query(DEALER).findOne({ where: { code: input.code } })) throw duplicate();
+      const sameTaxId = input.taxId ? await strapi.db.query(DEALER).findOne({ where: { taxId: input.taxId } }) : null;
+      if (sameTaxId) throw conflict(`Dealer ${sameTaxId.code} already has tax id ${input.taxId}`, { taxId: input.taxId, dealerCode: sameTaxId.code });
       const region = input.regionCode
         ? await strapi.db.query('api::region.region').findOne({ where: { code: input.regionCode } })
         : null;
@@ -49,8 +79,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         .query(DEALER)
         .create({ data: { ...fields, region: region?.id ?? null, parent: parent?.id ?? null } })
         .catch((error: unknown) => {
-          throw isUniqueViolation(error) ? duplicate() : error;
+          throw isUniqueViolation(error) ? conflict(`A dealer with code ${input.code} or tax id ${input.taxId ?? '-'} already exists`) : error;
         });
+      await strapi.db.query(STATUS_CHANGE as any).create({ data: { dealerId: dealer.id, fromStatus: null, toStatus: dealer.status, reason: 'created', actor: 'platform' } });
       return toDealerRef(dealer);
     });
   },
@@ -63,6 +94,37 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     if (filter.regionCode) where.region = { code: filter.regionCode };
     if (filter.search) where.$or = [{ name: { $containsi: filter.search } }, { code: { $containsi: filter.search } }];
     return paginate(strapi, DEALER, { where, populate: ['region', 'parent'], orderBy: { code: 'asc' } }, { page, pageSize });
+  },
+
+  /**
+   * Moves a dealer to another status along STATUS_TRANSITIONS and records who, when and why.
+   * `via: 'blacklist'` is the blacklist's own way in and out of `blacklisted`.
+   */
+  async changeStatus(raw: { dealerId: number; to: DealerStatus; reason: string; actor: string; via?: 'blacklist' }) {
+    const input = parseInput(
+      z.object({ dealerId: z.number().int().positive(), to: z.enum(DEALER_STATUSES), reason: z.string().trim().min(3, 'say why').max(2000), actor: z.string().min(1).max(200), via: z.literal('blacklist').optional() }),
+      raw,
+      'status change',
+    );
+    return inTransaction(strapi, async () => {
+      const dealer = await strapi.db.query(DEALER).findOne({ where: { id: input.dealerId } });
+      if (!dealer) throw notFound('Dealer', input.dealerId);
+      const from = dealer.status as DealerStatus;
+      const allowed = input.via === 'blacklist' ? (input.to === 'blacklisted' ? from !== 'terminated' && from !== 'blacklisted' : from === 'blacklisted') : STATUS_TRANSITIONS[from].includes(input.to);
+      if (!allowed) {
+        const hint = from === 'blacklisted' || input.to === 'blacklisted' ? ' (blacklisting and lifting go through the blacklist)' : '';
+        throw new ChannelflowError('CONFLICT', `Dealer ${dealer.code} cannot go from ${from} to ${input.to}${hint}`, { from, to: input.to, allowed: STATUS_TRANSITIONS[from] });
+      }
+      // Only if nobody changed it meanwhile: the status read above is the one being left.
+      const updated = await strapi.db.query(DEALER).updateMany({ where: { id: dealer.id, status: from }, data: { status: input.to } });
+      if (!updated.count) throw conflict(`Dealer ${dealer.code} changed status meanwhile; look again`);
+      await strapi.db.query(STATUS_CHANGE as any).create({ data: { dealerId: dealer.id, fromStatus: from, toStatus: input.to, reason: input.reason, actor: input.actor } });
+      return toDealerRef({ ...dealer, status: input.to });
+    });
+  },
+
+  async statusHistory(dealerId: number) {
+    return strapi.db.query(STATUS_CHANGE as any).findMany({ where: { dealerId }, orderBy: [{ id: 'asc' }] });
   },
 
   /** For other plug-ins: a dealer by its code, or null. */
