@@ -6,6 +6,7 @@ import creditEntrySchema from './content-types/credit-entry/schema.json';
 import creditChangeRequestSchema from './content-types/credit-change-request/schema.json';
 import statusChangeSchema from './content-types/status-change/schema.json';
 import blacklistEntrySchema from './content-types/blacklist-entry/schema.json';
+import invitationSchema from './content-types/invitation/schema.json';
 import { applyCreditLimitJob } from './jobs/apply-credit-limit.job';
 import { rejectCreditChangeJob } from './jobs/reject-credit-change.job';
 import { restoreCreditLimitJob } from './jobs/restore-credit-limit.job';
@@ -19,6 +20,8 @@ import portalUsersService from './services/portal-users.service';
 import creditService from './services/credit.service';
 import creditChangeService from './services/credit-change.service';
 import blacklistService from './services/blacklist.service';
+import invitationsService from './services/invitations.service';
+import { publicGraphql } from './graphql/public';
 
 /** Dealer records and portal accounts: the tenant every dealer-scoped operation resolves. */
 export default definePlugin({
@@ -32,6 +35,7 @@ export default definePlugin({
     'credit-change-request': { schema: creditChangeRequestSchema },
     'status-change': { schema: statusChangeSchema, lifecycles: appendOnly('Dealer status changes') },
     'blacklist-entry': { schema: blacklistEntrySchema },
+    invitation: { schema: invitationSchema },
   },
   services: {
     dealers: dealersService,
@@ -39,10 +43,11 @@ export default definePlugin({
     credit: creditService,
     'credit-change': creditChangeService,
     blacklist: blacklistService,
+    invitations: invitationsService,
   },
   jobs: [scoreCreditJob, applyCreditLimitJob, rejectCreditChangeJob, sendCreditDecisionJob, restoreCreditLimitJob],
-  templates: { names: ['dealers/credit-decision'] },
-  graphql: mergeGraphql(staffGraphql, dealerGraphql),
+  templates: { names: ['dealers/credit-decision', 'dealers/invitation'] },
+  graphql: mergeGraphql(staffGraphql, dealerGraphql, publicGraphql),
   permissions: {
     'dealers.read': ['channel-manager', 'sales-rep', 'finance'],
     'dealers.read-credit': ['channel-manager', 'sales-rep', 'finance'],

@@ -1,10 +1,16 @@
-import { dealerScope, parsePage, type GraphqlExtension } from '@channelflow/sdk';
+import { z } from 'zod';
+import { dealerScope, parseArgs, parsePage, type GraphqlExtension } from '@channelflow/sdk';
 import { longToNumber, toCreditLimitRequest, toCreditStatement, toCreditSummary } from './credit-types';
+
+const OWNERS = { roles: ['owner'] } as const;
 
 export const dealerGraphql: GraphqlExtension = {
   typeDefs: /* GraphQL */ `
     type DealerPortalUser { email: String! username: String! role: String! }
     type MyDealer { dealer: Dealer! myRole: String! users: [DealerPortalUser!]! }
+    enum DealerPortalRole { owner buyer finance viewer }
+    enum DealerInvitationStatus { pending accepted revoked expired }
+    type DealerInvitation { id: ID! email: String! role: DealerPortalRole! status: DealerInvitationStatus! invitedBy: String! expiresAt: String! createdAt: String }
     extend type Query {
       "Dealer portal: the signed-in user's own dealer and its portal users."
       myDealer: MyDealer!
@@ -14,10 +20,16 @@ export const dealerGraphql: GraphqlExtension = {
       myStatement(from: String!, to: String!): CreditStatement!
       "Dealer portal: my dealer's credit limit requests, newest first."
       myCreditLimitRequests(page: Int, pageSize: Int): CreditLimitRequestPage!
+      "Dealer portal (owner): invitations sent for my dealer, newest first."
+      myDealerInvitations: [DealerInvitation!]!
     }
     extend type Mutation {
       "Dealer portal (owner, finance): ask for a new credit limit, permanent or until temporaryUntil (ISO date-time)."
       requestCreditLimitChange(limitMinor: Long!, temporaryUntil: String, reason: String!): CreditLimitRequest!
+      "Dealer portal (owner): invite a colleague by e-mail with a role; the e-mail carries a one-time link valid for 7 days."
+      inviteDealerUser(email: String!, role: DealerPortalRole!): DealerInvitation!
+      "Dealer portal (owner): withdraw an invitation that was not accepted yet."
+      revokeDealerInvitation(id: ID!): DealerInvitation!
     }
   `,
   resolvers: {
@@ -31,12 +43,20 @@ export const dealerGraphql: GraphqlExtension = {
       myStatement: dealerScope(async (args, { strapi, dealer }) =>
         toCreditStatement(await strapi.plugin('dealers').service('credit').statement(dealer.id, args.from, args.to)),
       ),
+      myDealerInvitations: dealerScope(OWNERS, async (_args, { strapi, dealer }) => strapi.plugin('dealers').service('invitations').listFor(dealer.id)),
       myCreditLimitRequests: dealerScope(async (args, { strapi, dealer }) => {
         const page = await strapi.plugin('dealers').service('credit-change').list({ dealerId: dealer.id }, parsePage(args));
         return { ...page, nodes: page.nodes.map((r: any) => toCreditLimitRequest(r, true)) };
       }),
     },
     Mutation: {
+      inviteDealerUser: dealerScope(OWNERS, async (args, { strapi, dealer, user }) =>
+        strapi.plugin('dealers').service('invitations').invite({ dealerId: dealer.id, email: args.email, role: args.role, invitedBy: user.email, inviterName: user.username }),
+      ),
+      revokeDealerInvitation: dealerScope(OWNERS, async (args, { strapi, dealer }) => {
+        const { id } = parseArgs(z.object({ id: z.coerce.number().int().positive() }), { id: args.id });
+        return strapi.plugin('dealers').service('invitations').revoke(dealer.id, id);
+      }),
       requestCreditLimitChange: dealerScope({ roles: ['owner', 'finance'] }, async (args, { strapi, dealer, user }) => {
         const request = await strapi.plugin('dealers').service('credit-change').request({
           dealerId: dealer.id,
