@@ -7,6 +7,14 @@ import creditChangeRequestSchema from './content-types/credit-change-request/sch
 import statusChangeSchema from './content-types/status-change/schema.json';
 import blacklistEntrySchema from './content-types/blacklist-entry/schema.json';
 import invitationSchema from './content-types/invitation/schema.json';
+import applicationSchema from './content-types/application/schema.json';
+import { checkApplicationJob } from './jobs/check-application.job';
+import { createDealerJob } from './jobs/create-dealer.job';
+import { expireApplicationJob } from './jobs/expire-application.job';
+import { publishOnboardingCompletedJob } from './jobs/publish-onboarding-completed.job';
+import { rejectApplicationJob } from './jobs/reject-application.job';
+import { requestApplicationInfoJob } from './jobs/request-application-info.job';
+import { sendApplicationLetterJob } from './jobs/send-application-letter.job';
 import { applyCreditLimitJob } from './jobs/apply-credit-limit.job';
 import { rejectCreditChangeJob } from './jobs/reject-credit-change.job';
 import { restoreCreditLimitJob } from './jobs/restore-credit-limit.job';
@@ -21,6 +29,7 @@ import creditService from './services/credit.service';
 import creditChangeService from './services/credit-change.service';
 import blacklistService from './services/blacklist.service';
 import invitationsService from './services/invitations.service';
+import applicationsService from './services/applications.service';
 import { publicGraphql } from './graphql/public';
 
 /** Dealer records and portal accounts: the tenant every dealer-scoped operation resolves. */
@@ -36,6 +45,7 @@ export default definePlugin({
     'status-change': { schema: statusChangeSchema, lifecycles: appendOnly('Dealer status changes') },
     'blacklist-entry': { schema: blacklistEntrySchema },
     invitation: { schema: invitationSchema },
+    application: { schema: applicationSchema },
   },
   services: {
     dealers: dealersService,
@@ -44,9 +54,25 @@ export default definePlugin({
     'credit-change': creditChangeService,
     blacklist: blacklistService,
     invitations: invitationsService,
+    applications: applicationsService,
   },
-  jobs: [scoreCreditJob, applyCreditLimitJob, rejectCreditChangeJob, sendCreditDecisionJob, restoreCreditLimitJob],
-  templates: { names: ['dealers/credit-decision', 'dealers/invitation'] },
+  jobs: [
+    checkApplicationJob,
+    sendApplicationLetterJob,
+    requestApplicationInfoJob,
+    rejectApplicationJob,
+    expireApplicationJob,
+    createDealerJob,
+    publishOnboardingCompletedJob,
+    scoreCreditJob,
+    applyCreditLimitJob,
+    rejectCreditChangeJob,
+    sendCreditDecisionJob,
+    restoreCreditLimitJob,
+  ],
+  templates: {
+    names: ['dealers/application-received', 'dealers/application-needs-info', 'dealers/application-rejected', 'dealers/application-welcome', 'dealers/credit-decision', 'dealers/invitation'],
+  },
   graphql: mergeGraphql(staffGraphql, dealerGraphql, publicGraphql),
   permissions: {
     'dealers.read': ['channel-manager', 'sales-rep', 'finance'],

@@ -1,5 +1,6 @@
 import type { SeedContext } from '@channelflow/sdk';
 import { creditCodeCheckCharacter } from './services/tax-id';
+import { TIER_LIMIT_CENTS } from './services/tiers';
 
 const CITIES: Record<string, string[]> = {
   EAST: ['Shanghai', 'Hangzhou', 'Nanjing', 'Suzhou', 'Ningbo', 'Hefei'],
@@ -93,8 +94,6 @@ function demoTaxId(division: string, random: () => number): string {
   return body + creditCodeCheckCharacter(body);
 }
 
-/** Default credit limit by tier (cents): ¥5,000,000 / ¥2,000,000 / ¥500,000. */
-export const TIER_LIMIT_CENTS = { gold: 500_000_000, silver: 200_000_000, bronze: 50_000_000 } as const;
 
 /**
  * A credit account per dealer and the receivables brought over from the previous system

@@ -1,11 +1,35 @@
 import { publicScope, rateLimit, type GraphqlExtension } from '@channelflow/sdk';
+import { longToNumber } from './credit-types';
 
 export const publicGraphql: GraphqlExtension = {
   typeDefs: /* GraphQL */ `
     type AcceptedDealerInvitation { jwt: String! email: String! role: DealerPortalRole! }
+    input DealerApplicationInput {
+      companyName: String!
+      "Unified social credit code (统一社会信用代码)."
+      taxId: String!
+      contactName: String!
+      contactEmail: String!
+      contactPhone: String
+      regionCode: String!
+      dealerType: DealerType!
+      "Expected yearly purchases, in cents (CNY)."
+      annualVolumeMinor: Long!
+      regionsWanted: [String!]
+      businessScale: String
+      needs: String
+      "zh-CN (default) or en: the language of the e-mails the applicant gets."
+      locale: String
+    }
+    "What an applicant sees of their application."
+    type DealerApplicationReceipt { number: ID! status: DealerApplicationStatus! }
     extend type Mutation {
       "Anyone holding an invitation link: create the portal account (username defaults to the e-mail) and sign in. At most 10 attempts per 10 minutes per address."
       acceptDealerInvitation(token: String!, username: String, password: String!): AcceptedDealerInvitation!
+      "Anyone: apply to become a dealer; the dealers-onboarding process reviews it. At most DEALERS_APPLICATIONS_PER_HOUR (5) applications per hour per address."
+      submitDealerApplication(input: DealerApplicationInput!): DealerApplicationReceipt!
+      "An applicant answering the question in the e-mailed link."
+      answerDealerApplication(token: String!, answer: String!): DealerApplicationReceipt!
     }
   `,
   resolvers: {
@@ -13,6 +37,22 @@ export const publicGraphql: GraphqlExtension = {
       acceptDealerInvitation: publicScope(async (args, { strapi, clientIp }) => {
         rateLimit(`dealers.accept-invitation:${clientIp}`, { limit: 10, windowMs: 10 * 60_000 });
         return strapi.plugin('dealers').service('invitations').accept({ token: args.token, username: args.username ?? undefined, password: args.password });
+      }),
+      submitDealerApplication: publicScope(async (args, { strapi, clientIp }) => {
+        rateLimit(`dealers.apply:${clientIp}`, { limit: Number(process.env.DEALERS_APPLICATIONS_PER_HOUR ?? 5), windowMs: 3_600_000 });
+        const { annualVolumeMinor, dealerType, ...rest } = args.input ?? {};
+        const input = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined));
+        const application = await strapi.plugin('dealers').service('applications').submit({
+          ...input,
+          dealerType: typeof dealerType === 'string' ? dealerType.replace('_', '-') : dealerType,
+          annualVolumeCents: longToNumber(annualVolumeMinor),
+        });
+        return { number: application.number, status: application.status };
+      }),
+      answerDealerApplication: publicScope(async (args, { strapi, clientIp }) => {
+        rateLimit(`dealers.answer:${clientIp}`, { limit: 10, windowMs: 10 * 60_000 });
+        const application = await strapi.plugin('dealers').service('applications').answerInfo(args.token, args.answer);
+        return { number: application.number, status: application.status };
       }),
     },
   },

@@ -27,6 +27,32 @@ export const staffGraphql: GraphqlExtension = {
       liftedBy: String
       liftReason: String
     }
+    enum DealerApplicationStatus { in_review needs_info approved rejected expired }
+    type DealerApplicationStep { at: String! by: String! action: String! note: String }
+    type DealerApplication {
+      number: ID!
+      companyName: String!
+      taxId: String!
+      contactName: String!
+      contactEmail: String!
+      contactPhone: String
+      regionCode: String!
+      dealerType: DealerType!
+      annualVolume: Money!
+      regionsWanted: [String!]!
+      businessScale: String
+      needs: String
+      status: DealerApplicationStatus!
+      infoQuestion: String
+      infoAnswer: String
+      decisionNote: String
+      "The dealer created on approval."
+      dealer: DealerSummary
+      trail: [DealerApplicationStep!]!
+      processInstanceKey: ID
+      createdAt: String
+    }
+    type DealerApplicationPage { nodes: [DealerApplication!]! total: Int! page: Int! pageSize: Int! }
     type BlacklistEntryPage { nodes: [BlacklistEntry!]! total: Int! page: Int! pageSize: Int! }
     extend type Query {
       "Staff: dealers, filtered by tier, status, region or a search over name and code."
@@ -39,6 +65,10 @@ export const staffGraphql: GraphqlExtension = {
       dealerStatement(dealerCode: String!, from: String!, to: String!): CreditStatement!
       "Staff: every status a dealer had, oldest first, with who changed it and why."
       dealerStatusHistory(dealerCode: String!): [DealerStatusChange!]!
+      "Staff: dealer applications, newest first."
+      dealerApplications(status: DealerApplicationStatus, page: Int, pageSize: Int): DealerApplicationPage!
+      "Staff: one application with its review trail."
+      dealerApplication(number: ID!): DealerApplication!
       "Staff: the blacklist (active: true for entries in force, false for lifted ones)."
       blacklist(active: Boolean, page: Int, pageSize: Int): BlacklistEntryPage!
       "Staff: credit limit change requests, newest first."
@@ -75,6 +105,15 @@ export const staffGraphql: GraphqlExtension = {
         const { kind } = parseArgs(z.object({ kind: z.enum(['reserve', 'release', 'invoice', 'payment', 'credit_note', 'adjustment']).optional() }), { kind: args.kind });
         const page = await strapi.plugin('dealers').service('credit').ledger(dealer.id, { kind }, parsePage(args));
         return { ...page, nodes: page.nodes.map(toCreditEntry) };
+      }),
+      dealerApplications: staffScope('dealers.read', async (args, { strapi }) => {
+        const { status } = parseArgs(z.object({ status: z.enum(['in_review', 'needs_info', 'approved', 'rejected', 'expired']).optional() }), { status: args.status });
+        const page = await strapi.plugin('dealers').service('applications').list({ status }, parsePage(args));
+        return { ...page, nodes: await Promise.all(page.nodes.map((a: any) => toDealerApplication(strapi, a))) };
+      }),
+      dealerApplication: staffScope('dealers.read', async (args, { strapi }) => {
+        const { number } = parseArgs(z.object({ number: z.string().min(1).max(50) }), { number: args.number });
+        return toDealerApplication(strapi, await strapi.plugin('dealers').service('applications').byNumber(number));
       }),
       dealerStatusHistory: staffScope('dealers.read', async (args, { strapi }) => {
         const dealer = await dealerByCode(strapi, args.dealerCode);
@@ -168,5 +207,15 @@ async function toBlacklistEntry(strapi: Core.Strapi, e: any) {
     dealerCode: dealer?.code ?? null,
     addedAt: new Date(e.createdAt).toISOString(),
     liftedAt: e.liftedAt ? new Date(e.liftedAt).toISOString() : null,
+  };
+}
+
+async function toDealerApplication(strapi: Core.Strapi, a: any) {
+  const dealer = a.dealerId ? await strapi.db.query('plugin::dealers.dealer').findOne({ where: { id: a.dealerId } }) : null;
+  return {
+    ...a,
+    dealerType: a.dealerType.replace('-', '_'),
+    annualVolume: { amountMinor: a.annualVolumeCents, currency: a.currency },
+    dealer: dealer ? { documentId: dealer.documentId, code: dealer.code, name: dealer.name } : null,
   };
 }

@@ -1,0 +1,240 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Core } from '@strapi/strapi';
+import { z } from 'zod';
+import { ChannelflowError, conflict, notFound, notifications, parseInput, workflows } from '@channelflow/sdk';
+import { TIER_LIMIT_CENTS, type Tier } from './tiers';
+import { DEALER, taxIdSchema } from './dealers.service';
+
+export const APPLICATION = 'plugin::dealers.application';
+export const ONBOARDING_PROCESS = 'dealers-onboarding';
+/** Published when a dealer is onboarded; processes of other plug-ins (training) may start on it. */
+export const ONBOARDING_COMPLETED = 'onboarding.completed';
+export const INFO_PROVIDED = 'dealers.application-info-provided';
+
+const submitInput = z.object({
+  companyName: z.string().trim().min(2).max(200),
+  taxId: taxIdSchema,
+  contactName: z.string().trim().min(2).max(100),
+  contactEmail: z.email().transform((e) => e.toLowerCase()),
+  contactPhone: z.string().trim().regex(/^\+?[0-9 -]{6,20}$/, 'phone numbers are digits, spaces and dashes').optional(),
+  regionCode: z.string().trim().min(1).max(20),
+  dealerType: z.enum(['distributor', 'sub-dealer', 'store']),
+  annualVolumeCents: z.number().int().min(0).max(1e14),
+  regionsWanted: z.array(z.string().trim().min(1).max(50)).max(20).default([]),
+  businessScale: z.string().trim().max(2000).optional(),
+  needs: z.string().trim().max(2000).optional(),
+  locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+});
+
+const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+const now = () => new Date().toISOString();
+type Step = { at: string; by: string; action: string; note?: string | null };
+
+/**
+ * Dealer applications (经销商申请). Submitting starts the dealers-onboarding process, which
+ * checks, routes to review, asks for information, and on approval calls `approve` here.
+ */
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const applications = () => strapi.db.query(APPLICATION as any);
+
+  async function load(id: number) {
+    const application = await applications().findOne({ where: { id } });
+    if (!application) throw notFound('Application', id);
+    return application;
+  }
+
+  async function record(id: number, changes: Record<string, unknown>, step: Step) {
+    const application = await load(id);
+    return applications().update({ where: { id }, data: { ...changes, trail: [...(application.trail ?? []), step] } });
+  }
+
+  async function letter(application: any, template: string, data: Record<string, unknown> = {}) {
+    await notifications(strapi).sendEmail({
+      to: application.contactEmail,
+      template: `dealers/${template}`,
+      locale: application.locale,
+      data: { contactName: application.contactName, companyName: application.companyName, applicationNumber: application.number, ...data },
+    });
+  }
+
+  return {
+    async submit(raw: z.input<typeof submitInput>) {
+      const input = parseInput(submitInput, raw, 'application');
+      const region = await strapi.db.query('api::region.region').findOne({ where: { code: input.regionCode } });
+      if (!region) throw new ChannelflowError('BAD_INPUT', `There is no region ${input.regionCode}`, { issues: [{ path: 'regionCode', message: 'unknown region' }] });
+      const created = await strapi.db.transaction(async () => {
+        const open = await applications().findOne({ where: { taxId: input.taxId, status: { $in: ['in_review', 'needs_info'] } } });
+        if (open) throw conflict(`An application for tax id ${input.taxId} is already being reviewed (${open.number})`, { number: open.number });
+        const number = `APP-${now().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex').toUpperCase()}`;
+        return applications().create({
+          data: { ...input, number, currency: 'CNY', status: 'in_review', trail: [{ at: now(), by: input.contactEmail, action: 'submitted' }] },
+        });
+      });
+      try {
+        const started = await workflows(strapi).startProcess({
+          bpmnProcessId: ONBOARDING_PROCESS,
+          businessKey: created.number,
+          variables: {
+            applicationId: created.id,
+            applicationNumber: created.number,
+            regionCode: input.regionCode,
+            dealerType: input.dealerType,
+            annualVolumeCents: input.annualVolumeCents,
+            // How long an applicant has to answer a question (ISO 8601 duration).
+            infoAnswerWindow: process.env.DEALERS_INFO_ANSWER_WINDOW ?? 'P30D',
+          },
+        });
+        return toApplication(await applications().update({ where: { id: created.id }, data: { processInstanceKey: started.processInstanceKey } }));
+      } catch (error) {
+        await record(created.id, { status: 'rejected' }, { at: now(), by: 'platform', action: 'not started', note: String((error as Error).message) });
+        throw error;
+      }
+    },
+
+    /** Automatic checks: already a dealer, or on the blacklist. */
+    async check(id: number): Promise<{ checksPassed: boolean; checkFailure: string | null }> {
+      const application = await load(id);
+      const dealer = await strapi.db.query(DEALER).findOne({ where: { taxId: application.taxId } });
+      const blacklisted = await strapi.plugin('dealers').service('blacklist').activeFor({ taxId: application.taxId });
+      const checkFailure = dealer
+        ? `Tax id ${application.taxId} already belongs to dealer ${dealer.code}`
+        : blacklisted
+          ? `Tax id ${application.taxId} is on the blacklist`
+          : null;
+      await record(id, {}, { at: now(), by: 'process', action: checkFailure ? 'checks failed' : 'checks passed', note: checkFailure });
+      return { checksPassed: !checkFailure, checkFailure };
+    },
+
+    async sendLetter(id: number, kind: 'received' | 'rejected' | 'welcome') {
+      const application = await load(id);
+      if ((application.trail ?? []).some((s: Step) => s.action === `letter sent (${kind})`)) return;
+      const dealer = application.dealerId ? await strapi.db.query(DEALER).findOne({ where: { id: application.dealerId } }) : null;
+      await letter(application, `application-${kind}`, { reason: application.decisionNote, dealerCode: dealer?.code ?? null, salesRep: dealer?.salesRep ?? null });
+      await record(id, {}, { at: now(), by: 'process', action: `letter sent (${kind})` });
+    },
+
+    /** Asks the applicant a question; the e-mailed link answers it (answerInfoRequest). */
+    async requestInfo(id: number, question: string, askedBy: string | null) {
+      const application = await load(id);
+      const token = randomBytes(24).toString('base64url');
+      await record(id, { status: 'needs_info', infoQuestion: question, infoAnswer: null, answerTokenHash: hash(token) }, { at: now(), by: askedBy ?? 'reviewer', action: 'information requested', note: question });
+      const base = (process.env.PUBLIC_URL || `http://localhost:${process.env.PORT ?? 1337}`).replace(/\/$/, '');
+      await letter(application, 'application-needs-info', { question, answerUrl: `${base}/portal/application-answer?token=${token}` });
+    },
+
+    /** The applicant's answer (public, by the e-mailed token): back to review. */
+    async answerInfo(token: string, answer: string) {
+      const input = parseInput(z.object({ token: z.string().min(20).max(200), answer: z.string().trim().min(2).max(5000) }), { token, answer }, 'answer');
+      const application = await applications().findOne({ where: { answerTokenHash: hash(input.token) } });
+      if (!application || application.status !== 'needs_info') {
+        throw new ChannelflowError('ANSWER_LINK_INVALID', 'This answer link is not valid any more (already answered, or the application was closed)');
+      }
+      await record(application.id, { status: 'in_review', infoAnswer: input.answer, answerTokenHash: null }, { at: now(), by: application.contactEmail, action: 'information provided', note: input.answer });
+      await workflows(strapi).publishMessage({ name: INFO_PROVIDED, correlationKey: application.number, variables: { infoAnswer: input.answer }, messageId: `${application.number}:${hash(input.token)}`, timeToLiveMs: 3_600_000 });
+      return toApplication(await load(application.id));
+    },
+
+    async reject(id: number, reason: string, by: string | null) {
+      const application = await load(id);
+      if (application.status === 'rejected') return toApplication(application);
+      return toApplication(await record(id, { status: 'rejected', decisionNote: reason }, { at: now(), by: by ?? 'process', action: 'rejected', note: reason }));
+    },
+
+    async expire(id: number) {
+      const application = await load(id);
+      if (application.status !== 'needs_info') return toApplication(application);
+      return toApplication(await record(id, { status: 'expired', answerTokenHash: null }, { at: now(), by: 'process', action: 'expired', note: 'no answer in time' }));
+    },
+
+    /**
+     * Approval: the dealer (onboarding → active, recorded), its credit account with the tier's
+     * default limit, the owner's invitation, and a sales rep (the least loaded). Idempotent.
+     */
+    async approve(id: number, decision: { tier: Tier; reviewer: string | null; note: string | null }) {
+      const application = await load(id);
+      if (application.dealerId) return { dealerId: application.dealerId, dealerCode: (await strapi.db.query(DEALER).findOne({ where: { id: application.dealerId } })).code };
+      const dealers = strapi.plugin('dealers').service('dealers');
+      const code = `A${String(application.id).padStart(5, '0')}`;
+      const salesRep = await leastLoadedRep(strapi);
+      const dealer = await dealers.create({
+        code,
+        name: application.companyName,
+        taxId: application.taxId,
+        tier: decision.tier,
+        dealerType: application.dealerType,
+        status: 'onboarding',
+        regionCode: application.regionCode,
+      });
+      if (salesRep) await strapi.db.query(DEALER).update({ where: { id: dealer.id }, data: { salesRep } });
+      await dealers.changeStatus({ dealerId: dealer.id, to: 'active', reason: `application ${application.number} approved`, actor: decision.reviewer ?? 'process' });
+      await strapi.plugin('dealers').service('credit').openAccount({ dealerId: dealer.id, limitCents: TIER_LIMIT_CENTS[decision.tier], currency: application.currency });
+      await record(id, { status: 'approved', dealerId: dealer.id, decisionNote: decision.note }, { at: now(), by: decision.reviewer ?? 'process', action: 'approved', note: decision.note });
+      await strapi.plugin('dealers').service('invitations').invite({ dealerId: dealer.id, email: application.contactEmail, role: 'owner', invitedBy: decision.reviewer ?? 'process', inviterName: 'Channelflow' });
+      return { dealerId: dealer.id, dealerCode: dealer.code };
+    },
+
+    async publishOnboarded(id: number) {
+      const application = await load(id);
+      const dealer = await strapi.db.query(DEALER).findOne({ where: { id: application.dealerId } });
+      if (!dealer) throw notFound('Dealer of application', application.number);
+      await workflows(strapi).publishMessage({
+        name: ONBOARDING_COMPLETED,
+        correlationKey: dealer.code,
+        messageId: `onboarded:${dealer.code}`,
+        // Buffered for a minute so that a repeated job cannot announce the dealer twice.
+        timeToLiveMs: 60_000,
+        variables: { dealerId: dealer.id, dealerCode: dealer.code, tier: dealer.tier, regionCode: application.regionCode, ownerEmail: application.contactEmail },
+      });
+    },
+
+    async list(filter: { status?: string }, page: { page: number; pageSize: number }) {
+      const where = filter.status ? { status: filter.status } : {};
+      const [rows, total] = await Promise.all([
+        applications().findMany({ where, orderBy: [{ id: 'desc' }], offset: (page.page - 1) * page.pageSize, limit: page.pageSize }),
+        applications().count({ where }),
+      ]);
+      return { nodes: rows.map(toApplication), total, ...page };
+    },
+
+    async byNumber(number: string) {
+      const application = await applications().findOne({ where: { number } });
+      if (!application) throw notFound('Application', number);
+      return toApplication(application);
+    },
+  };
+};
+
+/** The sales rep with the fewest dealers (by username), so new dealers spread over the team. */
+async function leastLoadedRep(strapi: Core.Strapi): Promise<string | null> {
+  const reps = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: 'sales-rep' }, blocked: false }, orderBy: { id: 'asc' } });
+  if (!reps.length) return null;
+  const loads = await Promise.all(reps.map(async (r: any) => ({ rep: r.email as string, dealers: await strapi.db.query(DEALER).count({ where: { salesRep: r.email } }) })));
+  return loads.sort((a, b) => a.dealers - b.dealers)[0]!.rep;
+}
+
+export function toApplication(a: any) {
+  return {
+    id: a.id,
+    number: a.number,
+    companyName: a.companyName,
+    taxId: a.taxId,
+    contactName: a.contactName,
+    contactEmail: a.contactEmail,
+    contactPhone: a.contactPhone ?? null,
+    regionCode: a.regionCode,
+    dealerType: a.dealerType,
+    annualVolumeCents: Number(a.annualVolumeCents),
+    currency: a.currency,
+    regionsWanted: a.regionsWanted ?? [],
+    businessScale: a.businessScale ?? null,
+    needs: a.needs ?? null,
+    status: a.status,
+    infoQuestion: a.infoQuestion ?? null,
+    infoAnswer: a.infoAnswer ?? null,
+    decisionNote: a.decisionNote ?? null,
+    dealerId: a.dealerId ?? null,
+    trail: (a.trail ?? []) as Step[],
+    processInstanceKey: a.processInstanceKey ?? null,
+    createdAt: a.createdAt ? new Date(a.createdAt).toISOString() : null,
+  };
+}

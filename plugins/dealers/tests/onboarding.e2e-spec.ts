@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Camunda8 } from '@camunda8/sdk';
+import { createTestEnvironment, type GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
+import { creditCodeCheckCharacter } from '../src/services/tax-id';
+
+const SUBMIT = 'mutation ($input: DealerApplicationInput!) { submitDealerApplication(input: $input) { number status } }';
+const ANSWER = 'mutation ($token: String!, $answer: String!) { answerDealerApplication(token: $token, answer: $answer) { number status } }';
+const APPLICATION = `query ($number: ID!) { dealerApplication(number: $number) {
+  number status decisionNote infoQuestion infoAnswer dealer { code } trail { action by note } } }`;
+const INBOX = '{ taskInbox(pageSize: 100) { nodes { id name variables form } } }';
+const CLAIM = 'mutation ($id: ID!) { claimTask(id: $id) { id } }';
+const COMPLETE = 'mutation ($id: ID!, $vars: JSON) { completeTask(id: $id, variables: $vars) { state } }';
+
+let serial = 0;
+/** A fresh, valid unified social credit code per applicant. */
+const taxId = () => {
+  serial += 1;
+  const body = `91330100${String(Date.now() % 1e6).padStart(6, '0')}${String(serial).padStart(3, '0')}`;
+  return body + creditCodeCheckCharacter(body);
+};
+const application = (overrides: Record<string, unknown> = {}) => ({
+  companyName: 'Hangzhou Mingyang Home Appliances Co., Ltd.',
+  taxId: taxId(),
+  contactName: 'Chen Jing',
+  contactEmail: `chen.jing.${serial}@mingyang.example.com`,
+  contactPhone: '+86 571 8888 1234',
+  regionCode: 'EAST',
+  dealerType: 'store',
+  annualVolumeMinor: 300_000_000,
+  regionsWanted: ['Hangzhou', 'Shaoxing'],
+  locale: 'en',
+  ...overrides,
+});
+
+/** Given / When / Then through the real engine with workflows/dealers-onboarding.bpmn. */
+describe('dealer onboarding process', () => {
+  let env: TestEnvironment;
+  let manager: GraphqlClient & { user: { email: string } };
+  const mails = (to: string, template: string) => env.strapi.db.query('api::outbox-message.outbox-message').findMany({ where: { to, template: `dealers/${template}` } });
+  const statusOf = (number: string, wanted: string) =>
+    eventually(async () => {
+      const { dealerApplication } = await manager.query(APPLICATION, { number });
+      if (dealerApplication.status !== wanted) throw new Error(`${number} is ${dealerApplication.status}, waiting for ${wanted}`);
+      return dealerApplication;
+    });
+  const reviewTask = (number: string, skip: string[] = []) =>
+    eventually(async () => {
+      const task = (await manager.query(INBOX)).taskInbox.nodes.find((t: any) => t.variables.applicationNumber === number && !skip.includes(t.id));
+      if (!task) throw new Error(`no review task for ${number} yet`);
+      return task;
+    });
+  const review = async (task: { id: string }, vars: Record<string, unknown>) => {
+    await manager.query(CLAIM, { id: task.id });
+    await manager.query(COMPLETE, { id: task.id, vars });
+  };
+  const answerToken = async (to: string) => {
+    const [mail] = await mails(to, 'application-needs-info');
+    const token = /application-answer\?token(?:=|&#x3D;)([A-Za-z0-9_-]+)/.exec(mail?.html ?? '')?.[1];
+    if (!token) throw new Error(`no question e-mailed to ${to}`);
+    return token;
+  };
+
+  beforeAll(async () => {
+    env = await createTestEnvironment({ env: { DEALERS_INFO_ANSWER_WINDOW: 'PT8S', DEALERS_APPLICATIONS_PER_HOUR: '100' } });
+    await env.strapi.db.query('api::region.region').create({ data: { code: 'EAST', name: 'East China' } });
+    manager = await env.asStaff('channel-manager');
+    await env.asStaff('sales-rep'); // someone to assign new dealers to
+  });
+  afterAll(() => env?.destroy());
+
+  it('approval creates an active dealer with credit, invites its owner, welcomes it and announces onboarding.completed', async () => {
+    // A process of another plug-in (training, say) that starts when a dealer is onboarded.
+    const client = new Camunda8({ ZEEBE_GRPC_ADDRESS: env.zeebeAddress, CAMUNDA_AUTH_STRATEGY: 'NONE', zeebeGrpcSettings: { ZEEBE_CLIENT_LOG_LEVEL: 'NONE' } } as any).getZeebeGrpcApiClient();
+    await client.deployResource({
+      name: 'test-onboarded-listener.bpmn',
+      process: Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D" targetNamespace="http://x">
+  <bpmn:process id="test-onboarded-listener" isExecutable="true">
+    <bpmn:startEvent id="Start"><bpmn:messageEventDefinition messageRef="M" /></bpmn:startEvent>
+    <bpmn:sequenceFlow id="F" sourceRef="Start" targetRef="End" /><bpmn:endEvent id="End" />
+  </bpmn:process>
+  <bpmn:message id="M" name="onboarding.completed" />
+</bpmn:definitions>`),
+    });
+    await client.close();
+
+    const input = application();
+    const { submitDealerApplication: receipt } = await env.anonymous.query(SUBMIT, { input });
+    expect(receipt).toMatchObject({ number: expect.stringMatching(/^APP-\d{8}-[0-9A-F]{6}$/), status: 'in_review' });
+    const task = await reviewTask(receipt.number);
+    expect(task.name).toBe('Review application');
+    expect(task.form.components.map((c: any) => c.key).filter(Boolean)).toEqual(['reviewDecision', 'tier', 'reviewNote']);
+    expect(await mails(input.contactEmail, 'application-received')).toHaveLength(1);
+
+    await review(task, { reviewDecision: 'approve', tier: 'silver', reviewNote: 'Strong store network' });
+    const approved = await eventually(async () => {
+      const a = await statusOf(receipt.number, 'approved');
+      if (!a.trail.some((s: any) => s.action === 'letter sent (welcome)')) throw new Error('no welcome yet');
+      return a;
+    });
+    expect(approved.trail.find((s: any) => s.action === 'approved')).toMatchObject({ by: manager.user.email, note: 'Strong store network' });
+    const dealer = await env.strapi.db.query('plugin::dealers.dealer').findOne({ where: { code: approved.dealer.code } });
+    expect(dealer).toMatchObject({ name: input.companyName, taxId: input.taxId, tier: 'silver', status: 'active', dealerType: 'store', salesRep: expect.stringContaining('@') });
+    const credit = await env.strapi.plugin('dealers').service('credit').summary(dealer.id);
+    expect(credit).toMatchObject({ limitCents: 200_000_000, currency: 'CNY' });
+    expect(await mails(input.contactEmail, 'invitation')).toHaveLength(1);
+    expect((await mails(input.contactEmail, 'application-welcome'))[0].subject).toContain(dealer.code);
+    const history = await env.strapi.plugin('dealers').service('dealers').statusHistory(dealer.id);
+    expect(history.map((h: any) => h.toStatus)).toEqual(['onboarding', 'active']);
+    await eventually(async () => {
+      const started = await env.strapi.db.connection('wf_process_instances').where({ bpmn_process_id: 'test-onboarded-listener' });
+      expect(started).toHaveLength(1);
+      expect(JSON.parse(started[0].variables ?? '{}')).toMatchObject({ dealerCode: dealer.code, tier: 'silver' });
+    });
+  });
+
+  it('automatic checks reject a tax id that already is a dealer, without a review', async () => {
+    const existing = application();
+    await env.strapi.plugin('dealers').service('dealers').create({ code: 'EXIST-01', name: 'Existing Dealer', taxId: existing.taxId });
+    const { submitDealerApplication: receipt } = await env.anonymous.query(SUBMIT, { input: existing });
+    const rejected = await statusOf(receipt.number, 'rejected');
+    expect(rejected.decisionNote).toBe(`Tax id ${existing.taxId} already belongs to dealer EXIST-01`);
+    expect((await manager.query(INBOX)).taskInbox.nodes.some((t: any) => t.variables.applicationNumber === receipt.number)).toBe(false);
+    await eventually(async () => expect((await mails(existing.contactEmail, 'application-rejected'))[0]?.html).toContain('already belongs to dealer EXIST-01'));
+  });
+
+  it('a question goes to the applicant; the answer brings it back to review, where it is rejected with a reason', async () => {
+    const input = application();
+    const { submitDealerApplication: receipt } = await env.anonymous.query(SUBMIT, { input });
+    const first = await reviewTask(receipt.number);
+    await review(first, { reviewDecision: 'needs_info', reviewNote: 'Which brands do you sell today?' });
+    await statusOf(receipt.number, 'needs_info');
+    const token = await eventually(() => answerToken(input.contactEmail));
+    expect((await env.anonymous.query(ANSWER, { token, answer: 'Midea and Haier, 4 stores' })).answerDealerApplication.status).toBe('in_review');
+    await env.anonymous.expectError('ANSWER_LINK_INVALID', ANSWER, { token, answer: 'Again' });
+
+    const second = await reviewTask(receipt.number, [first.id]);
+    expect(second.variables).toMatchObject({ infoAnswer: 'Midea and Haier, 4 stores' });
+    await review(second, { reviewDecision: 'reject', reviewNote: 'Region already covered' });
+    const rejected = await statusOf(receipt.number, 'rejected');
+    expect(rejected).toMatchObject({ infoQuestion: 'Which brands do you sell today?', infoAnswer: 'Midea and Haier, 4 stores', decisionNote: 'Region already covered' });
+    expect(rejected.trail.map((s: any) => s.action)).toEqual(expect.arrayContaining(['information requested', 'information provided', 'rejected']));
+  });
+
+  it('without an answer in time the application expires and its link stops working', async () => {
+    const input = application();
+    const { submitDealerApplication: receipt } = await env.anonymous.query(SUBMIT, { input });
+    await review(await reviewTask(receipt.number), { reviewDecision: 'needs_info', reviewNote: 'Please send your business licence' });
+    const token = await eventually(() => answerToken(input.contactEmail));
+    const expired = await eventually(() => statusOf(receipt.number, 'expired'), 30_000);
+    expect(expired.trail.at(-1)).toMatchObject({ action: 'expired', note: 'no answer in time' });
+    await env.anonymous.expectError('ANSWER_LINK_INVALID', ANSWER, { token, answer: 'Too late' });
+  });
+
+  it('refuses bad and duplicate applications and writes nothing', async () => {
+    const count = () => env.strapi.db.query('plugin::dealers.application').count({});
+    const before = await count();
+    const bad = await env.anonymous.expectError('BAD_INPUT', SUBMIT, { input: application({ taxId: '91330100799655058C' }) });
+    expect(bad.message).toContain('check character is wrong');
+    await env.anonymous.expectError('BAD_INPUT', SUBMIT, { input: application({ contactEmail: 'not-an-address' }) });
+    await env.anonymous.expectError('BAD_INPUT', SUBMIT, { input: application({ regionCode: 'MARS' }) });
+    expect(await count()).toBe(before);
+    const input = application();
+    const { submitDealerApplication: first } = await env.anonymous.query(SUBMIT, { input });
+    const duplicate = await env.anonymous.expectError('CONFLICT', SUBMIT, { input: { ...input, contactEmail: 'someone.else@example.com' } });
+    expect(duplicate.message).toContain(first.number);
+    expect(await count()).toBe(before + 1);
+    // Dealer portal users and anonymous callers do not read applications.
+    await env.anonymous.expectError('UNAUTHENTICATED', APPLICATION, { number: first.number });
+  });
+});
+
+async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
