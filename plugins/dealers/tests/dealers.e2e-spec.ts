@@ -79,9 +79,21 @@ describe('dealers plug-in', () => {
       expect(dealers).toMatchObject({ total: 4, page: 2, pageSize: 1, nodes: [{ code: 'A-SUB', dealerType: 'sub_dealer', parent: { code: 'A-DIST' } }] });
     });
 
+    it('shows one dealer with its distributor and sub-dealers, and filters by sales rep', async () => {
+      const rep = await env.asStaff('sales-rep');
+      await env.strapi.db.query('plugin::dealers.dealer').update({ where: { id: a.id }, data: { salesRep: 'wang.rep@example.com' } });
+      const DETAIL = 'query ($code: String!) { dealer(code: $code) { code salesRep parent { code } children { code } } }';
+      expect((await rep.query(DETAIL, { code: 'A-DIST' })).dealer).toEqual({ code: 'A-DIST', salesRep: 'wang.rep@example.com', parent: null, children: [{ code: 'A-SUB' }] });
+      expect((await rep.query(DETAIL, { code: 'A-SUB' })).dealer).toMatchObject({ parent: { code: 'A-DIST' }, children: [] });
+      await rep.expectError('NOT_FOUND', DETAIL, { code: 'NOPE-1' });
+      const mine = await rep.query('query ($rep: String) { dealers(salesRep: $rep) { total nodes { code } } }', { rep: 'wang.rep@example.com' });
+      expect(mine.dealers).toEqual({ total: 1, nodes: [{ code: 'A-DIST' }] });
+    });
+
     it('refuses dealer portal users', async () => {
       const owner = await env.asDealer(a, 'owner');
       await owner.expectError('FORBIDDEN', DEALERS);
+      await owner.expectError('FORBIDDEN', 'query { dealer(code: "A-DIST") { code } }');
     });
   });
 

@@ -56,7 +56,9 @@ export const staffGraphql: GraphqlExtension = {
     type BlacklistEntryPage { nodes: [BlacklistEntry!]! total: Int! page: Int! pageSize: Int! }
     extend type Query {
       "Staff: dealers, filtered by tier, status, region or a search over name and code."
-      dealers(tier: DealerTier, status: DealerStatus, regionCode: String, search: String, page: Int, pageSize: Int): DealerPage!
+      dealers(tier: DealerTier, status: DealerStatus, regionCode: String, salesRep: String, search: String, page: Int, pageSize: Int): DealerPage!
+      "Staff: one dealer with its parent distributor and sub-dealers."
+      dealer(code: String!): Dealer!
       "Staff: a dealer's credit: limit, exposure, available, overdue and ageing."
       dealerCredit(dealerCode: String!): CreditSummary!
       "Staff: a dealer's credit ledger, newest first."
@@ -91,10 +93,14 @@ export const staffGraphql: GraphqlExtension = {
     ...dealerResolvers,
     Query: {
       dealers: staffScope('dealers.read', async (args, { strapi }) => {
-        const filter = { tier: args.tier, status: args.status, regionCode: args.regionCode, search: args.search };
+        const filter = { tier: args.tier, status: args.status, regionCode: args.regionCode, salesRep: args.salesRep, search: args.search };
         const present = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== null && v !== undefined));
         const { page, pageSize } = parsePage(args);
         return strapi.plugin('dealers').service('dealers').list(present, page, pageSize);
+      }),
+      dealer: staffScope('dealers.read', async (args, { strapi }) => {
+        const dealer = await dealerByCode(strapi, args.code);
+        return strapi.plugin('dealers').service('dealers').detail(dealer.id);
       }),
       dealerCredit: staffScope('dealers.read-credit', async (args, { strapi }) => {
         const dealer = await dealerByCode(strapi, args.dealerCode);

@@ -16,6 +16,10 @@ export const dealerTypeDefs = /* GraphQL */ `
     city: String
     region: DealerRegion
     parent: DealerSummary
+    "Sub-dealers supplied by this dealer (empty unless loaded as one dealer's detail)."
+    children: [DealerSummary!]!
+    "The sales rep who follows this dealer (e-mail)."
+    salesRep: String
   }
 `;
 
@@ -23,5 +27,6 @@ export const dealerResolvers = {
   Dealer: {
     // GraphQL enum values cannot contain dashes.
     dealerType: (d: { dealerType: string }) => d.dealerType.replace('-', '_'),
+    children: (d: { children?: unknown[] }) => d.children ?? [],
   },
 };

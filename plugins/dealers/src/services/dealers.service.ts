@@ -47,6 +47,7 @@ export const dealerFilter = z.object({
   tier: z.enum(['gold', 'silver', 'bronze']).optional(),
   status: z.enum(DEALER_STATUSES).optional(),
   regionCode: z.string().optional(),
+  salesRep: z.string().trim().max(200).optional(),
   search: z.string().trim().max(100).optional(),
 });
 
@@ -92,7 +93,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     if (filter.tier) where.tier = filter.tier;
     if (filter.status) where.status = filter.status;
     if (filter.regionCode) where.region = { code: filter.regionCode };
-    if (filter.search) where.$or = [{ name: { $containsi: filter.search } }, { code: { $containsi: filter.search } }];
+    if (filter.salesRep) where.salesRep = filter.salesRep;
+    if (filter.search) where.$or = [{ name: { $containsi: filter.search } }, { code: { $containsi: filter.search } }, { taxId: { $containsi: filter.search } }];
     return paginate(strapi, DEALER, { where, populate: ['region', 'parent'], orderBy: { code: 'asc' } }, { page, pageSize });
   },
 
