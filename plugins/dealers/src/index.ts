@@ -71,7 +71,7 @@ export default definePlugin({
     restoreCreditLimitJob,
   ],
   templates: {
-    names: ['dealers/application-received', 'dealers/application-needs-info', 'dealers/application-rejected', 'dealers/application-welcome', 'dealers/credit-decision', 'dealers/invitation'],
+    names: ['dealers/application-received', 'dealers/application-needs-info', 'dealers/application-rejected', 'dealers/application-welcome', 'dealers/credit-decision', 'dealers/invitation', 'dealers/account-statement'],
   },
   graphql: mergeGraphql(staffGraphql, dealerGraphql, publicGraphql),
   permissions: {

@@ -199,6 +199,11 @@ describe('dealer credit', () => {
 
       const other = await viewerB.query(MY_CREDIT);
       expect(other.myCredit).toMatchObject({ limit: { amountMinor: 9_000_000 }, receivable: { amountMinor: 4_000_000 }, reserved: { amountMinor: 0 } });
+      const printable = await ownerA.query('query ($from: String!, $to: String!) { myStatement(from: $from, to: $to) { zh: html en: html(locale: "en") } }', { from: daysAgo(10), to: daysAgo(0) });
+      expect(printable.myStatement.zh).toContain('对账单');
+      expect(printable.myStatement.zh).toContain('¥6,000.00'); // balance carried forward
+      expect(printable.myStatement.en).toMatch(/Balance brought forward[\s\S]*¥8,000\.00[\s\S]*A-BANK-1[\s\S]*A-INV-2/);
+      await ownerA.expectError('BAD_INPUT', 'query ($from: String!, $to: String!) { myStatement(from: $from, to: $to) { html(locale: "fr") } }', { from: daysAgo(10), to: daysAgo(0) });
       const otherStatement = await viewerB.query(MY_STATEMENT, { from: daysAgo(100), to: daysAgo(0) });
       expect(JSON.stringify(otherStatement)).not.toContain('A-');
       await ownerA.expectError('BAD_INPUT', MY_STATEMENT, { from: '2026-02-30x', to: daysAgo(0) });

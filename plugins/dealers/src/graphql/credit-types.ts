@@ -1,3 +1,6 @@
+import type { Core } from '@strapi/strapi';
+import { z } from 'zod';
+import { parseArgs, templates } from '@channelflow/sdk';
 import type { Ageing } from '../services/credit-ledger';
 
 export const creditTypeDefs = /* GraphQL */ `
@@ -68,6 +71,8 @@ export const creditTypeDefs = /* GraphQL */ `
     closing: Money!
     ageing: CreditAgeing!
     lines: [CreditStatementLine!]!
+    "The statement as a printable page (template dealers/account-statement), in zh-CN (default) or en."
+    html(locale: String): String!
   }
 `;
 
@@ -99,8 +104,17 @@ export function toCreditEntry(e: any) {
   return { ...e, amount: money(e.amountCents, e.currency) };
 }
 
-export function toCreditStatement(s: any) {
+/** With `printable`, the statement also renders itself as HTML (GraphQL calls `html` with its arguments). */
+export function toCreditStatement(s: any, printable?: { strapi: Core.Strapi; dealer: { code: string; name: string } }) {
   return {
+    html: (args: { locale?: string | null }) => {
+      const { locale } = parseArgs(z.object({ locale: z.enum(['zh-CN', 'en']).optional() }), args);
+      if (!printable) throw new Error('this statement was not loaded for printing');
+      return templates(printable.strapi).render('dealers/account-statement', {
+        locale,
+        data: { ...s, dealerCode: printable.dealer.code, dealerName: printable.dealer.name },
+      }).html;
+    },
     from: s.from,
     to: s.to,
     opening: money(s.openingCents, s.currency),

@@ -41,7 +41,7 @@ export const dealerGraphql: GraphqlExtension = {
       })),
       myCredit: dealerScope(async (_args, { strapi, dealer }) => toCreditSummary(await strapi.plugin('dealers').service('credit').summary(dealer.id))),
       myStatement: dealerScope(async (args, { strapi, dealer }) =>
-        toCreditStatement(await strapi.plugin('dealers').service('credit').statement(dealer.id, args.from, args.to)),
+        toCreditStatement(await strapi.plugin('dealers').service('credit').statement(dealer.id, args.from, args.to), { strapi, dealer }),
       ),
       myDealerInvitations: dealerScope(OWNERS, async (_args, { strapi, dealer }) => strapi.plugin('dealers').service('invitations').listFor(dealer.id)),
       myCreditLimitRequests: dealerScope(async (args, { strapi, dealer }) => {

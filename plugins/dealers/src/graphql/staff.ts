@@ -138,7 +138,7 @@ export const staffGraphql: GraphqlExtension = {
       }),
       dealerStatement: staffScope('dealers.read-credit', async (args, { strapi }) => {
         const dealer = await dealerByCode(strapi, args.dealerCode);
-        return toCreditStatement(await strapi.plugin('dealers').service('credit').statement(dealer.id, args.from, args.to));
+        return toCreditStatement(await strapi.plugin('dealers').service('credit').statement(dealer.id, args.from, args.to), { strapi, dealer });
       }),
     },
     Mutation: {
