@@ -7,7 +7,7 @@ import { printBanner } from './banner';
 import { PLATFORM_PERMISSIONS, platformGraphql } from './graphql/platform.graphql';
 import { templatesDir } from './paths';
 import { closeSelfRegistrationOnce, ensureRoles } from './roles';
-import { runSeedOnce } from './seed/run-seed';
+import { runSeedOnce, runSeedProcesses } from './seed/run-seed';
 import { createTemplateRenderer } from './templates/renderer';
 import { startWorkflowRuntime, stopWorkflowRuntime } from './workflow';
 import { operationsGraphql } from './workflow/operations.graphql';
@@ -46,6 +46,7 @@ export default {
     const admin = await ensureAdminUser(strapi);
     const seed = await runSeedOnce(strapi);
     await startWorkflowRuntime(strapi);
+    await runSeedProcesses(strapi, seed);
     if (seed.ran) strapi.log.info(`demo data loaded (core, ${seed.plugins.join(', ')})`);
     if (process.env.CHANNELFLOW_QUIET !== 'true') {
       strapi.server.httpServer.once('listening', () => void printBanner(strapi, admin, seed));

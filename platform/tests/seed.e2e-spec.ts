@@ -54,6 +54,23 @@ describe('demo seed', () => {
     expect(summaries.some((s) => s.ageing.current > 0)).toBe(true);
   });
 
+  it('starts demo processes: applications and credit requests waiting in the inboxes, one application turned down', async () => {
+    const manager = await first.asStaff('channel-manager');
+    const finance = await first.asStaff('finance');
+    const inbox = '{ taskInbox(pageSize: 100) { nodes { name variables } } }';
+    await eventually(async () => {
+      const reviews = (await manager.query(inbox)).taskInbox.nodes.filter((t: any) => t.name === 'Review application');
+      expect(reviews).toHaveLength(2);
+      const { dealerApplications } = await manager.query('{ dealerApplications { nodes { status decisionNote } } }');
+      expect(dealerApplications.nodes.map((a: any) => a.status).sort()).toEqual(['in_review', 'in_review', 'rejected']);
+      expect(dealerApplications.nodes.find((a: any) => a.status === 'rejected').decisionNote).toContain('already belongs to dealer D0003');
+      const requests = (await finance.query('{ creditLimitRequests { nodes { dealerCode status } } }')).creditLimitRequests.nodes;
+      expect(requests.map((r: any) => r.dealerCode).sort()).toEqual(['D0001', 'D0005', 'D0012']);
+      const approvals = (await finance.query(inbox)).taskInbox.nodes.filter((t: any) => t.name === 'Finance approval');
+      expect(approvals.map((t: any) => t.variables.dealerCode)).toContain('D0001'); // a 3× increase always needs finance
+    });
+  });
+
   it('gives every seeded dealer an owner who can sign in and sees only that dealer', async () => {
     const password = 'demo-test-password';
     const login = await first.anonymous.query(
@@ -83,3 +100,15 @@ describe('demo seed', () => {
     expect(data).toEqual({ dealers: { total: 50 }, products: { total: 40 } });
   });
 });
+
+async function eventually(check: () => Promise<void>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

@@ -27,6 +27,8 @@ export interface PluginDefinition {
   templates?: { dir?: string; names: string[] };
   permissions?: Record<string, readonly StaffRole[]>;
   seed?: (ctx: SeedContext) => Promise<void>;
+  /** Demo processes (open applications, requests, tasks), started once the workflow runtime runs after seeding. */
+  seedProcesses?: (ctx: SeedContext) => Promise<void>;
   seedAfter?: string[];
   register?: Lifecycle;
   bootstrap?: Lifecycle;
@@ -77,6 +79,7 @@ export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
         templates: definition.templates?.names ?? [],
         permissions: definition.permissions ?? {},
         seed: definition.seed,
+        seedProcesses: definition.seedProcesses,
         seedAfter: definition.seedAfter ?? [],
       };
       platformRegistry(strapi).addPlugin(manifest);

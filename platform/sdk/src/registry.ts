@@ -27,6 +27,8 @@ export interface PluginManifest {
   /** permission name → staff roles granted it by default. */
   permissions: Record<string, readonly StaffRole[]>;
   seed?: (ctx: SeedContext) => Promise<void>;
+  /** Runs once after the seeding start's workflow runtime is up: demo data that needs processes (open requests, tasks). */
+  seedProcesses?: (ctx: SeedContext) => Promise<void>;
   /** Plug-ins whose seed must run before this one's. */
   seedAfter: string[];
 }

@@ -52,3 +52,24 @@ export async function runSeedOnce(strapi: Core.Strapi): Promise<SeedOutcome> {
   });
   return { ran: true, plugins: plugins.map((p) => p.name), demoPassword };
 }
+
+/**
+ * After the seeding start's workflow runtime is up: each plug-in's demo processes (applications
+ * in review, open requests), so the demo opens with tasks in the inboxes. A failure is logged,
+ * not fatal: the demo data itself is complete without them.
+ */
+export async function runSeedProcesses(strapi: Core.Strapi, outcome: SeedOutcome): Promise<void> {
+  if (!outcome.ran || !outcome.demoPassword) return;
+  const log = {
+    info: (m: string) => strapi.log.info(`[seed] ${m}`),
+    warn: (m: string) => strapi.log.warn(`[seed] ${m}`),
+    error: (m: string) => strapi.log.error(`[seed] ${m}`),
+  };
+  for (const plugin of seedOrder(platformRegistry(strapi).listPlugins()).filter((p) => p.seedProcesses)) {
+    try {
+      await plugin.seedProcesses!({ strapi, random: seededRandom(seedFor(`${plugin.name}:processes`)), demoPassword: outcome.demoPassword, log });
+    } catch (error) {
+      log.error(`demo processes of ${plugin.name} could not start: ${(error as Error)?.message ?? error}`);
+    }
+  }
+}

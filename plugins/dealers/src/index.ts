@@ -22,7 +22,7 @@ import { scoreCreditJob } from './jobs/score-credit.job';
 import { sendCreditDecisionJob } from './jobs/send-credit-decision.job';
 import { dealerGraphql } from './graphql/dealer';
 import { staffGraphql } from './graphql/staff';
-import { seedDealers } from './seed';
+import { seedDealerProcesses, seedDealers } from './seed';
 import dealersService from './services/dealers.service';
 import portalUsersService from './services/portal-users.service';
 import creditService from './services/credit.service';
@@ -88,6 +88,7 @@ export default definePlugin({
     await strapi.db.connection.raw('create index if not exists dealer_credit_entries_reservation on dealer_credit_entries (reservation_key)');
   },
   seed: seedDealers,
+  seedProcesses: seedDealerProcesses,
 });
 
 function appendOnly(what: string) {

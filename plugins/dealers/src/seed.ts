@@ -129,3 +129,58 @@ async function seedCredit(
 }
 
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * Demo processes: applications waiting for a channel manager's review (and one the automatic
+ * checks turn down), and credit-limit requests on their way through finance and the director.
+ */
+export async function seedDealerProcesses({ strapi, random }: SeedContext): Promise<void> {
+  const applications = strapi.plugin('dealers').service('applications');
+  const existing = await strapi.db.query('plugin::dealers.dealer').findOne({ where: { code: 'D0003' } });
+  const prospects = [
+    { companyName: '苏州恒通电器有限公司', contactName: '周敏', city: 'suzhou', regionCode: 'EAST', dealerType: 'store', volume: 180_000_000 },
+    { companyName: '佛山嘉和家居有限公司', contactName: '黄磊', city: 'foshan', regionCode: 'SOUTH', dealerType: 'distributor', volume: 1_200_000_000 },
+  ] as const;
+  for (const p of prospects) {
+    await applications.submit({
+      companyName: p.companyName,
+      taxId: demoTaxId(REGION_DIVISION[p.regionCode]!, random),
+      contactName: p.contactName,
+      contactEmail: `${p.city}.applicant@prospect.demo`,
+      regionCode: p.regionCode,
+      dealerType: p.dealerType,
+      annualVolumeCents: p.volume,
+      regionsWanted: [p.city],
+      locale: 'zh-CN',
+    });
+  }
+  // Already a dealer: the automatic checks reject it.
+  await applications.submit({
+    companyName: existing.name,
+    taxId: existing.taxId,
+    contactName: '王强',
+    contactEmail: 'duplicate.applicant@prospect.demo',
+    regionCode: 'EAST',
+    dealerType: 'store',
+    annualVolumeCents: 50_000_000,
+    locale: 'zh-CN',
+  });
+
+  const changes = strapi.plugin('dealers').service('credit-change');
+  const credit = strapi.plugin('dealers').service('credit');
+  for (const [code, factor, by] of [
+    ['D0005', 1.3, 'owner@d0005.dealer.demo'],
+    ['D0012', 1.1, 'owner@d0012.dealer.demo'],
+    ['D0001', 3, 'wang.rep@demo.channelflow.local'],
+  ] as const) {
+    const dealer = await strapi.db.query('plugin::dealers.dealer').findOne({ where: { code } });
+    const { limitCents } = await credit.summary(dealer.id);
+    await changes.request({
+      dealerId: dealer.id,
+      limitCents: Math.round((limitCents * factor) / 100_000) * 100_000,
+      reason: code === 'D0001' ? 'New regional distribution contract' : 'Peak season stock-up',
+      requestedBy: by,
+      requestedVia: by.includes('dealer.demo') ? 'portal' : 'staff',
+    });
+  }
+}
