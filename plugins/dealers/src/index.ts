@@ -8,6 +8,7 @@ import statusChangeSchema from './content-types/status-change/schema.json';
 import blacklistEntrySchema from './content-types/blacklist-entry/schema.json';
 import invitationSchema from './content-types/invitation/schema.json';
 import applicationSchema from './content-types/application/schema.json';
+import serviceRecordSchema from './content-types/service-record/schema.json';
 import { checkApplicationJob } from './jobs/check-application.job';
 import { createDealerJob } from './jobs/create-dealer.job';
 import { expireApplicationJob } from './jobs/expire-application.job';
@@ -30,6 +31,8 @@ import creditChangeService from './services/credit-change.service';
 import blacklistService from './services/blacklist.service';
 import invitationsService from './services/invitations.service';
 import applicationsService from './services/applications.service';
+import serviceRecordsService from './services/service-records.service';
+import { serviceRecordsGraphql } from './graphql/service-records';
 import { publicGraphql } from './graphql/public';
 
 /** Dealer records and portal accounts: the tenant every dealer-scoped operation resolves. */
@@ -46,6 +49,7 @@ export default definePlugin({
     'blacklist-entry': { schema: blacklistEntrySchema },
     invitation: { schema: invitationSchema },
     application: { schema: applicationSchema },
+    'service-record': { schema: serviceRecordSchema },
   },
   services: {
     dealers: dealersService,
@@ -55,6 +59,7 @@ export default definePlugin({
     blacklist: blacklistService,
     invitations: invitationsService,
     applications: applicationsService,
+    'service-records': serviceRecordsService,
   },
   jobs: [
     checkApplicationJob,
@@ -73,7 +78,7 @@ export default definePlugin({
   templates: {
     names: ['dealers/application-received', 'dealers/application-needs-info', 'dealers/application-rejected', 'dealers/application-welcome', 'dealers/credit-decision', 'dealers/invitation', 'dealers/account-statement'],
   },
-  graphql: mergeGraphql(staffGraphql, dealerGraphql, publicGraphql),
+  graphql: mergeGraphql(staffGraphql, dealerGraphql, publicGraphql, serviceRecordsGraphql),
   permissions: {
     'dealers.read': ['channel-manager', 'sales-rep', 'finance'],
     'dealers.read-credit': ['channel-manager', 'sales-rep', 'finance'],
@@ -81,6 +86,7 @@ export default definePlugin({
     'dealers.request-credit-change': ['sales-rep', 'channel-manager', 'finance'],
     'dealers.manage-status': ['channel-manager', 'director'],
     'dealers.manage-blacklist': ['channel-manager', 'finance', 'director'],
+    'dealers.service': ['channel-manager', 'sales-rep', 'director'],
   },
   bootstrap: async ({ strapi }) => {
     // Every credit question reads one dealer's entries; a release looks for its reservation's.

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { dealerScope, notFound, parseArgs, parsePage, staffScope, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
+import { actorName } from './credit-types';
+
+const listArgs = z.object({
+  kind: z.enum(['consultation', 'complaint', 'survey']).optional(),
+  status: z.enum(['accepted', 'assigned', 'in_progress', 'replied', 'closed']).optional(),
+  overdueOnly: z.boolean().default(false),
+  assignedToMe: z.boolean().default(false),
+});
+const MANAGERS = ['platform-admin', 'channel-manager', 'director'];
+const asManager = (actor: StaffActor) => actor.kind === 'api-token' || MANAGERS.includes(actor.role);
+const service = (strapi: any) => strapi.plugin('dealers').service('service-records');
+
+/** Consultations, complaints and surveys: staff log and handle them; a dealer files complaints and follows its own. */
+export const serviceRecordsGraphql: GraphqlExtension = {
+  typeDefs: /* GraphQL */ `
+    enum ServiceRecordKind { consultation complaint survey }
+    enum ServiceChannel { phone email visit portal other }
+    enum ServiceRecordStatus { accepted assigned in_progress replied closed }
+    type ServiceRecordStep { at: String! by: String! action: String! note: String }
+    type ServiceRecord {
+      number: ID!
+      kind: ServiceRecordKind!
+      channel: ServiceChannel!
+      subject: String!
+      content: String!
+      status: ServiceRecordStatus!
+      assignee: String
+      "Complaints: when the reply is due."
+      dueAt: String
+      "An open complaint past its due date."
+      overdue: Boolean!
+      reply: String
+      surveyType: String
+      score: Int
+      feedback: String
+      recordedBy: String!
+      createdAt: String
+      closedAt: String
+      trail: [ServiceRecordStep!]!
+    }
+    type ServiceRecordPage { nodes: [ServiceRecord!]! total: Int! page: Int! pageSize: Int! }
+    extend type Query {
+      "Staff: service records, newest first; overdueOnly lists open complaints past their due date."
+      serviceRecords(dealerCode: String, kind: ServiceRecordKind, status: ServiceRecordStatus, overdueOnly: Boolean, assignedToMe: Boolean, page: Int, pageSize: Int): ServiceRecordPage!
+      "Dealer portal: my dealer's consultations, complaints and surveys."
+      myServiceRecords(kind: ServiceRecordKind, page: Int, pageSize: Int): ServiceRecordPage!
+    }
+    extend type Mutation {
+      "Staff: log a consultation or survey, or accept a complaint received by phone, e-mail or visit (reply due in DEALERS_COMPLAINT_REPLY_DAYS)."
+      logServiceRecord(dealerCode: String!, kind: ServiceRecordKind!, channel: ServiceChannel!, subject: String!, content: String!, surveyType: String, feedback: String, score: Int): ServiceRecord!
+      "Channel managers: give a complaint to a staff member (e-mail)."
+      assignComplaint(number: ID!, assignee: String!): ServiceRecord!
+      "The assignee: start handling a complaint."
+      startComplaint(number: ID!): ServiceRecord!
+      "The assignee: answer the dealer."
+      replyToComplaint(number: ID!, reply: String!): ServiceRecord!
+      "Staff: close a replied complaint."
+      closeComplaint(number: ID!, note: String): ServiceRecord!
+      "Dealer portal: file a complaint."
+      fileComplaint(subject: String!, content: String!): ServiceRecord!
+      "Dealer portal (owner): close my dealer's replied complaint, satisfied."
+      closeMyComplaint(number: ID!, note: String): ServiceRecord!
+    }
+  `,
+  resolvers: {
+    Query: {
+      serviceRecords: staffScope('dealers.read', async (args, { strapi, actor }) => {
+        const filter = parseArgs(listArgs, { kind: args.kind, status: args.status, overdueOnly: args.overdueOnly, assignedToMe: args.assignedToMe });
+        const dealer = args.dealerCode ? await strapi.plugin('dealers').service('dealers').findByCode(String(args.dealerCode)) : null;
+        if (args.dealerCode && !dealer) return { nodes: [], total: 0, ...parsePage(args) };
+        return service(strapi).list(
+          { dealerId: dealer?.id, kind: filter.kind, status: filter.status, overdueOnly: filter.overdueOnly, assignee: filter.assignedToMe ? actorName(actor) : undefined },
+          parsePage(args),
+        );
+      }),
+      myServiceRecords: dealerScope(async (args, { strapi, dealer }) => {
+        const { kind } = parseArgs(listArgs.pick({ kind: true }), { kind: args.kind });
+        return service(strapi).list({ dealerId: dealer.id, kind }, parsePage(args));
+      }),
+    },
+    Mutation: {
+      logServiceRecord: staffScope('dealers.service', async (args, { strapi, actor }) => {
+        const dealer = await strapi.plugin('dealers').service('dealers').findByCode(String(args.dealerCode));
+        if (!dealer) throw notFound('Dealer', String(args.dealerCode));
+        const { dealerCode: _code, ...rest } = args;
+        return service(strapi).create({
+          ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined)),
+          dealerId: dealer.id,
+          recordedBy: actorName(actor),
+        });
+      }),
+      assignComplaint: staffScope('dealers.service', async (args, { strapi, actor }) =>
+        service(strapi).advance({ number: String(args.number), step: 'assign', assignee: args.assignee, actor: actorName(actor), asManager: asManager(actor) }),
+      ),
+      startComplaint: staffScope('dealers.service', async (args, { strapi, actor }) =>
+        service(strapi).advance({ number: String(args.number), step: 'start', actor: actorName(actor), asManager: asManager(actor) }),
+      ),
+      replyToComplaint: staffScope('dealers.service', async (args, { strapi, actor }) =>
+        service(strapi).advance({ number: String(args.number), step: 'reply', note: args.reply, actor: actorName(actor), asManager: asManager(actor) }),
+      ),
+      closeComplaint: staffScope('dealers.service', async (args, { strapi, actor }) =>
+        service(strapi).advance({ number: String(args.number), step: 'close', note: args.note ?? undefined, actor: actorName(actor), asManager: asManager(actor) }),
+      ),
+      fileComplaint: dealerScope(async (args, { strapi, dealer, user }) =>
+        service(strapi).create({ kind: 'complaint', dealerId: dealer.id, channel: 'portal', subject: args.subject, content: args.content, recordedBy: user.email }),
+      ),
+      closeMyComplaint: dealerScope({ roles: ['owner'] }, async (args, { strapi, dealer, user }) =>
+        service(strapi).advance({ number: String(args.number), step: 'close', note: args.note ?? undefined, actor: user.email, asManager: false, dealerId: dealer.id }),
+      ),
+    },
+  },
+};

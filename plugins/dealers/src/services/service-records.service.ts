@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import type { Core } from '@strapi/strapi';
+import { z } from 'zod';
+import { ChannelflowError, conflict, forbidden, notFound, paginate, parseInput } from '@channelflow/sdk';
+
+export const SERVICE_RECORD = 'plugin::dealers.service-record';
+
+export type ComplaintStatus = 'accepted' | 'assigned' | 'in_progress' | 'replied' | 'closed';
+
+/** A complaint's way: accept → assign → handle → reply → close (re-assigning is allowed until it is replied). */
+export const COMPLAINT_TRANSITIONS: Record<string, { from: ComplaintStatus[]; to: ComplaintStatus }> = {
+  assign: { from: ['accepted', 'assigned', 'in_progress'], to: 'assigned' },
+  start: { from: ['assigned'], to: 'in_progress' },
+  reply: { from: ['assigned', 'in_progress'], to: 'replied' },
+  close: { from: ['replied'], to: 'closed' },
+};
+
+const channel = z.enum(['phone', 'email', 'visit', 'portal', 'other']);
+const text = (max: number) => z.string().trim().min(2, 'write at least a few characters').max(max);
+const recordInput = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('consultation'), dealerId: z.number().int().positive(), channel, subject: text(200), content: text(5000), recordedBy: z.string().min(1) }),
+  z.object({ kind: z.literal('complaint'), dealerId: z.number().int().positive(), channel, subject: text(200), content: text(5000), recordedBy: z.string().min(1) }),
+  z.object({
+    kind: z.literal('survey'),
+    dealerId: z.number().int().positive(),
+    channel,
+    surveyType: text(100),
+    subject: text(200),
+    content: text(5000),
+    feedback: z.string().trim().max(5000).optional(),
+    score: z.number().int().min(1).max(5).optional(),
+    recordedBy: z.string().min(1),
+  }),
+]);
+
+/** Days a complaint may wait for its reply (DEALERS_COMPLAINT_REPLY_DAYS, default 3). */
+const replyDays = () => Number(process.env.DEALERS_COMPLAINT_REPLY_DAYS ?? 3);
+type Step = { at: string; by: string; action: string; note?: string | null };
+
+/**
+ * Service records of a dealer: consultations and surveys are logged as they happened;
+ * complaints are handled along COMPLAINT_TRANSITIONS against a due date for the reply.
+ */
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const records = () => strapi.db.query(SERVICE_RECORD as any);
+
+  async function load(number: string, dealerId?: number) {
+    const record = await records().findOne({ where: { number, ...(dealerId ? { dealerId } : {}) } });
+    if (!record) throw notFound('Service record', number);
+    return record;
+  }
+
+  return {
+    async create(raw: z.input<typeof recordInput>) {
+      const input = parseInput(recordInput, raw, 'service record');
+      if (!(await strapi.db.query('plugin::dealers.dealer').findOne({ where: { id: input.dealerId } }))) throw notFound('Dealer', input.dealerId);
+      const prefix = { consultation: 'CON', complaint: 'CMP', survey: 'SUR' }[input.kind];
+      const now = new Date();
+      const record = await records().create({
+        data: {
+          ...input,
+          number: `${prefix}-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex').toUpperCase()}`,
+          // Consultations and surveys are done when logged; a complaint starts accepted, with its due date.
+          status: input.kind === 'complaint' ? 'accepted' : 'closed',
+          dueAt: input.kind === 'complaint' ? new Date(now.getTime() + replyDays() * 86_400_000) : null,
+          closedAt: input.kind === 'complaint' ? null : now,
+          trail: [{ at: now.toISOString(), by: input.recordedBy, action: input.kind === 'complaint' ? 'accepted' : 'logged' }],
+        },
+      });
+      return toRecord(record);
+    },
+
+    /**
+     * Moves a complaint one step. Assigning names the handler; starting and replying are the
+     * assignee's (or a manager's, `asManager`); closing follows the reply.
+     */
+    async advance(raw: { number: string; step: keyof typeof COMPLAINT_TRANSITIONS; actor: string; asManager: boolean; assignee?: string; note?: string; dealerId?: number }) {
+      const input = parseInput(
+        z.object({
+          number: z.string().min(1).max(50),
+          step: z.enum(['assign', 'start', 'reply', 'close']),
+          actor: z.string().min(1),
+          asManager: z.boolean(),
+          assignee: z.email().optional(),
+          note: z.string().trim().max(5000).optional(),
+          dealerId: z.number().int().positive().optional(),
+        }),
+        raw,
+        'complaint step',
+      );
+      const record = await load(input.number, input.dealerId);
+      if (record.kind !== 'complaint') throw new ChannelflowError('CONFLICT', `${record.number} is a ${record.kind}, not a complaint`);
+      const rule = COMPLAINT_TRANSITIONS[input.step]!;
+      if (!rule.from.includes(record.status)) {
+        throw new ChannelflowError('CONFLICT', `Complaint ${record.number} is ${record.status}; it cannot ${input.step} now`, { status: record.status });
+      }
+      const changes: Record<string, unknown> = { status: rule.to };
+      if (input.step === 'assign') {
+        if (!input.asManager) throw forbidden('Only a channel manager assigns complaints');
+        if (!input.assignee) throw new ChannelflowError('BAD_INPUT', 'Name the staff member (e-mail) who handles the complaint', { issues: [{ path: 'assignee', message: 'required' }] });
+        const staff = await strapi.db.query('plugin::users-permissions.user').findOne({ where: { email: input.assignee }, populate: ['role'] });
+        if (!staff || staff.role?.type === 'dealer' || staff.role?.type === 'authenticated') throw notFound('Staff member', input.assignee);
+        changes.assignee = input.assignee;
+      }
+      if ((input.step === 'start' || input.step === 'reply') && record.assignee !== input.actor && !input.asManager) {
+        throw forbidden(`Complaint ${record.number} is handled by ${record.assignee}`);
+      }
+      if (input.step === 'reply') {
+        if (!input.note || input.note.length < 2) throw new ChannelflowError('BAD_INPUT', 'Write the reply to the dealer', { issues: [{ path: 'note', message: 'required' }] });
+        changes.reply = input.note;
+      }
+      if (input.step === 'close') changes.closedAt = new Date();
+      // Only if nobody moved it meanwhile.
+      const moved = await records().updateMany({
+        where: { id: record.id, status: record.status },
+        data: { ...changes, trail: [...(record.trail ?? []), { at: new Date().toISOString(), by: input.actor, action: input.step, note: input.assignee ?? input.note ?? null } satisfies Step] },
+      });
+      if (!moved.count) throw conflict(`Complaint ${record.number} changed meanwhile; look again`);
+      return toRecord(await load(record.number));
+    },
+
+    async list(filter: { dealerId?: number; kind?: string; status?: string; overdueOnly?: boolean; assignee?: string }, page: { page: number; pageSize: number }) {
+      const where: Record<string, unknown> = {};
+      if (filter.dealerId) where.dealerId = filter.dealerId;
+      if (filter.kind) where.kind = filter.kind;
+      if (filter.status) where.status = filter.status;
+      if (filter.assignee) where.assignee = filter.assignee;
+      if (filter.overdueOnly) Object.assign(where, { kind: 'complaint', status: { $in: ['accepted', 'assigned', 'in_progress'] }, dueAt: { $lt: new Date() } });
+      const result = await paginate(strapi, SERVICE_RECORD, { where, orderBy: [{ id: 'desc' }] }, page);
+      return { ...result, nodes: result.nodes.map(toRecord) };
+    },
+  };
+};
+
+export function toRecord(r: any) {
+  const open = r.kind === 'complaint' && ['accepted', 'assigned', 'in_progress'].includes(r.status);
+  return {
+    number: r.number,
+    dealerId: r.dealerId,
+    kind: r.kind,
+    channel: r.channel,
+    subject: r.subject,
+    content: r.content,
+    status: r.status,
+    assignee: r.assignee ?? null,
+    dueAt: r.dueAt ? new Date(r.dueAt).toISOString() : null,
+    overdue: open && r.dueAt ? new Date(r.dueAt) < new Date() : false,
+    reply: r.reply ?? null,
+    surveyType: r.surveyType ?? null,
+    score: r.score ?? null,
+    feedback: r.feedback ?? null,
+    recordedBy: r.recordedBy,
+    createdAt: r.createdAt ? new Date(r.createdAt).toISOString() : null,
+    closedAt: r.closedAt ? new Date(r.closedAt).toISOString() : null,
+    trail: (r.trail ?? []) as Step[],
+  };
+}
