@@ -9,6 +9,8 @@ import blacklistEntrySchema from './content-types/blacklist-entry/schema.json';
 import invitationSchema from './content-types/invitation/schema.json';
 import applicationSchema from './content-types/application/schema.json';
 import serviceRecordSchema from './content-types/service-record/schema.json';
+import dealerTierSchema from './content-types/dealer-tier/schema.json';
+import dealerTypeSchema from './content-types/dealer-type/schema.json';
 import { checkApplicationJob } from './jobs/check-application.job';
 import { createDealerJob } from './jobs/create-dealer.job';
 import { expireApplicationJob } from './jobs/expire-application.job';
@@ -32,6 +34,7 @@ import blacklistService from './services/blacklist.service';
 import invitationsService from './services/invitations.service';
 import applicationsService from './services/applications.service';
 import serviceRecordsService from './services/service-records.service';
+import classificationsService from './services/classifications.service';
 import { serviceRecordsGraphql } from './graphql/service-records';
 import { publicGraphql } from './graphql/public';
 
@@ -50,6 +53,8 @@ export default definePlugin({
     invitation: { schema: invitationSchema },
     application: { schema: applicationSchema },
     'service-record': { schema: serviceRecordSchema },
+    'dealer-tier': { schema: dealerTierSchema },
+    'dealer-type': { schema: dealerTypeSchema },
   },
   services: {
     dealers: dealersService,
@@ -60,6 +65,7 @@ export default definePlugin({
     invitations: invitationsService,
     applications: applicationsService,
     'service-records': serviceRecordsService,
+    classifications: classificationsService,
   },
   jobs: [
     checkApplicationJob,
@@ -87,8 +93,10 @@ export default definePlugin({
     'dealers.manage-status': ['channel-manager', 'director'],
     'dealers.manage-blacklist': ['channel-manager', 'finance', 'director'],
     'dealers.service': ['channel-manager', 'sales-rep', 'director'],
+    'dealers.configure': [],
   },
   bootstrap: async ({ strapi }) => {
+    await strapi.plugin('dealers').service('classifications').ensureDefaults();
     // Every credit question reads one dealer's entries; a release looks for its reservation's.
     await strapi.db.connection.raw('create index if not exists dealer_credit_entries_dealer_kind on dealer_credit_entries (dealer_id, kind)');
     await strapi.db.connection.raw('create index if not exists dealer_credit_entries_reservation on dealer_credit_entries (reservation_key)');

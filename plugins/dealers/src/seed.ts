@@ -1,6 +1,6 @@
 import type { SeedContext } from '@channelflow/sdk';
 import { creditCodeCheckCharacter } from './services/tax-id';
-import { TIER_LIMIT_CENTS } from './services/tiers';
+import { DEFAULT_TIERS } from './services/classifications.service';
 
 const CITIES: Record<string, string[]> = {
   EAST: ['Shanghai', 'Hangzhou', 'Nanjing', 'Suzhou', 'Ningbo', 'Hefei'],
@@ -22,7 +22,7 @@ export async function seedDealers({ strapi, random, demoPassword }: SeedContext)
     return r < 0.2 ? 'gold' : r < 0.55 ? 'silver' : 'bronze';
   };
   const regions = Object.keys(CITIES);
-  const profiles = new Map<string, { tier: keyof typeof TIER_LIMIT_CENTS; dealerType: keyof typeof SUFFIX }>();
+  const profiles = new Map<string, { tier: string; dealerType: keyof typeof SUFFIX }>();
   let n = 0;
   const create = async (dealerType: keyof typeof SUFFIX, regionCode: string, parentCode?: string) => {
     n += 1;
@@ -103,11 +103,11 @@ function demoTaxId(division: string, random: () => number): string {
 async function seedCredit(
   strapi: SeedContext['strapi'],
   dealer: { id: number; code: string },
-  profile: { tier: keyof typeof TIER_LIMIT_CENTS; dealerType: keyof typeof SUFFIX },
+  profile: { tier: string; dealerType: keyof typeof SUFFIX },
   random: () => number,
 ) {
   const credit = strapi.plugin('dealers').service('credit');
-  const limitCents = TIER_LIMIT_CENTS[profile.tier];
+  const limitCents = DEFAULT_TIERS.find((t) => t.code === profile.tier)!.defaultCreditLimitCents;
   const paymentTermDays = profile.dealerType === 'store' ? 15 : 30;
   await credit.openAccount({ dealerId: dealer.id, limitCents, paymentTermDays, currency: 'CNY' });
   const payer = random();

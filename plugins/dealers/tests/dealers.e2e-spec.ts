@@ -3,7 +3,7 @@ import type { DealerRef } from '@channelflow/sdk';
 import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
 
 const MY_DEALER = '{ myDealer { myRole dealer { code name status } users { email role } } }';
-const DEALERS = `query ($tier: DealerTier, $status: DealerStatus, $regionCode: String, $search: String, $page: Int, $pageSize: Int) {
+const DEALERS = `query ($tier: String, $status: DealerStatus, $regionCode: String, $search: String, $page: Int, $pageSize: Int) {
   dealers(tier: $tier, status: $status, regionCode: $regionCode, search: $search, page: $page, pageSize: $pageSize) {
     total page pageSize nodes { code name tier dealerType status region { code } parent { code } }
   }
@@ -76,7 +76,7 @@ describe('dealers plug-in', () => {
     it('pages through results and shows the hierarchy', async () => {
       const manager = await env.asStaff('channel-manager');
       const { dealers } = await manager.query(DEALERS, { page: 2, pageSize: 1 });
-      expect(dealers).toMatchObject({ total: 4, page: 2, pageSize: 1, nodes: [{ code: 'A-SUB', dealerType: 'sub_dealer', parent: { code: 'A-DIST' } }] });
+      expect(dealers).toMatchObject({ total: 4, page: 2, pageSize: 1, nodes: [{ code: 'A-SUB', dealerType: 'sub-dealer', parent: { code: 'A-DIST' } }] });
     });
 
     it('shows one dealer with its distributor and sub-dealers, and filters by sales rep', async () => {

@@ -12,7 +12,8 @@ export const publicGraphql: GraphqlExtension = {
       contactEmail: String!
       contactPhone: String
       regionCode: String!
-      dealerType: DealerType!
+      "A dealer type code (distributor, sub-dealer, store unless configured otherwise)."
+      dealerType: String!
       "Expected yearly purchases, in cents (CNY)."
       annualVolumeMinor: Long!
       regionsWanted: [String!]
@@ -40,13 +41,9 @@ export const publicGraphql: GraphqlExtension = {
       }),
       submitDealerApplication: publicScope(async (args, { strapi, clientIp }) => {
         rateLimit(`dealers.apply:${clientIp}`, { limit: Number(process.env.DEALERS_APPLICATIONS_PER_HOUR ?? 5), windowMs: 3_600_000 });
-        const { annualVolumeMinor, dealerType, ...rest } = args.input ?? {};
+        const { annualVolumeMinor, ...rest } = args.input ?? {};
         const input = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined));
-        const application = await strapi.plugin('dealers').service('applications').submit({
-          ...input,
-          dealerType: typeof dealerType === 'string' ? dealerType.replace('_', '-') : dealerType,
-          annualVolumeCents: longToNumber(annualVolumeMinor),
-        });
+        const application = await strapi.plugin('dealers').service('applications').submit({ ...input, annualVolumeCents: longToNumber(annualVolumeMinor) });
         return { number: application.number, status: application.status };
       }),
       answerDealerApplication: publicScope(async (args, { strapi, clientIp }) => {

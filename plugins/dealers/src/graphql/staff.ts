@@ -37,7 +37,7 @@ export const staffGraphql: GraphqlExtension = {
       contactEmail: String!
       contactPhone: String
       regionCode: String!
-      dealerType: DealerType!
+      dealerType: String!
       annualVolume: Money!
       regionsWanted: [String!]!
       businessScale: String
@@ -56,7 +56,11 @@ export const staffGraphql: GraphqlExtension = {
     type BlacklistEntryPage { nodes: [BlacklistEntry!]! total: Int! page: Int! pageSize: Int! }
     extend type Query {
       "Staff: dealers, filtered by tier, status, region or a search over name and code."
-      dealers(tier: DealerTier, status: DealerStatus, regionCode: String, salesRep: String, search: String, page: Int, pageSize: Int): DealerPage!
+      dealers(tier: String, status: DealerStatus, regionCode: String, salesRep: String, search: String, page: Int, pageSize: Int): DealerPage!
+      "Staff: the configured dealer tiers, by rank (includeInactive for retired ones too)."
+      dealerTiers(includeInactive: Boolean): [DealerTierDefinition!]!
+      "Staff: the configured dealer types."
+      dealerTypes(includeInactive: Boolean): [DealerTypeDefinition!]!
       "Staff: one dealer with its parent distributor and sub-dealers."
       dealer(code: String!): Dealer!
       "Staff: a dealer's credit: limit, exposure, available, overdue and ageing."
@@ -79,6 +83,10 @@ export const staffGraphql: GraphqlExtension = {
     extend type Mutation {
       "Finance: book a payment, credit note or adjustment (signed) on a dealer's account. Replaying an idempotency key returns the first entry."
       postCreditEntry(dealerCode: String!, kind: CreditPostKind!, amountMinor: Long!, idempotencyKey: String!, reference: String, entryDate: String, note: String): CreditEntry!
+      "Platform admins: add or change a dealer tier (set active: false to retire it; dealers keep theirs)."
+      saveDealerTier(code: String!, name: String!, nameZh: String, rank: Int!, defaultCreditLimitMinor: Long!, active: Boolean): DealerTierDefinition!
+      "Platform admins: add or change a dealer type."
+      saveDealerType(code: String!, name: String!, nameZh: String, active: Boolean): DealerTypeDefinition!
       "Channel managers and directors: move a dealer to another status (prospect, onboarding, active, suspended, terminated); the reason is recorded."
       changeDealerStatus(dealerCode: String!, status: DealerStatus!, reason: String!): Dealer!
       "Put a dealer (or a company by tax id) on the blacklist; liftableBy names the roles that may lift it (default director)."
@@ -98,6 +106,10 @@ export const staffGraphql: GraphqlExtension = {
         const { page, pageSize } = parsePage(args);
         return strapi.plugin('dealers').service('dealers').list(present, page, pageSize);
       }),
+      dealerTiers: staffScope('dealers.read', async (args, { strapi }) =>
+        (await strapi.plugin('dealers').service('classifications').listTiers(Boolean(args.includeInactive))).map(toTierDefinition),
+      ),
+      dealerTypes: staffScope('dealers.read', async (args, { strapi }) => strapi.plugin('dealers').service('classifications').listTypes(Boolean(args.includeInactive))),
       dealer: staffScope('dealers.read', async (args, { strapi }) => {
         const dealer = await dealerByCode(strapi, args.code);
         return strapi.plugin('dealers').service('dealers').detail(dealer.id);
@@ -142,6 +154,17 @@ export const staffGraphql: GraphqlExtension = {
       }),
     },
     Mutation: {
+      saveDealerTier: staffScope('dealers.configure', async (args, { strapi }) => {
+        const { defaultCreditLimitMinor, ...rest } = args;
+        const tier = await strapi
+          .plugin('dealers')
+          .service('classifications')
+          .saveTier({ ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined)), defaultCreditLimitCents: longToNumber(defaultCreditLimitMinor) });
+        return toTierDefinition(tier);
+      }),
+      saveDealerType: staffScope('dealers.configure', async (args, { strapi }) =>
+        strapi.plugin('dealers').service('classifications').saveType(Object.fromEntries(Object.entries(args).filter(([, v]) => v !== null && v !== undefined))),
+      ),
       changeDealerStatus: staffScope('dealers.manage-status', async (args, { strapi, actor }) => {
         const dealer = await dealerByCode(strapi, args.dealerCode);
         await strapi.plugin('dealers').service('dealers').changeStatus({ dealerId: dealer.id, to: args.status, reason: args.reason, actor: actorName(actor) });
@@ -220,8 +243,11 @@ async function toDealerApplication(strapi: Core.Strapi, a: any) {
   const dealer = a.dealerId ? await strapi.db.query('plugin::dealers.dealer').findOne({ where: { id: a.dealerId } }) : null;
   return {
     ...a,
-    dealerType: a.dealerType.replace('-', '_'),
     annualVolume: { amountMinor: a.annualVolumeCents, currency: a.currency },
     dealer: dealer ? { documentId: dealer.documentId, code: dealer.code, name: dealer.name } : null,
   };
+}
+
+function toTierDefinition(t: any) {
+  return { ...t, defaultCreditLimit: { amountMinor: t.defaultCreditLimitCents, currency: 'CNY' } };
 }

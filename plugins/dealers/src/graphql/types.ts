@@ -1,6 +1,8 @@
 export const dealerTypeDefs = /* GraphQL */ `
-  enum DealerTier { gold silver bronze }
-  enum DealerType { distributor sub_dealer store }
+  "A tier dealers are graded in (admin-configured; default gold, silver, bronze)."
+  type DealerTierDefinition { code: String! name: String! nameZh: String rank: Int! defaultCreditLimit: Money! active: Boolean! }
+  "A kind of dealer (admin-configured; default distributor, sub-dealer, store)."
+  type DealerTypeDefinition { code: String! name: String! nameZh: String active: Boolean! }
   enum DealerStatus { prospect onboarding active suspended blacklisted terminated }
   type DealerRegion { code: String! name: String! nameZh: String }
   type DealerSummary { documentId: ID! code: String! name: String! }
@@ -10,8 +12,10 @@ export const dealerTypeDefs = /* GraphQL */ `
     name: String!
     "Unified social credit code (统一社会信用代码)."
     taxId: String
-    tier: DealerTier!
-    dealerType: DealerType!
+    "A tier code (dealerTiers)."
+    tier: String!
+    "A dealer type code (dealerTypes)."
+    dealerType: String!
     status: DealerStatus!
     city: String
     region: DealerRegion
@@ -25,8 +29,6 @@ export const dealerTypeDefs = /* GraphQL */ `
 
 export const dealerResolvers = {
   Dealer: {
-    // GraphQL enum values cannot contain dashes.
-    dealerType: (d: { dealerType: string }) => d.dealerType.replace('-', '_'),
     children: (d: { children?: unknown[] }) => d.children ?? [],
   },
 };

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { ChannelflowError, conflict, notFound, notifications, parseInput, workflows } from '@channelflow/sdk';
-import { TIER_LIMIT_CENTS, type Tier } from './tiers';
 import { DEALER, taxIdSchema } from './dealers.service';
 
 export const APPLICATION = 'plugin::dealers.application';
@@ -18,7 +17,7 @@ const submitInput = z.object({
   contactEmail: z.email().transform((e) => e.toLowerCase()),
   contactPhone: z.string().trim().regex(/^\+?[0-9 -]{6,20}$/, 'phone numbers are digits, spaces and dashes').optional(),
   regionCode: z.string().trim().min(1).max(20),
-  dealerType: z.enum(['distributor', 'sub-dealer', 'store']),
+  dealerType: z.string().trim().min(1).max(31),
   annualVolumeCents: z.number().int().min(0).max(1e14),
   regionsWanted: z.array(z.string().trim().min(1).max(50)).max(20).default([]),
   businessScale: z.string().trim().max(2000).optional(),
@@ -60,6 +59,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     async submit(raw: z.input<typeof submitInput>) {
       const input = parseInput(submitInput, raw, 'application');
+      await strapi.plugin('dealers').service('classifications').requireType(input.dealerType);
       const region = await strapi.db.query('api::region.region').findOne({ where: { code: input.regionCode } });
       if (!region) throw new ChannelflowError('BAD_INPUT', `There is no region ${input.regionCode}`, { issues: [{ path: 'regionCode', message: 'unknown region' }] });
       const created = await strapi.db.transaction(async () => {
@@ -92,7 +92,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** Automatic checks: already a dealer, or on the blacklist. */
-    async check(id: number): Promise<{ checksPassed: boolean; checkFailure: string | null }> {
+    async check(id: number): Promise<{ checksPassed: boolean; checkFailure: string | null; tierOptions: Array<{ label: string; value: string }> }> {
       const application = await load(id);
       const dealer = await strapi.db.query(DEALER).findOne({ where: { taxId: application.taxId } });
       const blacklisted = await strapi.plugin('dealers').service('blacklist').activeFor({ taxId: application.taxId });
@@ -102,7 +102,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ? `Tax id ${application.taxId} is on the blacklist`
           : null;
       await record(id, {}, { at: now(), by: 'process', action: checkFailure ? 'checks failed' : 'checks passed', note: checkFailure });
-      return { checksPassed: !checkFailure, checkFailure };
+      // The reviewer picks from the tiers configured now.
+      const tierOptions = (await strapi.plugin('dealers').service('classifications').listTiers()).map((t: any) => ({ label: t.nameZh ? `${t.name} ${t.nameZh}` : t.name, value: t.code }));
+      return { checksPassed: !checkFailure, checkFailure, tierOptions };
     },
 
     async sendLetter(id: number, kind: 'received' | 'rejected' | 'welcome') {
@@ -150,24 +152,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * Approval: the dealer (onboarding → active, recorded), its credit account with the tier's
      * default limit, the owner's invitation, and a sales rep (the least loaded). Idempotent.
      */
-    async approve(id: number, decision: { tier: Tier; reviewer: string | null; note: string | null }) {
+    async approve(id: number, decision: { tier: string | null; reviewer: string | null; note: string | null }) {
       const application = await load(id);
       if (application.dealerId) return { dealerId: application.dealerId, dealerCode: (await strapi.db.query(DEALER).findOne({ where: { id: application.dealerId } })).code };
       const dealers = strapi.plugin('dealers').service('dealers');
+      const classifications = strapi.plugin('dealers').service('classifications');
+      const tier = decision.tier ? await classifications.requireTier(decision.tier) : await classifications.entryTier();
       const code = `A${String(application.id).padStart(5, '0')}`;
       const salesRep = await leastLoadedRep(strapi);
       const dealer = await dealers.create({
         code,
         name: application.companyName,
         taxId: application.taxId,
-        tier: decision.tier,
+        tier: tier.code,
         dealerType: application.dealerType,
         status: 'onboarding',
         regionCode: application.regionCode,
       });
       if (salesRep) await strapi.db.query(DEALER).update({ where: { id: dealer.id }, data: { salesRep } });
       await dealers.changeStatus({ dealerId: dealer.id, to: 'active', reason: `application ${application.number} approved`, actor: decision.reviewer ?? 'process' });
-      await strapi.plugin('dealers').service('credit').openAccount({ dealerId: dealer.id, limitCents: TIER_LIMIT_CENTS[decision.tier], currency: application.currency });
+      await strapi.plugin('dealers').service('credit').openAccount({ dealerId: dealer.id, limitCents: tier.defaultCreditLimitCents, currency: application.currency });
       await record(id, { status: 'approved', dealerId: dealer.id, decisionNote: decision.note }, { at: now(), by: decision.reviewer ?? 'process', action: 'approved', note: decision.note });
       await strapi.plugin('dealers').service('invitations').invite({ dealerId: dealer.id, email: application.contactEmail, role: 'owner', invitedBy: decision.reviewer ?? 'process', inviterName: 'Channelflow' });
       return { dealerId: dealer.id, dealerCode: dealer.code };

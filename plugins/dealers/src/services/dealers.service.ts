@@ -35,8 +35,9 @@ export const createDealerInput = z.object({
   code: z.string().trim().regex(/^[A-Z0-9-]{3,20}$/, 'codes are 3-20 upper-case letters, digits or dashes'),
   name: z.string().trim().min(2).max(200),
   taxId: taxIdSchema.optional(),
-  tier: z.enum(['gold', 'silver', 'bronze']).default('bronze'),
-  dealerType: z.enum(['distributor', 'sub-dealer', 'store']).default('store'),
+  /** A code from the admin-configured tiers and dealer types (checked in create). */
+  tier: z.string().trim().min(1).max(31).default('bronze'),
+  dealerType: z.string().trim().min(1).max(31).default('store'),
   status: z.enum(DEALER_STATUSES).default('active'),
   regionCode: z.string().optional(),
   parentCode: z.string().optional(),
@@ -44,7 +45,7 @@ export const createDealerInput = z.object({
 });
 
 export const dealerFilter = z.object({
-  tier: z.enum(['gold', 'silver', 'bronze']).optional(),
+  tier: z.string().max(31).optional(),
   status: z.enum(DEALER_STATUSES).optional(),
   regionCode: z.string().optional(),
   salesRep: z.string().trim().max(200).optional(),
@@ -64,6 +65,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async create(raw: z.input<typeof createDealerInput>): Promise<DealerRef> {
     const input = parseInput(createDealerInput, raw, 'dealer');
     return inTransaction(strapi, async () => {
+      const classifications = strapi.plugin('dealers').service('classifications');
+      await classifications.requireTier(input.tier);
+      await classifications.requireType(input.dealerType);
       const duplicate = () => conflict(`A dealer with code ${input.code} already exists`, { code: input.code });
       if (await strapi.db.query(DEALER).findOne({ where: { code: input.code } })) throw duplicate();
       const sameTaxId = input.taxId ? await strapi.db.query(DEALER).findOne({ where: { taxId: input.taxId } }) : null;
