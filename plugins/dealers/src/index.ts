@@ -94,6 +94,7 @@ export default definePlugin({
     'dealers.manage-blacklist': ['channel-manager', 'finance', 'director'],
     'dealers.service': ['channel-manager', 'sales-rep', 'director'],
     'dealers.configure': [],
+    'dealers.edit': ['channel-manager', 'sales-rep'],
   },
   bootstrap: async ({ strapi }) => {
     await strapi.plugin('dealers').service('classifications').ensureDefaults();

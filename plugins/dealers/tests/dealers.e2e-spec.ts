@@ -90,6 +90,21 @@ describe('dealers plug-in', () => {
       expect(mine.dealers).toEqual({ total: 1, nodes: [{ code: 'A-DIST' }] });
     });
 
+    it('keeps contacts, business scale and needs, validated, and shows them to the dealer too', async () => {
+      const rep = await env.asStaff('sales-rep');
+      const UPDATE = `mutation ($code: String!, $contacts: [DealerContactInput!], $scale: String, $needs: String) {
+        updateDealerProfile(dealerCode: $code, contacts: $contacts, businessScale: $scale, needs: $needs) { code contacts { name role email phone } businessScale needs } }`;
+      const contacts = [{ name: 'Li Na', role: 'purchasing', email: 'li.na@example.com', phone: '+86 571 1234 5678' }, { name: 'Zhou Bo' }];
+      const { updateDealerProfile } = await rep.query(UPDATE, { code: 'A-DIST', contacts, scale: '12 stores, 80 staff', needs: 'Faster replenishment' });
+      expect(updateDealerProfile).toEqual({ code: 'A-DIST', contacts: [contacts[0], { name: 'Zhou Bo', role: null, email: null, phone: null }], businessScale: '12 stores, 80 staff', needs: 'Faster replenishment' });
+      await rep.expectError('BAD_INPUT', UPDATE, { code: 'A-DIST', contacts: [{ name: 'X', email: 'not-mail' }] });
+      await rep.expectError('NOT_FOUND', UPDATE, { code: 'NOPE-2', needs: 'x' });
+      await (await env.asStaff('finance')).expectError('FORBIDDEN', UPDATE, { code: 'A-DIST', needs: 'x' });
+      const owner = await env.asDealer(a, 'owner');
+      await owner.expectError('FORBIDDEN', UPDATE, { code: 'A-DIST', needs: 'x' });
+      expect((await owner.query('{ myDealer { dealer { contacts { name } businessScale } } }')).myDealer.dealer).toEqual({ contacts: [{ name: 'Li Na' }, { name: 'Zhou Bo' }], businessScale: '12 stores, 80 staff' });
+    });
+
     it('refuses dealer portal users', async () => {
       const owner = await env.asDealer(a, 'owner');
       await owner.expectError('FORBIDDEN', DEALERS);

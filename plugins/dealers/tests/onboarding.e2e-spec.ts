@@ -100,7 +100,15 @@ describe('dealer onboarding process', () => {
     });
     expect(approved.trail.find((s: any) => s.action === 'approved')).toMatchObject({ by: manager.user.email, note: 'Strong store network' });
     const dealer = await env.strapi.db.query('plugin::dealers.dealer').findOne({ where: { code: approved.dealer.code } });
-    expect(dealer).toMatchObject({ name: input.companyName, taxId: input.taxId, tier: 'silver', status: 'active', dealerType: 'store', salesRep: expect.stringContaining('@') });
+    expect(dealer).toMatchObject({
+      name: input.companyName,
+      taxId: input.taxId,
+      tier: 'silver',
+      status: 'active',
+      dealerType: 'store',
+      salesRep: expect.stringContaining('@'),
+      contacts: [{ name: 'Chen Jing', role: 'owner', email: input.contactEmail, phone: '+86 571 8888 1234' }],
+    });
     const credit = await env.strapi.plugin('dealers').service('credit').summary(dealer.id);
     expect(credit).toMatchObject({ limitCents: 200_000_000, currency: 'CNY' });
     expect(await mails(input.contactEmail, 'invitation')).toHaveLength(1);

@@ -83,6 +83,8 @@ export const staffGraphql: GraphqlExtension = {
     extend type Mutation {
       "Finance: book a payment, credit note or adjustment (signed) on a dealer's account. Replaying an idempotency key returns the first entry."
       postCreditEntry(dealerCode: String!, kind: CreditPostKind!, amountMinor: Long!, idempotencyKey: String!, reference: String, entryDate: String, note: String): CreditEntry!
+      "Channel managers and sales reps: a dealer's contacts, business scale and needs (what is given replaces what was there)."
+      updateDealerProfile(dealerCode: String!, contacts: [DealerContactInput!], businessScale: String, needs: String): Dealer!
       "Platform admins: add or change a dealer tier (set active: false to retire it; dealers keep theirs)."
       saveDealerTier(code: String!, name: String!, nameZh: String, rank: Int!, defaultCreditLimitMinor: Long!, active: Boolean): DealerTierDefinition!
       "Platform admins: add or change a dealer type."
@@ -154,6 +156,15 @@ export const staffGraphql: GraphqlExtension = {
       }),
     },
     Mutation: {
+      updateDealerProfile: staffScope('dealers.edit', async (args, { strapi }) => {
+        const dealer = await dealerByCode(strapi, args.dealerCode);
+        const { dealerCode: _code, ...rest } = args;
+        const contacts = rest.contacts?.map((c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== null && v !== undefined)));
+        return strapi
+          .plugin('dealers')
+          .service('dealers')
+          .updateProfile({ ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined)), ...(contacts ? { contacts } : {}), dealerId: dealer.id });
+      }),
       saveDealerTier: staffScope('dealers.configure', async (args, { strapi }) => {
         const { defaultCreditLimitMinor, ...rest } = args;
         const tier = await strapi

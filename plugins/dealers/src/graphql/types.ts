@@ -5,6 +5,8 @@ export const dealerTypeDefs = /* GraphQL */ `
   type DealerTypeDefinition { code: String! name: String! nameZh: String active: Boolean! }
   enum DealerStatus { prospect onboarding active suspended blacklisted terminated }
   type DealerRegion { code: String! name: String! nameZh: String }
+  type DealerContact { name: String! role: String email: String phone: String }
+  input DealerContactInput { name: String! role: String email: String phone: String }
   type DealerSummary { documentId: ID! code: String! name: String! }
   type Dealer {
     documentId: ID!
@@ -24,11 +26,15 @@ export const dealerTypeDefs = /* GraphQL */ `
     children: [DealerSummary!]!
     "The sales rep who follows this dealer (e-mail)."
     salesRep: String
+    contacts: [DealerContact!]!
+    businessScale: String
+    needs: String
   }
 `;
 
 export const dealerResolvers = {
   Dealer: {
     children: (d: { children?: unknown[] }) => d.children ?? [],
+    contacts: (d: { contacts?: unknown[] | null }) => d.contacts ?? [],
   },
 };

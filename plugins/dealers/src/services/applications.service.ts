@@ -169,7 +169,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         status: 'onboarding',
         regionCode: application.regionCode,
       });
-      if (salesRep) await strapi.db.query(DEALER).update({ where: { id: dealer.id }, data: { salesRep } });
+      await strapi.db.query(DEALER).update({
+        where: { id: dealer.id },
+        data: {
+          salesRep,
+          businessScale: application.businessScale ?? null,
+          needs: application.needs ?? null,
+          contacts: [{ name: application.contactName, role: 'owner', email: application.contactEmail, ...(application.contactPhone ? { phone: application.contactPhone } : {}) }],
+        },
+      });
       await dealers.changeStatus({ dealerId: dealer.id, to: 'active', reason: `application ${application.number} approved`, actor: decision.reviewer ?? 'process' });
       await strapi.plugin('dealers').service('credit').openAccount({ dealerId: dealer.id, limitCents: tier.defaultCreditLimitCents, currency: application.currency });
       await record(id, { status: 'approved', dealerId: dealer.id, decisionNote: decision.note }, { at: now(), by: decision.reviewer ?? 'process', action: 'approved', note: decision.note });

@@ -44,6 +44,20 @@ export const createDealerInput = z.object({
   city: z.string().max(100).optional(),
 });
 
+export const dealerContact = z.object({
+  name: z.string().trim().min(1).max(100),
+  role: z.string().trim().max(100).optional(),
+  email: z.email().optional(),
+  phone: z.string().trim().regex(/^\+?[0-9 -]{6,20}$/, 'phone numbers are digits, spaces and dashes').optional(),
+});
+
+export const profileInput = z.object({
+  dealerId: z.number().int().positive(),
+  contacts: z.array(dealerContact).max(20).optional(),
+  businessScale: z.string().trim().max(2000).optional(),
+  needs: z.string().trim().max(2000).optional(),
+});
+
 export const dealerFilter = z.object({
   tier: z.string().max(31).optional(),
   status: z.enum(DEALER_STATUSES).optional(),
@@ -131,6 +145,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   async statusHistory(dealerId: number) {
     return strapi.db.query(STATUS_CHANGE as any).findMany({ where: { dealerId }, orderBy: [{ id: 'asc' }] });
+  },
+
+  /** Contacts, business scale and needs: what the channel team knows about the dealer. */
+  async updateProfile(raw: z.input<typeof profileInput>) {
+    const input = parseInput(profileInput, raw, 'dealer profile');
+    const dealer = await strapi.db.query(DEALER).findOne({ where: { id: input.dealerId } });
+    if (!dealer) throw notFound('Dealer', input.dealerId);
+    const { dealerId, ...changes } = input;
+    return strapi.db.query(DEALER).update({ where: { id: dealerId }, data: changes, populate: ['region', 'parent', 'children'] });
   },
 
   /** For other plug-ins: a dealer by its code, or null. */
