@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
-import { badInputFromZod, forbidden, unauthenticated } from './errors';
+import { badInputFromZod, ChannelflowError, forbidden, unauthenticated } from './errors';
 import { DEALER_PORTAL_ROLE, platformRegistry, STAFF_ROLES, type StaffRole } from './registry';
 
 export interface AuthenticatedUser {
@@ -56,7 +56,7 @@ type Handler<C> = (args: any, ctx: C, parent: unknown) => unknown;
  */
 export type ScopedResolver =
   | { readonly scope: 'staff'; readonly permission: string; readonly resolve: Handler<StaffContext> }
-  | { readonly scope: 'dealer'; readonly roles: readonly DealerRole[]; readonly resolve: Handler<DealerContext> }
+  | { readonly scope: 'dealer'; readonly roles: readonly DealerRole[]; readonly allowInactive?: boolean; readonly resolve: Handler<DealerContext> }
   | { readonly scope: 'public'; readonly resolve: Handler<PublicContext> };
 
 /** Staff users whose role holds `permission`, or an API token (read-only tokens: queries only). */
@@ -66,13 +66,14 @@ export function staffScope(permission: string, resolve: Handler<StaffContext>): 
 
 /**
  * Portal users of a dealer. The dealer always comes from the authenticated user, never from an
- * argument, so one dealer can never address another's data.
+ * argument, so one dealer can never address another's data. Mutations need an active dealer
+ * (DEALER_BLOCKED otherwise) unless `allowInactive` says the operation is for any dealer.
  */
 export function dealerScope(resolve: Handler<DealerContext>): ScopedResolver;
-export function dealerScope(options: { roles: readonly DealerRole[] }, resolve: Handler<DealerContext>): ScopedResolver;
-export function dealerScope(a: Handler<DealerContext> | { roles: readonly DealerRole[] }, b?: Handler<DealerContext>): ScopedResolver {
-  const [roles, resolve] = typeof a === 'function' ? [DEALER_ROLES, a] : [a.roles, b!];
-  return Object.freeze({ scope: 'dealer' as const, roles, resolve });
+export function dealerScope(options: { roles?: readonly DealerRole[]; allowInactive?: boolean }, resolve: Handler<DealerContext>): ScopedResolver;
+export function dealerScope(a: Handler<DealerContext> | { roles?: readonly DealerRole[]; allowInactive?: boolean }, b?: Handler<DealerContext>): ScopedResolver {
+  const [options, resolve] = typeof a === 'function' ? [{}, a] : [a, b!];
+  return Object.freeze({ scope: 'dealer' as const, roles: options.roles ?? DEALER_ROLES, allowInactive: options.allowInactive ?? false, resolve });
 }
 
 /** Anyone, signed in or not (e.g. a prospect's application). Validate and rate-limit inside. */
@@ -181,6 +182,10 @@ export function bindScopedResolver(strapi: Core.Strapi, field: string, scoped: S
         if (!membership) throw forbidden('Your portal account is not linked to a dealer; ask your dealer owner to invite you again');
         if (!scoped.roles.includes(membership.role)) {
           throw forbidden(`${field} needs one of the dealer roles ${scoped.roles.join(', ')}; you are ${membership.role}`);
+        }
+        // A dealer that is not active reads its data but changes nothing, unless the operation allows it (e.g. a complaint).
+        if (info.operation.operation === 'mutation' && membership.dealer.status !== 'active' && !scoped.allowInactive) {
+          throw new ChannelflowError('DEALER_BLOCKED', `Your dealer account is ${membership.dealer.status}; contact your sales rep`, { status: membership.dealer.status });
         }
         return scoped.resolve(args, { strapi, info, user, dealer: membership.dealer, dealerRole: membership.role }, parent);
       }

@@ -323,7 +323,11 @@ export class TaskInbox {
     const completedBy = (JSON.parse(row.custom_headers) as Record<string, string>).completedByVariable;
     if (completedBy) variables[completedBy] = viewer.username;
     const locked = await this.options.knex(TASKS).where({ job_key: id, state: 'CREATED', assignee: row.assignee }).update({ state: 'COMPLETING' });
-    if (!locked) this.assertOpen(await this.options.knex(TASKS).where({ job_key: id }).first());
+    if (!locked) {
+      const now = await this.options.knex(TASKS).where({ job_key: id }).first();
+      this.assertOpen(now);
+      throw new ChannelflowError('CONFLICT', `Task "${row.name}" changed hands meanwhile (now ${now.assignee ?? 'unclaimed'})`);
+    }
     try {
       await this.options.client.completeJob({ jobKey: String(row.job_key), variables } as any);
     } catch (error) {

@@ -82,6 +82,22 @@ describe('credit limit change process', () => {
     expect(letter.html).toContain('¥120,000.00');
   });
 
+  it('automatic approval has an allowance: a second small increase soon after, or a dealer without history, goes to finance', async () => {
+    const { owner } = await dealerPaying(0);
+    await owner.query(REQUEST, { limit: 13_000_000, reason: 'First step up' });
+    await requestOf(owner, 'approved');
+    // ¥30,000 + ¥30,000 in 90 days is more than the ¥50,000 allowance.
+    const { requestCreditLimitChange: second } = await owner.query(REQUEST, { limit: 16_000_000, reason: 'Second step up' });
+    const task = await taskFor(finance, second.number, 'Finance approval');
+    expect(task.variables).toMatchObject({ recentAutoIncreaseCents: 3_000_000, increaseCents: 3_000_000 });
+
+    const fresh: DealerRef = await env.createDealer();
+    await credit().openAccount({ dealerId: fresh.id, limitCents: 10_000_000 });
+    const freshOwner = await env.asDealer(fresh, 'owner');
+    const { requestCreditLimitChange: noHistory } = await freshOwner.query(REQUEST, { limit: 10_500_000, reason: 'Brand new, small step' });
+    expect((await taskFor(finance, noHistory.number, 'Finance approval')).variables).toMatchObject({ invoicesDue: 0, onTimeRate: 1 });
+  });
+
   it('a late payer goes to finance, who approves with a note; the decision names finance', async () => {
     const { dealer, owner } = await dealerPaying(20);
     const { requestCreditLimitChange: asked } = await owner.query(REQUEST, { limit: 11_000_000, reason: 'New store opening' });

@@ -57,6 +57,8 @@ describe('dealer portal invitations', () => {
     await env.anonymous.expectError('BAD_INPUT', ACCEPT, { token, password: 'short1' });
     await env.anonymous.expectError('BAD_INPUT', ACCEPT, { token, password: 'onlyletters-no-digits' });
     await env.anonymous.expectError('INVITATION_INVALID', ACCEPT, { token: 'x'.repeat(43), password: 'Spring-2026-pass' });
+    const impostor = await env.anonymous.expectError('BAD_INPUT', ACCEPT, { token, username: ownerA.user.email, password: 'Spring-2026-pass' });
+    expect(impostor.message).toContain('must be your own e-mail');
 
     const { inviteDealerUser: second } = await ownerA.query(INVITE, { email: 'finance.wu@example.com', role: 'finance' }); // replaces the first
     const withdrawn = await env.anonymous.expectError('INVITATION_INVALID', ACCEPT, { token, password: 'Spring-2026-pass' });

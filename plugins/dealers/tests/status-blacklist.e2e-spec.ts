@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DealerRef } from '@channelflow/sdk';
 import { createTestEnvironment, type GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
+import { creditCodeCheckCharacter } from '../src/services/tax-id';
 
 const CHANGE = 'mutation ($code: String!, $status: DealerStatus!, $reason: String!) { changeDealerStatus(dealerCode: $code, status: $status, reason: $reason) { code status } }';
 const HISTORY = 'query ($code: String!) { dealerStatusHistory(dealerCode: $code) { fromStatus toStatus reason actor at } }';
@@ -58,6 +59,14 @@ describe('dealer status and blacklist', () => {
     await (await env.asDealer(dealer, 'owner')).expectError('FORBIDDEN', CHANGE, { code: dealer.code, status: 'terminated', reason: 'Leaving' });
     await manager.expectError('NOT_FOUND', CHANGE, { code: 'NOPE-000', status: 'active', reason: 'Unknown dealer' });
 
+    // A suspended dealer reads but cannot change anything, except to complain.
+    await manager.query(CHANGE, { code: dealer.code, status: 'suspended', reason: 'Audit' });
+    const owner = await env.asDealer(dealer, 'owner');
+    const blocked = await owner.expectError('DEALER_BLOCKED', 'mutation { inviteDealerUser(email: "new.buyer@example.com", role: buyer) { id } }');
+    expect(blocked.message).toContain('suspended');
+    expect((await owner.query('{ myDealer { dealer { status } } }')).myDealer.dealer.status).toBe('suspended');
+    expect((await owner.query('mutation { fileComplaint(subject: "Suspension", content: "Why were we suspended?") { status } }')).fileComplaint.status).toBe('accepted');
+    await manager.query(CHANGE, { code: dealer.code, status: 'active', reason: 'Audit passed' });
     await manager.query(CHANGE, { code: dealer.code, status: 'terminated', reason: 'Contract ended' });
     await manager.expectError('CONFLICT', CHANGE, { code: dealer.code, status: 'active', reason: 'Come back' });
     const { dealerStatusHistory } = await manager.query(HISTORY, { code: dealer.code });
@@ -65,6 +74,8 @@ describe('dealer status and blacklist', () => {
       [null, 'active', 'created', 'platform'],
       ['active', 'suspended', 'Payments 60 days late', manager.user.email],
       ['suspended', 'active', 'Paid in full', director.user.email],
+      ['active', 'suspended', 'Audit', manager.user.email],
+      ['suspended', 'active', 'Audit passed', manager.user.email],
       ['active', 'terminated', 'Contract ended', manager.user.email],
     ]);
     await expect(env.strapi.db.query('plugin::dealers.status-change').deleteMany({ where: { dealerId: dealer.id } })).rejects.toThrow('cannot be changed or deleted');
@@ -87,6 +98,13 @@ describe('dealer status and blacklist', () => {
     await director.expectError('CONFLICT', LIFT, { id: entry.id, reason: 'Lift again' });
     const history = (await manager.query(HISTORY, { code: dealer.code })).dealerStatusHistory.map((h: any) => h.toStatus);
     expect(history).toEqual(['active', 'blacklisted', 'suspended']);
+  });
+
+  it('blacklisting by tax id alone also stops the dealer that holds it', async () => {
+    const body = '91330100123456789';
+    const holder: DealerRef = await dealers().create({ code: 'TAX-HOLD', name: 'Holder Trading', taxId: body + creditCodeCheckCharacter(body) });
+    await manager.query(BLACKLIST, { taxId: body + creditCodeCheckCharacter(body), name: 'Holder Trading', reason: 'Parallel imports' });
+    expect(await statusOf(holder.id)).toBe('blacklisted');
   });
 
   it('blacklists a company that is not a dealer by its tax id, so it cannot come back under a new name', async () => {

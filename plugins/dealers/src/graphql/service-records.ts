@@ -103,10 +103,10 @@ export const serviceRecordsGraphql: GraphqlExtension = {
       closeComplaint: staffScope('dealers.service', async (args, { strapi, actor }) =>
         service(strapi).advance({ number: String(args.number), step: 'close', note: args.note ?? undefined, actor: actorName(actor), asManager: asManager(actor) }),
       ),
-      fileComplaint: dealerScope(async (args, { strapi, dealer, user }) =>
+      fileComplaint: dealerScope({ allowInactive: true }, async (args, { strapi, dealer, user }) =>
         service(strapi).create({ kind: 'complaint', dealerId: dealer.id, channel: 'portal', subject: args.subject, content: args.content, recordedBy: user.email }),
       ),
-      closeMyComplaint: dealerScope({ roles: ['owner'] }, async (args, { strapi, dealer, user }) =>
+      closeMyComplaint: dealerScope({ roles: ['owner'], allowInactive: true }, async (args, { strapi, dealer, user }) =>
         service(strapi).advance({ number: String(args.number), step: 'close', note: args.note ?? undefined, actor: user.email, asManager: false, dealerId: dealer.id }),
       ),
     },

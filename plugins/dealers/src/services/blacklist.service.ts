@@ -32,7 +32,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async add(raw: z.input<typeof addInput>) {
       const input = parseInput(addInput, raw, 'blacklist entry');
       return inTransaction(strapi, async () => {
-        const dealer = input.dealerId ? await strapi.db.query(DEALER).findOne({ where: { id: input.dealerId } }) : null;
+        // By tax id alone it still reaches the dealer holding that tax id.
+        const dealer = input.dealerId
+          ? await strapi.db.query(DEALER).findOne({ where: { id: input.dealerId } })
+          : await strapi.db.query(DEALER).findOne({ where: { taxId: input.taxId } });
         if (input.dealerId && !dealer) throw notFound('Dealer', input.dealerId);
         const taxId = input.taxId ?? dealer?.taxId ?? null;
         const open = await this.activeFor({ dealerId: dealer?.id, taxId });

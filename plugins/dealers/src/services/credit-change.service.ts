@@ -130,7 +130,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const asOf = today();
       const behaviour = paymentBehaviour(lines, asOf, 180);
       const late = overdue(lines, asOf);
+      // Increases approved without a person in the last 90 days count against the automatic allowance.
+      const since = new Date(Date.now() - 90 * 86_400_000);
+      const recent = await requests().findMany({ where: { dealerId: request.dealerId, status: { $in: ['approved', 'expired'] }, createdAt: { $gte: since }, id: { $ne: requestId } } });
+      const recentAutoIncreaseCents = recent
+        .filter((r: any) => (r.trail ?? []).some((t: TrailEntry) => t.action === 'approved' && t.by === 'automatic'))
+        .reduce((sum: number, r: any) => sum + Math.max(0, toCents(r.requestedLimitCents) - toCents(r.currentLimitCents)), 0);
       const score = {
+        recentAutoIncreaseCents,
         onTimeRate: behaviour.onTimeRate,
         averageDaysLate: behaviour.averageDaysLate,
         invoicesDue: behaviour.invoicesDue,

@@ -77,7 +77,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (new Date(invitation.expiresAt) <= new Date()) throw unusable('has expired');
         const users = strapi.db.query('plugin::users-permissions.user');
         const username = input.username ?? invitation.email;
-        if (await users.findOne({ where: { $or: [{ email: invitation.email }, { username }] } })) {
+        // A name that looks like an address must be the invitee's own: tasks and logins match names to e-mails.
+        if (username.includes('@') && username !== invitation.email) throw new ChannelflowError('BAD_INPUT', 'A username with @ must be your own e-mail address', { issues: [{ path: 'username', message: 'not your e-mail' }] });
+        if (await users.findOne({ where: { $or: [{ email: invitation.email }, { username }, { email: username }] } })) {
           throw conflict(`An account with the e-mail ${invitation.email} or the username ${username} already exists`);
         }
         // Only one acceptance can win: the update counts the invitation still open.
