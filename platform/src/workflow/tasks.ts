@@ -319,8 +319,14 @@ export class TaskInbox {
       : viewer.dealerCode !== null && Object.keys(submitted).length
         ? refuse(`Task "${row.name}" has no form, so it takes no values from the portal`)
         : submitted;
+    const headers = JSON.parse(row.custom_headers) as Record<string, string>;
+    // Four eyes: a `notCompletableByVariable` header names the variable holding who may not decide (e.g. the requester).
+    const excluded = headers.notCompletableByVariable ? JSON.parse(row.variables)[headers.notCompletableByVariable] : undefined;
+    if (typeof excluded === 'string' && viewer.names.includes(excluded)) {
+      throw new ChannelflowError('FORBIDDEN', `You asked for "${row.name}" yourself; someone else has to decide it`);
+    }
     // A process that records who decided names the variable in a `completedByVariable` task header.
-    const completedBy = (JSON.parse(row.custom_headers) as Record<string, string>).completedByVariable;
+    const completedBy = headers.completedByVariable;
     if (completedBy) variables[completedBy] = viewer.username;
     const locked = await this.options.knex(TASKS).where({ job_key: id, state: 'CREATED', assignee: row.assignee }).update({ state: 'COMPLETING' });
     if (!locked) {

@@ -113,6 +113,19 @@ describe('credit limit change process', () => {
     expect((await lettersTo(owner.user.email))[0].html).toContain('Approved for the opening');
   });
 
+  it('four eyes: finance cannot approve a request it made itself', async () => {
+    const { dealer } = await dealerPaying(20);
+    const { requestDealerCreditLimitChange: asked } = await finance.query(STAFF_REQUEST, { code: dealer.code, limit: 12_000_000, reason: 'Finance asks for its dealer' });
+    const task = await taskFor(finance, asked.number, 'Finance approval');
+    await finance.query(CLAIM, { id: task.id });
+    const refused = await finance.expectError('FORBIDDEN', COMPLETE, { id: task.id, vars: { financeDecision: 'approve' } });
+    expect(refused.message).toContain('someone else has to decide');
+    const colleague = await env.asStaff('finance');
+    await finance.query('mutation ($id: ID!) { unclaimTask(id: $id) { id } }', { id: task.id });
+    await decide(colleague, task, { financeDecision: 'approve' });
+    await eventually(async () => expect((await credit().summary(dealer.id)).limitCents).toBe(12_000_000));
+  });
+
   it('finance can reject: the limit stays, the letter says so', async () => {
     const { owner } = await dealerPaying(30);
     const { requestCreditLimitChange: asked } = await owner.query(REQUEST, { limit: 15_000_000, reason: 'More volume' });

@@ -111,8 +111,11 @@ describe('dealer status and blacklist', () => {
     await manager.expectError('BAD_INPUT', BLACKLIST, { taxId: TAX_IDS[2], reason: 'Known fraudster' }); // needs its legal name
     await manager.expectError('BAD_INPUT', BLACKLIST, { reason: 'Nobody in particular' });
     await manager.expectError('BAD_INPUT', BLACKLIST, { taxId: '123', name: 'Bad Id Co.', reason: 'Known fraudster' });
+    const own = await manager.expectError('BAD_INPUT', BLACKLIST, { taxId: TAX_IDS[2], name: 'Shenzhen Shell Co.', reason: 'Known fraudster', liftableBy: ['channel-manager'] });
+    expect(own.message).toContain('your own blacklisting');
     const { blacklistDealer: entry } = await manager.query(BLACKLIST, { taxId: TAX_IDS[2], name: 'Shenzhen Shell Co.', reason: 'Known fraudster', liftableBy: ['director', 'finance'] });
     expect(entry).toMatchObject({ dealerCode: null, taxId: TAX_IDS[2], liftableBy: ['director', 'finance'] });
+    await (await env.asApiToken('full-access')).expectError('FORBIDDEN', LIFT, { id: entry.id, reason: 'Token says so' });
     await manager.expectError('BAD_INPUT', BLACKLIST, { taxId: TAX_IDS[2], name: 'X', reason: 'Unknown role', liftableBy: ['janitor'] });
     const found = await env.strapi.plugin('dealers').service('blacklist').activeFor({ taxId: TAX_IDS[2] });
     expect(found.id).toBe(Number(entry.id));

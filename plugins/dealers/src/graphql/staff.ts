@@ -190,7 +190,7 @@ export const staffGraphql: GraphqlExtension = {
           reason: args.reason,
           liftableBy: args.liftableBy ?? undefined,
           actor: actorName(actor),
-        });
+        }, actor.kind === 'user' ? actor.role : 'api-token');
         return toBlacklistEntry(strapi, entry);
       }),
       liftBlacklistEntry: staffScope('dealers.manage-blacklist', async (args, { strapi, actor }) => {
@@ -199,7 +199,8 @@ export const staffGraphql: GraphqlExtension = {
           entryId: id,
           reason: args.reason,
           actor: actorName(actor),
-          actorRole: actor.kind === 'user' ? actor.role : 'platform-admin',
+          // API tokens hold no lifting role: lifting is a person's decision.
+          actorRole: actor.kind === 'user' ? actor.role : 'api-token',
         });
         return toBlacklistEntry(strapi, entry);
       }),

@@ -29,8 +29,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const dealers = () => strapi.plugin('dealers').service('dealers');
 
   return {
-    async add(raw: z.input<typeof addInput>) {
+    async add(raw: z.input<typeof addInput>, actorRole?: string) {
       const input = parseInput(addInput, raw, 'blacklist entry');
+      // Whoever blacklists cannot reserve the lifting for themselves (directors and admins may).
+      if (actorRole && !['director', 'platform-admin'].includes(actorRole) && input.liftableBy.includes(actorRole as never)) {
+        throw new ChannelflowError('BAD_INPUT', `You cannot make ${actorRole} a role that may lift your own blacklisting; name director or platform-admin`, { issues: [{ path: 'liftableBy', message: 'own role' }] });
+      }
       return inTransaction(strapi, async () => {
         // By tax id alone it still reaches the dealer holding that tax id.
         const dealer = input.dealerId

@@ -101,6 +101,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             currentLimitCents: summary.limitCents,
             requestedLimitCents: input.limitCents,
             increaseCents: input.limitCents - summary.limitCents,
+            // Whoever asked may not approve it (the approval tasks' notCompletableByVariable).
+            requestedBy: input.requestedBy,
             temporary: Boolean(input.temporaryUntil),
             temporaryUntil: input.temporaryUntil ? new Date(input.temporaryUntil).toISOString() : null,
           },
