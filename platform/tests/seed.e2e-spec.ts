@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
+import { createTestEnvironment, eventually, type TestEnvironment } from '@channelflow/sdk/testing';
 
 const SNAPSHOT = `{
   dealers(pageSize: 100) { total nodes { code name taxId tier dealerType status city region { code } parent { code } } }
@@ -68,7 +68,7 @@ describe('demo seed', () => {
       expect(requests.map((r: any) => r.dealerCode).sort()).toEqual(['D0001', 'D0005', 'D0012']);
       const approvals = (await finance.query(inbox)).taskInbox.nodes.filter((t: any) => t.name === 'Finance approval');
       expect(approvals.map((t: any) => t.variables.dealerCode)).toContain('D0001'); // a 3× increase always needs finance
-    });
+    }, { timeoutMs: 30_000 });
   });
 
   it('gives every seeded dealer an owner who can sign in and sees only that dealer', async () => {
@@ -100,15 +100,3 @@ describe('demo seed', () => {
     expect(data).toEqual({ dealers: { total: 50 }, products: { total: 40 } });
   });
 });
-
-async function eventually(check: () => Promise<void>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}

@@ -130,8 +130,12 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what 
  * send null for unset variables), so zod defaults and optionals apply to both.
  */
 export function parseArgs<S extends z.ZodType>(schema: S, args: Record<string, unknown> | null | undefined): z.output<S> {
-  const present = Object.fromEntries(Object.entries(args ?? {}).map(([name, value]) => [name, value ?? undefined]));
-  return parseInput(schema, present, 'arguments');
+  return parseInput(schema, presentArgs(args), 'arguments');
+}
+
+/** GraphQL arguments (or an input object) without those sent as null, for services that validate themselves. */
+export function presentArgs<T extends Record<string, unknown>>(args: T | null | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(args ?? {}).filter(([, value]) => value !== null && value !== undefined)) as Partial<T>;
 }
 
 /** Runs `work` in one database transaction; Strapi's query engine joins it automatically. */

@@ -23,6 +23,7 @@ export {
   isScopedResolver,
   bindScopedResolver,
   parseArgs,
+  presentArgs,
   parseInput,
   pageArgs,
   parsePage,

@@ -1,7 +1,7 @@
 import { Camunda8 } from '@camunda8/sdk';
 import { afterAll, beforeAll } from 'vitest';
 import type { ICustomHeaders, IInputVariables, Job } from '@camunda8/sdk/dist/zeebe/lib/interfaces-1.0';
-import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
+import { createTestEnvironment, eventually, type TestEnvironment } from '@channelflow/sdk/testing';
 
 export type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>;
 
@@ -122,18 +122,7 @@ export async function takeJobs(
 export const jobsNow = (client: ZeebeClient, type: string, waitMs = 500): Promise<ActivatedJob[]> =>
   client.activateJobs({ type, worker: WORKER, timeout: 60_000, maxJobsToActivate: 10, requestTimeout: waitMs });
 
-/** Retries `check` until it stops throwing; after the deadline the last failure is thrown. */
-export async function eventually<T>(check: () => Promise<T> | T, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() >= deadline) throw error;
-      await sleep(options.intervalMs ?? 100);
-    }
-  }
-}
+export { eventually };
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DealerRef } from '@channelflow/sdk';
-import { createTestEnvironment, type GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
+import { createTestEnvironment, eventually, type GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
 
 const REQUEST = `mutation ($limit: Long!, $until: String, $reason: String!) {
   requestCreditLimitChange(limitMinor: $limit, temporaryUntil: $until, reason: $reason) { number status requestedLimit { amountMinor } score processInstanceKey }
@@ -174,7 +174,7 @@ describe('credit limit change process', () => {
         throw new Error(`${request.status}; waiting in ${JSON.stringify(instance)}; timers ${JSON.stringify(timers)}; now ${Date.now()}`);
       }
       return request;
-    }, 30_000);
+    }, { timeoutMs: 30_000 });
     expect(expired.number).toBe(asked.number);
     expect(expired.trail.at(-1)).toMatchObject({ action: 'temporary limit ended', note: null });
     expect(await credit().summary(dealer.id)).toMatchObject({ temporaryLimitCents: null, effectiveLimitCents: 10_000_000 });
@@ -215,15 +215,3 @@ describe('credit limit change process', () => {
     expect(JSON.stringify((await a.owner.query(MY_REQUESTS)).myCreditLimitRequests)).not.toContain(bAsked.number);
   });
 });
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}

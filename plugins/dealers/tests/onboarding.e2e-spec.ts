@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Camunda8 } from '@camunda8/sdk';
-import { createTestEnvironment, type GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
+import { createTestEnvironment, eventually, type GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
 import { creditCodeCheckCharacter } from '../src/services/tax-id';
 
 const SUBMIT = 'mutation ($input: DealerApplicationInput!) { submitDealerApplication(input: $input) { number status } }';
@@ -155,7 +155,7 @@ describe('dealer onboarding process', () => {
     const { submitDealerApplication: receipt } = await env.anonymous.query(SUBMIT, { input });
     await review(await reviewTask(receipt.number), { reviewDecision: 'needs_info', reviewNote: 'Please send your business licence' });
     const token = await eventually(() => answerToken(input.contactEmail));
-    const expired = await eventually(() => statusOf(receipt.number, 'expired'), 30_000);
+    const expired = await eventually(() => statusOf(receipt.number, 'expired'), { timeoutMs: 30_000 });
     expect(expired.trail.at(-1)).toMatchObject({ action: 'expired', note: 'no answer in time' });
     await env.anonymous.expectError('ANSWER_LINK_INVALID', ANSWER, { token, answer: 'Too late' });
   });
@@ -177,15 +177,3 @@ describe('dealer onboarding process', () => {
     await env.anonymous.expectError('UNAUTHENTICATED', APPLICATION, { number: first.number });
   });
 });
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}

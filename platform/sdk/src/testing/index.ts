@@ -240,3 +240,19 @@ function applyEnv(values: Record<string, string>): () => void {
     }
   };
 }
+
+/**
+ * Retries `check` until it stops throwing (for work the platform finishes asynchronously:
+ * workers, processes, timers); after the deadline the last failure is thrown.
+ */
+export async function eventually<T>(check: () => Promise<T> | T, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      await new Promise<void>((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+    }
+  }
+}

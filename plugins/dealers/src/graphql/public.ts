@@ -1,4 +1,4 @@
-import { publicScope, rateLimit, type GraphqlExtension } from '@channelflow/sdk';
+import { publicScope, rateLimit, presentArgs, type GraphqlExtension } from '@channelflow/sdk';
 import { longToNumber } from './credit-types';
 
 export const publicGraphql: GraphqlExtension = {
@@ -42,7 +42,7 @@ export const publicGraphql: GraphqlExtension = {
       submitDealerApplication: publicScope(async (args, { strapi, clientIp }) => {
         rateLimit(`dealers.apply:${clientIp}`, { limit: Number(process.env.DEALERS_APPLICATIONS_PER_HOUR ?? 5), windowMs: 3_600_000 });
         const { annualVolumeMinor, ...rest } = args.input ?? {};
-        const input = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined));
+        const input = presentArgs(rest);
         const application = await strapi.plugin('dealers').service('applications').submit({ ...input, annualVolumeCents: longToNumber(annualVolumeMinor) });
         return { number: application.number, status: application.status };
       }),

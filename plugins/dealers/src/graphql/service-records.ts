@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dealerScope, notFound, parseArgs, parsePage, staffScope, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
+import { dealerScope, notFound, parseArgs, parsePage, staffScope, presentArgs, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
 import { actorName } from './credit-types';
 
 const listArgs = z.object({
@@ -86,7 +86,7 @@ export const serviceRecordsGraphql: GraphqlExtension = {
         if (!dealer) throw notFound('Dealer', String(args.dealerCode));
         const { dealerCode: _code, ...rest } = args;
         return service(strapi).create({
-          ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined)),
+          ...presentArgs(rest),
           dealerId: dealer.id,
           recordedBy: actorName(actor),
         });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { notFound, parseArgs, parsePage, staffScope, type GraphqlExtension } from '@channelflow/sdk';
+import { notFound, parseArgs, parsePage, staffScope, presentArgs, type GraphqlExtension } from '@channelflow/sdk';
 import type { Core } from '@strapi/strapi';
 import { actorName, creditTypeDefs, longToNumber, toCreditEntry, toCreditLimitRequest, toCreditStatement, toCreditSummary } from './credit-types';
 import { dealerResolvers, dealerTypeDefs } from './types';
@@ -104,7 +104,7 @@ export const staffGraphql: GraphqlExtension = {
     Query: {
       dealers: staffScope('dealers.read', async (args, { strapi }) => {
         const filter = { tier: args.tier, status: args.status, regionCode: args.regionCode, salesRep: args.salesRep, search: args.search };
-        const present = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== null && v !== undefined));
+        const present = presentArgs(filter);
         const { page, pageSize } = parsePage(args);
         return strapi.plugin('dealers').service('dealers').list(present, page, pageSize);
       }),
@@ -159,22 +159,22 @@ export const staffGraphql: GraphqlExtension = {
       updateDealerProfile: staffScope('dealers.edit', async (args, { strapi }) => {
         const dealer = await dealerByCode(strapi, args.dealerCode);
         const { dealerCode: _code, ...rest } = args;
-        const contacts = rest.contacts?.map((c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== null && v !== undefined)));
+        const contacts = rest.contacts?.map((c: Record<string, unknown>) => presentArgs(c));
         return strapi
           .plugin('dealers')
           .service('dealers')
-          .updateProfile({ ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined)), ...(contacts ? { contacts } : {}), dealerId: dealer.id });
+          .updateProfile({ ...presentArgs(rest), ...(contacts ? { contacts } : {}), dealerId: dealer.id });
       }),
       saveDealerTier: staffScope('dealers.configure', async (args, { strapi }) => {
         const { defaultCreditLimitMinor, ...rest } = args;
         const tier = await strapi
           .plugin('dealers')
           .service('classifications')
-          .saveTier({ ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined)), defaultCreditLimitCents: longToNumber(defaultCreditLimitMinor) });
+          .saveTier({ ...presentArgs(rest), defaultCreditLimitCents: longToNumber(defaultCreditLimitMinor) });
         return toTierDefinition(tier);
       }),
       saveDealerType: staffScope('dealers.configure', async (args, { strapi }) =>
-        strapi.plugin('dealers').service('classifications').saveType(Object.fromEntries(Object.entries(args).filter(([, v]) => v !== null && v !== undefined))),
+        strapi.plugin('dealers').service('classifications').saveType(presentArgs(args)),
       ),
       changeDealerStatus: staffScope('dealers.manage-status', async (args, { strapi, actor }) => {
         const dealer = await dealerByCode(strapi, args.dealerCode);
@@ -223,7 +223,7 @@ export const staffGraphql: GraphqlExtension = {
           .plugin('dealers')
           .service('credit')
           .post({
-            ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined)),
+            ...presentArgs(rest),
             dealerId: dealer.id,
             amountCents: longToNumber(amountMinor),
             actor: actorName(actor),
