@@ -12,6 +12,7 @@ import { createTemplateRenderer } from './templates/renderer';
 import { startWorkflowRuntime, stopWorkflowRuntime } from './workflow';
 import { operationsGraphql } from './workflow/operations.graphql';
 import { tasksGraphql } from './workflow/tasks.graphql';
+import { salesTeamsGraphql } from './graphql/sales-teams.graphql';
 
 export default {
   /** Runs after every plug-in registered: the registry is complete here. */
@@ -24,9 +25,10 @@ export default {
       permissions: PLATFORM_PERMISSIONS,
       seedAfter: [],
     });
-    extendGraphql(strapi, 'platform', mergeGraphql(platformGraphql, operationsGraphql, tasksGraphql), [
+    extendGraphql(strapi, 'platform', mergeGraphql(platformGraphql, salesTeamsGraphql, operationsGraphql, tasksGraphql), [
       'api::outbox-message.outbox-message',
       'api::region.region',
+      'api::sales-team.sales-team',
       'api::brand.brand',
     ]);
     // The repository's templates/ (admin-editable) wins over the defaults a plug-in ships.

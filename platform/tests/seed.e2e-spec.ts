@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnvironment, eventually, type TestEnvironment } from '@channelflow/sdk/testing';
+import { createTestEnvironment, eventually, GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
 
 const SNAPSHOT = `{
-  dealers(pageSize: 100) { total nodes { code name taxId tier dealerType status city region { code } parent { code } } }
+  dealers(pageSize: 100) { total nodes { code name taxId tier dealerType status city region { code } parent { code } salesRep salesTeam } }
   products(activeOnly: false, pageSize: 100) { total nodes { sku name basePrice { amountMinor currency } active } }
   warehouses { code level regionCode }
   gold: dealerCreditLedger(dealerCode: "D0001", pageSize: 100) { total nodes { kind amount { amountMinor } reference entryDate dueDate } }
@@ -54,13 +54,31 @@ describe('demo seed', () => {
     expect(summaries.some((s) => s.ageing.current > 0)).toBe(true);
   });
 
+  it('puts the staff in one sales team per region and every dealer with a rep of its region\'s team', async () => {
+    const staff = await first.asStaff('finance');
+    const { salesTeams } = await staff.query('{ salesTeams { code region { code } members { username role } } }');
+    expect(salesTeams.map((t: any) => [t.code, t.region.code, t.members.map((m: any) => m.username).sort()])).toEqual([
+      ['EAST-1', 'EAST', ['chen.manager', 'wang.rep']],
+      ['NORTH-1', 'NORTH', ['liu.rep', 'zhao.manager']],
+      ['SOUTH-1', 'SOUTH', ['li.manager', 'zhang.rep']],
+    ]);
+    const { dealers } = await staff.query('{ dealers(pageSize: 100) { nodes { code region { code } salesRep salesTeam } } }');
+    const repOf: Record<string, string> = { EAST: 'wang.rep@demo.channelflow.local', SOUTH: 'zhang.rep@demo.channelflow.local', NORTH: 'liu.rep@demo.channelflow.local' };
+    expect(dealers.nodes.filter((d: any) => d.salesRep !== repOf[d.region.code] || d.salesTeam !== `${d.region.code}-1`)).toEqual([]);
+  });
+
   it('starts demo processes: applications and credit requests waiting in the inboxes, one application turned down', async () => {
-    const manager = await first.asStaff('channel-manager');
+    // Reviews go to the channel manager of the applicant's region: chen (EAST) and li (SOUTH), not zhao (NORTH).
+    const [chen, li, zhao] = await Promise.all(['chen.manager', 'li.manager', 'zhao.manager'].map((name) => signIn(first, name)));
+    const manager = chen;
     const finance = await first.asStaff('finance');
     const inbox = '{ taskInbox(pageSize: 100) { nodes { name variables } } }';
+    const reviewsOf = async (client: GraphqlClient) =>
+      (await client.query(inbox)).taskInbox.nodes.filter((t: any) => t.name === 'Review application').map((t: any) => t.variables.regionCode);
     await eventually(async () => {
-      const reviews = (await manager.query(inbox)).taskInbox.nodes.filter((t: any) => t.name === 'Review application');
-      expect(reviews).toHaveLength(2);
+      expect(await reviewsOf(chen)).toEqual(['EAST']);
+      expect(await reviewsOf(li)).toEqual(['SOUTH']);
+      expect(await reviewsOf(zhao)).toEqual([]);
       const { dealerApplications } = await manager.query('{ dealerApplications { nodes { status decisionNote } } }');
       expect(dealerApplications.nodes.map((a: any) => a.status).sort()).toEqual(['in_review', 'in_review', 'rejected']);
       expect(dealerApplications.nodes.find((a: any) => a.status === 'rejected').decisionNote).toContain('already belongs to dealer D0003');
@@ -100,3 +118,8 @@ describe('demo seed', () => {
     expect(data).toEqual({ dealers: { total: 50 }, products: { total: 40 } });
   });
 });
+
+async function signIn(env: TestEnvironment, identifier: string): Promise<GraphqlClient> {
+  const { login } = await env.anonymous.query('mutation ($i: String!, $p: String!) { login(input: { identifier: $i, password: $p }) { jwt } }', { i: identifier, p: 'demo-test-password' });
+  return new GraphqlClient(`${env.baseUrl}/graphql`, login.jwt);
+}

@@ -73,4 +73,6 @@ export const PLATFORM_PERMISSIONS = {
   'platform.read-processes': ['channel-manager'],
   'platform.operate-processes': [],
   'platform.work-tasks': ['channel-manager', 'sales-rep', 'finance', 'director'],
+  'platform.read-teams': ['channel-manager', 'sales-rep', 'finance', 'director'],
+  'platform.manage-teams': [],
 } as const;

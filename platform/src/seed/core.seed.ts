@@ -18,6 +18,13 @@ export const DEMO_STAFF = [
   { username: 'zhou.director', email: 'zhou.director@demo.channelflow.local', role: 'director' },
 ] as const;
 
+/** One team per region: its channel manager reviews the region's applications, its rep follows its dealers. */
+export const DEMO_TEAMS = [
+  { code: 'EAST-1', name: 'East China team', regionCode: 'EAST', members: ['chen.manager', 'wang.rep'] },
+  { code: 'SOUTH-1', name: 'South China team', regionCode: 'SOUTH', members: ['li.manager', 'zhang.rep'] },
+  { code: 'NORTH-1', name: 'North China team', regionCode: 'NORTH', members: ['zhao.manager', 'liu.rep'] },
+] as const;
+
 /** The brand, its regions and its staff: what every plug-in's demo data hangs off. */
 export async function seedCore({ strapi, demoPassword }: SeedContext): Promise<void> {
   await strapi.db.query('api::brand.brand').create({
@@ -35,5 +42,9 @@ export async function seedCore({ strapi, demoPassword }: SeedContext): Promise<v
       blocked: false,
       role: role.id,
     });
+  }
+  for (const team of DEMO_TEAMS) {
+    const memberEmails = team.members.map((username) => DEMO_STAFF.find((s) => s.username === username)!.email);
+    await strapi.service('api::sales-team.sales-team').save({ code: team.code, name: team.name, regionCode: team.regionCode, memberEmails });
   }
 }

@@ -3,6 +3,7 @@ import { ChannelflowError, dealerScope, parseArgs, parsePage, staffScope, type D
 import type { Core } from '@strapi/strapi';
 import { workflowRuntime } from './index';
 import type { TaskInbox, TaskViewer } from './tasks';
+import { staffGroups } from '../api/sales-team/services/sales-team';
 
 const id = z.string().regex(/^\d{1,19}$/, 'task ids are numbers (as strings)');
 const listArgs = z.object({
@@ -78,20 +79,20 @@ export const tasksGraphql: GraphqlExtension = {
   resolvers: {
     Query: {
       taskInbox: staffScope('platform.work-tasks', async (args, ctx) =>
-        inbox(ctx.strapi).list(staffViewer(ctx), parseArgs(listArgs, { ...args, page: undefined, pageSize: undefined }), parsePage(args)),
+        inbox(ctx.strapi).list(await staffViewer(ctx), parseArgs(listArgs, { ...args, page: undefined, pageSize: undefined }), parsePage(args)),
       ),
-      userTask: staffScope('platform.work-tasks', async (args, ctx) => inbox(ctx.strapi).get(staffViewer(ctx), parseArgs(z.object({ id }), args).id)),
+      userTask: staffScope('platform.work-tasks', async (args, ctx) => inbox(ctx.strapi).get(await staffViewer(ctx), parseArgs(z.object({ id }), args).id)),
       myDealerTasks: dealerScope(async (args, ctx) =>
         inbox(ctx.strapi).list(dealerViewer(ctx), parseArgs(listArgs.omit({ candidateGroup: true }), { ...args, page: undefined, pageSize: undefined }), parsePage(args)),
       ),
       myDealerTask: dealerScope(async (args, ctx) => inbox(ctx.strapi).get(dealerViewer(ctx), parseArgs(z.object({ id }), args).id)),
     },
     Mutation: {
-      claimTask: staffScope('platform.work-tasks', async (args, ctx) => inbox(ctx.strapi).claim(staffViewer(ctx), parseArgs(z.object({ id }), args).id)),
-      unclaimTask: staffScope('platform.work-tasks', async (args, ctx) => inbox(ctx.strapi).unclaim(staffViewer(ctx), parseArgs(z.object({ id }), args).id)),
+      claimTask: staffScope('platform.work-tasks', async (args, ctx) => inbox(ctx.strapi).claim(await staffViewer(ctx), parseArgs(z.object({ id }), args).id)),
+      unclaimTask: staffScope('platform.work-tasks', async (args, ctx) => inbox(ctx.strapi).unclaim(await staffViewer(ctx), parseArgs(z.object({ id }), args).id)),
       completeTask: staffScope('platform.work-tasks', async (args, ctx) => {
         const input = parseArgs(completeArgs, args);
-        return inbox(ctx.strapi).complete(staffViewer(ctx), input.id, input.variables);
+        return inbox(ctx.strapi).complete(await staffViewer(ctx), input.id, input.variables);
       }),
       claimMyDealerTask: dealerScope(WORKING_ROLES, async (args, ctx) => inbox(ctx.strapi).claim(dealerViewer(ctx), parseArgs(z.object({ id }), args).id)),
       unclaimMyDealerTask: dealerScope(WORKING_ROLES, async (args, ctx) => inbox(ctx.strapi).unclaim(dealerViewer(ctx), parseArgs(z.object({ id }), args).id)),
@@ -109,10 +110,12 @@ function inbox(strapi: Core.Strapi): TaskInbox {
   return tasks;
 }
 
-function staffViewer({ actor }: StaffContext): TaskViewer {
+async function staffViewer({ actor, strapi }: StaffContext): Promise<TaskViewer> {
   if (actor.kind !== 'user') throw new ChannelflowError('FORBIDDEN', 'The task inbox belongs to a signed-in person; API tokens have none');
   const { user, role } = actor;
-  return { userId: user.id, username: user.username, names: [...new Set([user.username, user.email])], groups: [role], dealerCode: null, admin: role === 'platform-admin' };
+  // Regional work (candidate group channel-manager:EAST) reaches the members of that region's teams.
+  const teams = await strapi.service('api::sales-team.sales-team').membershipOf(user.id);
+  return { userId: user.id, username: user.username, names: [...new Set([user.username, user.email])], groups: staffGroups(role, teams), dealerCode: null, admin: role === 'platform-admin' };
 }
 
 function dealerViewer({ user, dealer, dealerRole }: DealerContext): TaskViewer {

@@ -51,6 +51,16 @@ export async function seedDealers({ strapi, random, demoPassword }: SeedContext)
     }
   }
   while (all.length < 50) all.push(await create('store', regions[all.length % regions.length]!));
+  // Each dealer is followed by a rep of its region's team (the customer belongs to the team, not the rep).
+  for (const region of regions) {
+    const reps = await strapi.service('api::sales-team.sales-team').staffInRegion(region, 'sales-rep');
+    if (!reps.length) continue;
+    const inRegion = await strapi.db.query('plugin::dealers.dealer').findMany({ where: { region: { code: region } }, orderBy: { code: 'asc' } });
+    for (const [i, dealer] of inRegion.entries()) {
+      const rep = reps[i % reps.length]!;
+      await strapi.db.query('plugin::dealers.dealer').update({ where: { id: dealer.id }, data: { salesRep: rep.email, salesTeam: rep.teamCode } });
+    }
+  }
 
   const role = await strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: 'dealer' } });
   for (const dealer of all) {

@@ -36,6 +36,8 @@ const application = (overrides: Record<string, unknown> = {}) => ({
 describe('dealer onboarding process', () => {
   let env: TestEnvironment;
   let manager: GraphqlClient & { user: { email: string } };
+  let rep: GraphqlClient & { user: { email: string } };
+  const EAST_TEAM = { code: 'EAST-T', regionCode: 'EAST' };
   const mails = (to: string, template: string) => env.strapi.db.query('api::outbox-message.outbox-message').findMany({ where: { to, template: `dealers/${template}` } });
   const statusOf = (number: string, wanted: string) =>
     eventually(async () => {
@@ -63,8 +65,9 @@ describe('dealer onboarding process', () => {
   beforeAll(async () => {
     env = await createTestEnvironment({ env: { DEALERS_INFO_ANSWER_WINDOW: 'PT8S', DEALERS_APPLICATIONS_PER_HOUR: '100' } });
     await env.strapi.db.query('api::region.region').create({ data: { code: 'EAST', name: 'East China' } });
-    manager = await env.asStaff('channel-manager');
-    await env.asStaff('sales-rep'); // someone to assign new dealers to
+    // Reviews go to the channel managers of the applicant's region; new dealers to its team's reps.
+    manager = await env.asStaff('channel-manager', { team: EAST_TEAM });
+    rep = await env.asStaff('sales-rep', { team: EAST_TEAM });
   });
   afterAll(() => env?.destroy());
 
@@ -120,6 +123,23 @@ describe('dealer onboarding process', () => {
       expect(started).toHaveLength(1);
       expect(JSON.parse(started[0].variables ?? '{}')).toMatchObject({ dealerCode: dealer.code, tier: 'silver' });
     });
+  });
+
+  it('routes the review to the channel managers of the applicant\'s region and the new dealer to that region\'s team', async () => {
+    const south = await env.asStaff('channel-manager', { team: { code: 'SOUTH-T', regionCode: 'SOUTH' } });
+    const unteamed = await env.asStaff('channel-manager');
+    await env.asStaff('sales-rep'); // a rep with no dealers and no team: not chosen for an EAST dealer
+    const { submitDealerApplication: receipt } = await env.anonymous.query(SUBMIT, { input: application() });
+    const task = await reviewTask(receipt.number);
+    expect(task.variables.regionCode).toBe('EAST');
+    for (const other of [south, unteamed]) {
+      expect((await other.query(INBOX)).taskInbox.nodes.some((t: any) => t.variables.applicationNumber === receipt.number)).toBe(false);
+      await other.expectError('NOT_FOUND', CLAIM, { id: task.id });
+    }
+    await review(task, { reviewDecision: 'approve', tier: 'bronze' });
+    const approved = await eventually(() => statusOf(receipt.number, 'approved'));
+    const dealer = await env.strapi.db.query('plugin::dealers.dealer').findOne({ where: { code: approved.dealer.code } });
+    expect(dealer).toMatchObject({ salesRep: rep.user.email, salesTeam: 'EAST-T' });
   });
 
   it('automatic checks reject a tax id that already is a dealer, without a review', async () => {

@@ -36,8 +36,11 @@ export interface TestEnvironment {
   /** grpc://127.0.0.1:<port> of this platform's embedded Zeebe gateway, for Zeebe clients in tests. */
   zeebeAddress: string;
   anonymous: GraphqlClient;
-  /** A GraphQL client signed in as a new staff user with `role`. */
-  asStaff(role?: StaffRole): Promise<GraphqlClient & { user: TestUser }>;
+  /**
+   * A GraphQL client signed in as a new staff user with `role`; `team` also makes them a member of
+   * that sales team (created, with its region, when missing), so regional tasks reach them.
+   */
+  asStaff(role?: StaffRole, options?: { team?: { code: string; regionCode: string } }): Promise<GraphqlClient & { user: TestUser }>;
   /** A GraphQL client signed in as a new portal user of `dealer`. */
   asDealer(dealer: DealerRef, role?: DealerRole): Promise<GraphqlClient & { user: TestUser }>;
   asApiToken(type?: 'full-access' | 'read-only'): Promise<GraphqlClient>;
@@ -151,8 +154,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     get anonymous() {
       return new GraphqlClient(graphqlUrl, null);
     },
-    async asStaff(role = 'channel-manager') {
+    async asStaff(role = 'channel-manager', options = {}) {
       const user = await createUser(role);
+      if (options.team) await joinTeam(strapi, options.team, user.email);
       return Object.assign(new GraphqlClient(graphqlUrl, user.jwt), { user });
     },
     async asDealer(dealer, role = 'owner') {
@@ -205,6 +209,14 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     },
   };
   return env;
+}
+
+async function joinTeam(strapi: Core.Strapi, team: { code: string; regionCode: string }, email: string) {
+  const regions = strapi.db.query('api::region.region' as any);
+  if (!(await regions.findOne({ where: { code: team.regionCode } }))) await regions.create({ data: { code: team.regionCode, name: team.regionCode } });
+  const existing = await strapi.db.query('api::sales-team.sales-team' as any).findOne({ where: { code: team.code }, populate: ['members'] });
+  const memberEmails = [...(existing?.members ?? []).map((m: { email: string }) => m.email), email];
+  await strapi.service('api::sales-team.sales-team' as any).save({ code: team.code, name: existing?.name ?? `Team ${team.code}`, regionCode: team.regionCode, memberEmails });
 }
 
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];

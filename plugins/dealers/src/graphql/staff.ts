@@ -55,8 +55,8 @@ export const staffGraphql: GraphqlExtension = {
     type DealerApplicationPage { nodes: [DealerApplication!]! total: Int! page: Int! pageSize: Int! }
     type BlacklistEntryPage { nodes: [BlacklistEntry!]! total: Int! page: Int! pageSize: Int! }
     extend type Query {
-      "Staff: dealers, filtered by tier, status, region or a search over name and code."
-      dealers(tier: String, status: DealerStatus, regionCode: String, salesRep: String, search: String, page: Int, pageSize: Int): DealerPage!
+      "Staff: dealers, filtered by tier, status, region, sales rep (e-mail), sales team (code) or a search over name, code and tax id."
+      dealers(tier: String, status: DealerStatus, regionCode: String, salesRep: String, salesTeam: String, search: String, page: Int, pageSize: Int): DealerPage!
       "Staff: the configured dealer tiers, by rank (includeInactive for retired ones too)."
       dealerTiers(includeInactive: Boolean): [DealerTierDefinition!]!
       "Staff: the configured dealer types."
@@ -103,7 +103,7 @@ export const staffGraphql: GraphqlExtension = {
     ...dealerResolvers,
     Query: {
       dealers: staffScope('dealers.read', async (args, { strapi }) => {
-        const filter = { tier: args.tier, status: args.status, regionCode: args.regionCode, salesRep: args.salesRep, search: args.search };
+        const filter = { tier: args.tier, status: args.status, regionCode: args.regionCode, salesRep: args.salesRep, salesTeam: args.salesTeam, search: args.search };
         const present = presentArgs(filter);
         const { page, pageSize } = parsePage(args);
         return strapi.plugin('dealers').service('dealers').list(present, page, pageSize);

@@ -26,6 +26,8 @@ export const dealerTypeDefs = /* GraphQL */ `
     children: [DealerSummary!]!
     "The sales rep who follows this dealer (e-mail)."
     salesRep: String
+    "The sales team (salesTeams) the dealer belongs to."
+    salesTeam: String
     contacts: [DealerContact!]!
     businessScale: String
     needs: String

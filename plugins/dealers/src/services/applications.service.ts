@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, notFound, notifications, parseInput, workflows } from '@channelflow/sdk';
+import { ChannelflowError, conflict, inTransaction, notFound, notifications, parseInput, workflows } from '@channelflow/sdk';
 import { DEALER, taxIdSchema } from './dealers.service';
 
 export const APPLICATION = 'plugin::dealers.application';
@@ -155,38 +155,47 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /**
      * Approval: the dealer (onboarding → active, recorded), its credit account with the tier's
-     * default limit, the owner's invitation, and a sales rep (the least loaded). Idempotent.
+     * default limit and its sales rep (the least loaded of the region's teams) in one transaction,
+     * then the owner's invitation. A retried job finds the dealer and only finishes what is missing.
      */
     async approve(id: number, decision: { tier: string | null; reviewer: string | null; note: string | null }) {
+      const by = decision.reviewer ?? 'process';
+      const dealer = await inTransaction(strapi, async () => {
+        const application = await load(id);
+        if (application.dealerId) return strapi.db.query(DEALER).findOne({ where: { id: application.dealerId } });
+        const dealers = strapi.plugin('dealers').service('dealers');
+        const classifications = strapi.plugin('dealers').service('classifications');
+        const tier = decision.tier ? await classifications.requireTier(decision.tier) : await classifications.entryTier();
+        const assignment = await assignRep(strapi, application.regionCode);
+        const created = await dealers.create({
+          code: `A${String(application.id).padStart(5, '0')}`,
+          name: application.companyName,
+          taxId: application.taxId,
+          tier: tier.code,
+          dealerType: application.dealerType,
+          status: 'onboarding',
+          regionCode: application.regionCode,
+        });
+        await strapi.db.query(DEALER).update({
+          where: { id: created.id },
+          data: {
+            salesRep: assignment.salesRep,
+            salesTeam: assignment.salesTeam,
+            businessScale: application.businessScale ?? null,
+            needs: application.needs ?? null,
+            contacts: [{ name: application.contactName, role: 'owner', email: application.contactEmail, ...(application.contactPhone ? { phone: application.contactPhone } : {}) }],
+          },
+        });
+        await dealers.changeStatus({ dealerId: created.id, to: 'active', reason: `application ${application.number} approved`, actor: by });
+        await strapi.plugin('dealers').service('credit').openAccount({ dealerId: created.id, limitCents: tier.defaultCreditLimitCents, currency: application.currency });
+        await record(id, { status: 'approved', dealerId: created.id, decisionNote: decision.note }, { at: now(), by, action: 'approved', note: decision.note });
+        return created;
+      });
       const application = await load(id);
-      if (application.dealerId) return { dealerId: application.dealerId, dealerCode: (await strapi.db.query(DEALER).findOne({ where: { id: application.dealerId } })).code };
-      const dealers = strapi.plugin('dealers').service('dealers');
-      const classifications = strapi.plugin('dealers').service('classifications');
-      const tier = decision.tier ? await classifications.requireTier(decision.tier) : await classifications.entryTier();
-      const code = `A${String(application.id).padStart(5, '0')}`;
-      const salesRep = await leastLoadedRep(strapi);
-      const dealer = await dealers.create({
-        code,
-        name: application.companyName,
-        taxId: application.taxId,
-        tier: tier.code,
-        dealerType: application.dealerType,
-        status: 'onboarding',
-        regionCode: application.regionCode,
-      });
-      await strapi.db.query(DEALER).update({
-        where: { id: dealer.id },
-        data: {
-          salesRep,
-          businessScale: application.businessScale ?? null,
-          needs: application.needs ?? null,
-          contacts: [{ name: application.contactName, role: 'owner', email: application.contactEmail, ...(application.contactPhone ? { phone: application.contactPhone } : {}) }],
-        },
-      });
-      await dealers.changeStatus({ dealerId: dealer.id, to: 'active', reason: `application ${application.number} approved`, actor: decision.reviewer ?? 'process' });
-      await strapi.plugin('dealers').service('credit').openAccount({ dealerId: dealer.id, limitCents: tier.defaultCreditLimitCents, currency: application.currency });
-      await record(id, { status: 'approved', dealerId: dealer.id, decisionNote: decision.note }, { at: now(), by: decision.reviewer ?? 'process', action: 'approved', note: decision.note });
-      await strapi.plugin('dealers').service('invitations').invite({ dealerId: dealer.id, email: application.contactEmail, role: 'owner', invitedBy: decision.reviewer ?? 'process', inviterName: 'Channelflow' });
+      if (!(application.trail ?? []).some((s: Step) => s.action === 'owner invited')) {
+        await strapi.plugin('dealers').service('invitations').invite({ dealerId: dealer.id, email: application.contactEmail, role: 'owner', invitedBy: by, inviterName: 'Channelflow' });
+        await record(id, {}, { at: now(), by: 'process', action: 'owner invited', note: application.contactEmail });
+      }
       return { dealerId: dealer.id, dealerCode: dealer.code };
     },
 
@@ -221,12 +230,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 };
 
-/** The sales rep with the fewest dealers (by username), so new dealers spread over the team. */
-async function leastLoadedRep(strapi: Core.Strapi): Promise<string | null> {
-  const reps = await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: 'sales-rep' }, blocked: false }, orderBy: { id: 'asc' } });
-  if (!reps.length) return null;
-  const loads = await Promise.all(reps.map(async (r: any) => ({ rep: r.email as string, dealers: await strapi.db.query(DEALER).count({ where: { salesRep: r.email } }) })));
-  return loads.sort((a, b) => a.dealers - b.dealers)[0]!.rep;
+/**
+ * The sales rep for a new dealer of `regionCode`: the one with the fewest dealers among the
+ * region's teams, or among all reps when the region has no team with reps yet.
+ */
+async function assignRep(strapi: Core.Strapi, regionCode: string): Promise<{ salesRep: string | null; salesTeam: string | null }> {
+  const regional = await strapi.service('api::sales-team.sales-team').staffInRegion(regionCode, 'sales-rep');
+  const candidates: Array<{ email: string; teamCode: string | null }> = regional.length
+    ? regional
+    : (await strapi.db.query('plugin::users-permissions.user').findMany({ where: { role: { type: 'sales-rep' }, blocked: false }, orderBy: { id: 'asc' } })).map((r: any) => ({ email: r.email, teamCode: null }));
+  if (!candidates.length) return { salesRep: null, salesTeam: null };
+  const loads = await Promise.all(candidates.map(async (c) => ({ ...c, dealers: await strapi.db.query(DEALER).count({ where: { salesRep: c.email } }) })));
+  const chosen = loads.sort((a, b) => a.dealers - b.dealers)[0]!;
+  return { salesRep: chosen.email, salesTeam: chosen.teamCode };
 }
 
 export function toApplication(a: any) {

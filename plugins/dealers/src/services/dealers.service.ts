@@ -63,6 +63,7 @@ export const dealerFilter = z.object({
   status: z.enum(DEALER_STATUSES).optional(),
   regionCode: z.string().optional(),
   salesRep: z.string().trim().max(200).optional(),
+  salesTeam: z.string().trim().max(20).optional(),
   search: z.string().trim().max(100).optional(),
 });
 
@@ -112,6 +113,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     if (filter.status) where.status = filter.status;
     if (filter.regionCode) where.region = { code: filter.regionCode };
     if (filter.salesRep) where.salesRep = filter.salesRep;
+    if (filter.salesTeam) where.salesTeam = filter.salesTeam;
     if (filter.search) where.$or = [{ name: { $containsi: filter.search } }, { code: { $containsi: filter.search } }, { taxId: { $containsi: filter.search } }];
     return paginate(strapi, DEALER, { where, populate: ['region', 'parent'], orderBy: { code: 'asc' } }, { page, pageSize });
   },
