@@ -86,8 +86,9 @@ export default definePlugin({
   },
   graphql: mergeGraphql(staffGraphql, dealerGraphql, publicGraphql, serviceRecordsGraphql),
   permissions: {
-    'dealers.read': ['channel-manager', 'sales-rep', 'finance'],
-    'dealers.read-credit': ['channel-manager', 'sales-rep', 'finance'],
+    // Directors approve large credit limits, so they read the dealer and its credit too.
+    'dealers.read': ['channel-manager', 'sales-rep', 'finance', 'director'],
+    'dealers.read-credit': ['channel-manager', 'sales-rep', 'finance', 'director'],
     'dealers.post-credit': ['finance'],
     'dealers.request-credit-change': ['sales-rep', 'channel-manager', 'finance'],
     'dealers.manage-status': ['channel-manager', 'director'],

@@ -145,6 +145,9 @@ describe('credit limit change process', () => {
     const director = await env.asStaff('director');
     const { requestDealerCreditLimitChange: asked } = await rep.query(STAFF_REQUEST, { code: dealer.code, limit: 150_000_000, reason: 'Regional distributor contract' });
     expect(asked.processInstanceKey).toMatch(/^\d+$/);
+    // The director reads what the decision is about: the dealer and its credit.
+    const read = await director.query('query ($code: String!) { dealer(code: $code) { code } dealerCredit(dealerCode: $code) { limit { amountMinor } } }', { code: dealer.code });
+    expect(read).toEqual({ dealer: { code: dealer.code }, dealerCredit: { limit: { amountMinor: 10_000_000 } } });
     await decide(finance, await taskFor(finance, asked.number, 'Finance approval'), { financeDecision: 'approve' });
     const directorTask = await taskFor(director, asked.number, 'Director approval');
     expect((await finance.query(INBOX)).taskInbox.nodes.map((t: any) => t.id)).not.toContain(directorTask.id);
