@@ -102,6 +102,8 @@ export default definePlugin({
     // Every credit question reads one dealer's entries; a release looks for its reservation's.
     await strapi.db.connection.raw('create index if not exists dealer_credit_entries_dealer_kind on dealer_credit_entries (dealer_id, kind)');
     await strapi.db.connection.raw('create index if not exists dealer_credit_entries_reservation on dealer_credit_entries (reservation_key)');
+    // One open credit-limit request per dealer, enforced by the database: two concurrent requests cannot both open.
+    await strapi.db.connection.raw("create unique index if not exists dealer_credit_change_requests_one_open on dealer_credit_change_requests (dealer_id) where status = 'in_review'");
   },
   seed: seedDealers,
   seedProcesses: seedDealerProcesses,

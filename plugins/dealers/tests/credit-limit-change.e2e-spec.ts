@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DealerRef } from '@channelflow/sdk';
+import { isUniqueViolation, type DealerRef } from '@channelflow/sdk';
 import { createTestEnvironment, eventually, type GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
 
 const REQUEST = `mutation ($limit: Long!, $until: String, $reason: String!) {
@@ -142,6 +142,7 @@ describe('credit limit change process', () => {
   it('above the director threshold finance approval is not enough: a director decides too', async () => {
     const { dealer } = await dealerPaying(0);
     const rep = await env.asStaff('sales-rep');
+    await env.strapi.db.query('plugin::dealers.dealer').update({ where: { id: dealer.id }, data: { salesRep: rep.user.email } });
     const director = await env.asStaff('director');
     const { requestDealerCreditLimitChange: asked } = await rep.query(STAFF_REQUEST, { code: dealer.code, limit: 150_000_000, reason: 'Regional distributor contract' });
     expect(asked.processInstanceKey).toMatch(/^\d+$/);
@@ -202,6 +203,24 @@ describe('credit limit change process', () => {
     const second = await owner.expectError('CONFLICT', REQUEST, { limit: 14_000_000, reason: 'Need even more' });
     expect(second.message).toContain(first.number);
     expect(await count()).toBe(1);
+  });
+
+  it('of concurrent requests for one dealer exactly one opens, and the database refuses a second open request', async () => {
+    const { dealer, owner } = await dealerPaying(0);
+    const rows = () => env.strapi.db.query('plugin::dealers.credit-change-request').findMany({ where: { dealerId: dealer.id } });
+    // Large enough to wait for finance, so the winner stays open while the others arrive.
+    const results = await Promise.all([1, 2, 3, 4, 5].map((i) => owner.request(REQUEST, { limit: 150_000_000 + i * 100_000, reason: `Concurrent ask ${i}` })));
+    const opened = results.filter((r) => r.data?.requestCreditLimitChange).map((r) => r.data.requestCreditLimitChange.number);
+    expect(opened).toHaveLength(1);
+    const refused = results.filter((r) => !r.data?.requestCreditLimitChange).map((r) => r.errors?.[0]?.extensions?.code);
+    expect(refused).toEqual(['CONFLICT', 'CONFLICT', 'CONFLICT', 'CONFLICT']);
+    expect((await rows()).map((r: any) => [r.number, r.status])).toEqual([[opened[0], 'in_review']]);
+
+    // Not only the service's check: a second open row cannot be written at all.
+    const { id: _id, documentId: _documentId, createdAt: _c, updatedAt: _u, publishedAt: _p, ...copy } = (await rows())[0];
+    const written = await env.strapi.db.query('plugin::dealers.credit-change-request').create({ data: { ...copy, number: `${copy.number}-X` } }).then(() => null, (error: unknown) => error);
+    expect(isUniqueViolation(written)).toBe(true);
+    expect(await rows()).toHaveLength(1);
   });
 
   it('dealer B neither sees dealer A\'s requests nor changes A\'s limit', async () => {

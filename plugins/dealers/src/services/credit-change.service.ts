@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, notFound, notifications, parseInput, workflows } from '@channelflow/sdk';
+import { ChannelflowError, conflict, isUniqueViolation, notFound, notifications, parseInput, workflows } from '@channelflow/sdk';
 import { averageUtilisation, overdue, paymentBehaviour } from './credit-ledger';
 import { CREDIT_ENTRY, formatCents, toCents, today } from './credit.service';
 
@@ -67,9 +67,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!input.temporaryUntil && input.limitCents === summary.limitCents) {
         throw new ChannelflowError('BAD_INPUT', `The limit already is ${formatCents(summary.limitCents, summary.currency)}`);
       }
+      const alreadyOpen = (open: { number: string } | null) =>
+        conflict(`Dealer ${dealer.code} already has a credit limit request in review${open ? ` (${open.number})` : ''}`, open ? { number: open.number } : undefined);
       const created = await strapi.db.transaction(async () => {
         const open = await requests().findOne({ where: { dealerId: input.dealerId, status: 'in_review' } });
-        if (open) throw conflict(`Dealer ${dealer.code} already has a credit limit request in review (${open.number})`, { number: open.number });
+        if (open) throw alreadyOpen(open);
         const number = `CLR-${today().replace(/-/g, '')}-${dealer.code}-${Date.now().toString(36).slice(-4).toUpperCase()}`;
         return requests().create({
           data: {
@@ -87,6 +89,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             trail: [{ at: new Date().toISOString(), by: input.requestedBy, action: 'requested', note: input.reason }],
           },
         });
+      }).catch(async (error: unknown) => {
+        // A concurrent request opened first (index dealer_credit_change_requests_one_open): the same answer as the check.
+        if (!isUniqueViolation(error)) throw error;
+        throw alreadyOpen(await requests().findOne({ where: { dealerId: input.dealerId, status: 'in_review' } }));
       });
       try {
         const started = await workflows(strapi).startProcess({
@@ -115,8 +121,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
     },
 
-    async list(filter: { dealerId?: number; status?: string }, page: { page: number; pageSize: number }) {
-      const where = { ...(filter.dealerId ? { dealerId: filter.dealerId } : {}), ...(filter.status ? { status: filter.status } : {}) };
+    async list(filter: { dealerId?: number; dealerIds?: number[]; status?: string }, page: { page: number; pageSize: number }) {
+      const where = {
+        ...(filter.dealerId ? { dealerId: filter.dealerId } : filter.dealerIds ? { dealerId: { $in: filter.dealerIds } } : {}),
+        ...(filter.status ? { status: filter.status } : {}),
+      };
       const [rows, total] = await Promise.all([
         requests().findMany({ where, orderBy: [{ id: 'desc' }], offset: (page.page - 1) * page.pageSize, limit: page.pageSize }),
         requests().count({ where }),
