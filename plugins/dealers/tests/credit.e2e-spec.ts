@@ -216,6 +216,7 @@ describe('dealer credit', () => {
     it('finance books a payment once per idempotency key; other staff read but cannot book', async () => {
       const finance = await env.asStaff('finance');
       const rep = await env.asStaff('sales-rep');
+      await env.strapi.db.query('plugin::dealers.dealer').update({ where: { id: b.id }, data: { salesRep: rep.user.email } });
       const k = key('gql-pay');
       const first = (await finance.query(POST, { code: b.code, kind: 'payment', amount: 1_500_000, key: k, ref: 'BANK-42' })).postCreditEntry;
       expect(first).toMatchObject({ kind: 'payment', amount: { amountMinor: 1_500_000, currency: 'CNY' }, reference: 'BANK-42' });

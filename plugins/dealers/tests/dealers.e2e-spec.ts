@@ -67,8 +67,8 @@ describe('dealers plug-in', () => {
       [{ search: 'a-su' }, ['A-SUB']],
       [{}, ['A-DIST', 'A-SUB', 'B-STORE', 'C-SUSP']],
     ])('filter %j finds %j', async (filter, codes) => {
-      const rep = await env.asStaff('sales-rep');
-      const { dealers } = await rep.query(DEALERS, filter);
+      const manager = await env.asStaff('channel-manager');
+      const { dealers } = await manager.query(DEALERS, filter);
       expect(dealers.nodes.map((d: any) => d.code)).toEqual(codes);
       expect(dealers.total).toBe(codes.length);
     });
@@ -80,18 +80,52 @@ describe('dealers plug-in', () => {
     });
 
     it('shows one dealer with its distributor and sub-dealers, and filters by sales rep', async () => {
-      const rep = await env.asStaff('sales-rep');
+      const manager = await env.asStaff('channel-manager');
       await env.strapi.db.query('plugin::dealers.dealer').update({ where: { id: a.id }, data: { salesRep: 'wang.rep@example.com' } });
       const DETAIL = 'query ($code: String!) { dealer(code: $code) { code salesRep parent { code } children { code } } }';
-      expect((await rep.query(DETAIL, { code: 'A-DIST' })).dealer).toEqual({ code: 'A-DIST', salesRep: 'wang.rep@example.com', parent: null, children: [{ code: 'A-SUB' }] });
-      expect((await rep.query(DETAIL, { code: 'A-SUB' })).dealer).toMatchObject({ parent: { code: 'A-DIST' }, children: [] });
-      await rep.expectError('NOT_FOUND', DETAIL, { code: 'NOPE-1' });
-      const mine = await rep.query('query ($rep: String) { dealers(salesRep: $rep) { total nodes { code } } }', { rep: 'wang.rep@example.com' });
+      expect((await manager.query(DETAIL, { code: 'A-DIST' })).dealer).toEqual({ code: 'A-DIST', salesRep: 'wang.rep@example.com', parent: null, children: [{ code: 'A-SUB' }] });
+      expect((await manager.query(DETAIL, { code: 'A-SUB' })).dealer).toMatchObject({ parent: { code: 'A-DIST' }, children: [] });
+      await manager.expectError('NOT_FOUND', DETAIL, { code: 'NOPE-1' });
+      const mine = await manager.query('query ($rep: String) { dealers(salesRep: $rep) { total nodes { code } } }', { rep: 'wang.rep@example.com' });
       expect(mine.dealers).toEqual({ total: 1, nodes: [{ code: 'A-DIST' }] });
+    });
+
+    it('a sales rep works only with the dealers assigned to them or to their team; others look like they do not exist', async () => {
+      const rep = await env.asStaff('sales-rep', { team: { code: 'REP-T', regionCode: 'EAST' } });
+      const dealers = env.strapi.db.query('plugin::dealers.dealer');
+      const own = await env.strapi.plugin('dealers').service('dealers').create({ code: 'R-OWN', name: 'Rep Own Store' });
+      const team = await env.strapi.plugin('dealers').service('dealers').create({ code: 'R-TEAM', name: 'Rep Team Store' });
+      const foreign = await env.strapi.plugin('dealers').service('dealers').create({ code: 'R-FOREIGN', name: 'Foreign Store' });
+      await dealers.update({ where: { id: own.id }, data: { salesRep: rep.user.email } });
+      await dealers.update({ where: { id: team.id }, data: { salesRep: 'someone.else@example.com', salesTeam: 'REP-T' } });
+      await dealers.update({ where: { id: foreign.id }, data: { salesRep: 'someone.else@example.com', salesTeam: 'OTHER' } });
+      const { dealers: listed } = await rep.query(DEALERS, {});
+      expect(listed).toMatchObject({ total: 2, nodes: [{ code: 'R-OWN' }, { code: 'R-TEAM' }] });
+      expect((await rep.query(DEALERS, { search: 'store' })).dealers.nodes.map((d: any) => d.code)).toEqual(['R-OWN', 'R-TEAM']);
+      const byCode = (q: string) => rep.query(q, { code: 'R-TEAM' });
+      expect((await byCode('query ($code: String!) { dealer(code: $code) { code } }')).dealer.code).toBe('R-TEAM');
+      const refused = [
+        'query ($code: String!) { dealer(code: $code) { code } }',
+        'query ($code: String!) { dealerCredit(dealerCode: $code) { limit { amountMinor } } }',
+        'query ($code: String!) { dealerCreditLedger(dealerCode: $code) { total } }',
+        'query ($code: String!) { dealerStatusHistory(dealerCode: $code) { toStatus } }',
+        'query ($code: String!) { creditLimitRequests(dealerCode: $code) { total } }',
+        'query ($code: String!) { serviceRecords(dealerCode: $code) { total } }',
+        'mutation ($code: String!) { updateDealerProfile(dealerCode: $code, needs: "Mine now") { code } }',
+        'mutation ($code: String!) { requestDealerCreditLimitChange(dealerCode: $code, limitMinor: 100, reason: "Not my dealer") { number } }',
+        'mutation ($code: String!) { logServiceRecord(dealerCode: $code, kind: consultation, channel: phone, subject: "Hello", content: "Not my dealer") { number } }',
+      ];
+      for (const query of refused) await rep.expectError('NOT_FOUND', query, { code: 'R-FOREIGN' });
+      expect(await dealers.findOne({ where: { id: foreign.id } })).toMatchObject({ needs: null });
+      expect(await env.strapi.db.query('plugin::dealers.credit-change-request').count({ where: { dealerId: foreign.id } })).toBe(0);
+      expect(await env.strapi.db.query('plugin::dealers.service-record').count({ where: { dealerId: foreign.id } })).toBe(0);
+      // Everyone else on the staff still sees every dealer.
+      expect((await (await env.asStaff('finance')).query(DEALERS, {})).dealers.total).toBeGreaterThanOrEqual(7);
     });
 
     it('keeps contacts, business scale and needs, validated, and shows them to the dealer too', async () => {
       const rep = await env.asStaff('sales-rep');
+      await env.strapi.db.query('plugin::dealers.dealer').update({ where: { id: a.id }, data: { salesRep: rep.user.email } });
       const UPDATE = `mutation ($code: String!, $contacts: [DealerContactInput!], $scale: String, $needs: String) {
         updateDealerProfile(dealerCode: $code, contacts: $contacts, businessScale: $scale, needs: $needs) { code contacts { name role email phone } businessScale needs } }`;
       const contacts = [{ name: 'Li Na', role: 'purchasing', email: 'li.na@example.com', phone: '+86 571 1234 5678' }, { name: 'Zhou Bo' }];

@@ -24,6 +24,8 @@ describe('dealer service records', () => {
     [a, b] = [await env.createDealer(), await env.createDealer()];
     manager = await env.asStaff('channel-manager');
     rep = await env.asStaff('sales-rep');
+    // Sales reps work with the dealers assigned to them.
+    await env.strapi.db.query('plugin::dealers.dealer').update({ where: { id: b.id }, data: { salesRep: rep.user.email } });
   });
   afterAll(() => env?.destroy());
 

@@ -68,10 +68,12 @@ export const serviceRecordsGraphql: GraphqlExtension = {
     Query: {
       serviceRecords: staffScope('dealers.read', async (args, { strapi, actor }) => {
         const filter = parseArgs(listArgs, { kind: args.kind, status: args.status, overdueOnly: args.overdueOnly, assignedToMe: args.assignedToMe });
-        const dealer = args.dealerCode ? await strapi.plugin('dealers').service('dealers').findByCode(String(args.dealerCode)) : null;
-        if (args.dealerCode && !dealer) return { nodes: [], total: 0, ...parsePage(args) };
+        const dealers = strapi.plugin('dealers').service('dealers');
+        const dealer = args.dealerCode ? await dealers.visibleByCode(String(args.dealerCode), actor) : null;
+        // A sales rep sees their dealers' records, and whatever complaint is assigned to them.
+        const dealerIds = dealer || filter.assignedToMe ? null : await dealers.reachableIds(await dealers.reachOf(actor));
         return service(strapi).list(
-          { dealerId: dealer?.id, kind: filter.kind, status: filter.status, overdueOnly: filter.overdueOnly, assignee: filter.assignedToMe ? actorName(actor) : undefined },
+          { dealerId: dealer?.id, dealerIds: dealerIds ?? undefined, kind: filter.kind, status: filter.status, overdueOnly: filter.overdueOnly, assignee: filter.assignedToMe ? actorName(actor) : undefined },
           parsePage(args),
         );
       }),
@@ -82,8 +84,7 @@ export const serviceRecordsGraphql: GraphqlExtension = {
     },
     Mutation: {
       logServiceRecord: staffScope('dealers.service', async (args, { strapi, actor }) => {
-        const dealer = await strapi.plugin('dealers').service('dealers').findByCode(String(args.dealerCode));
-        if (!dealer) throw notFound('Dealer', String(args.dealerCode));
+        const dealer = await strapi.plugin('dealers').service('dealers').visibleByCode(String(args.dealerCode), actor);
         const { dealerCode: _code, ...rest } = args;
         return service(strapi).create({
           ...presentArgs(rest),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { notFound, parseArgs, parsePage, staffScope, presentArgs, type GraphqlExtension } from '@channelflow/sdk';
+import { parseArgs, parsePage, staffScope, presentArgs, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
 import type { Core } from '@strapi/strapi';
 import { actorName, creditTypeDefs, longToNumber, toCreditEntry, toCreditLimitRequest, toCreditStatement, toCreditSummary } from './credit-types';
 import { dealerResolvers, dealerTypeDefs } from './types';
@@ -102,62 +102,64 @@ export const staffGraphql: GraphqlExtension = {
   resolvers: {
     ...dealerResolvers,
     Query: {
-      dealers: staffScope('dealers.read', async (args, { strapi }) => {
+      dealers: staffScope('dealers.read', async (args, { strapi, actor }) => {
         const filter = { tier: args.tier, status: args.status, regionCode: args.regionCode, salesRep: args.salesRep, salesTeam: args.salesTeam, search: args.search };
         const present = presentArgs(filter);
         const { page, pageSize } = parsePage(args);
-        return strapi.plugin('dealers').service('dealers').list(present, page, pageSize);
+        const dealers = strapi.plugin('dealers').service('dealers');
+        return dealers.list(present, page, pageSize, await dealers.reachOf(actor));
       }),
-      dealerTiers: staffScope('dealers.read', async (args, { strapi }) =>
+      dealerTiers: staffScope('dealers.read', async (args, { strapi, actor }) =>
         (await strapi.plugin('dealers').service('classifications').listTiers(Boolean(args.includeInactive))).map(toTierDefinition),
       ),
-      dealerTypes: staffScope('dealers.read', async (args, { strapi }) => strapi.plugin('dealers').service('classifications').listTypes(Boolean(args.includeInactive))),
-      dealer: staffScope('dealers.read', async (args, { strapi }) => {
-        const dealer = await dealerByCode(strapi, args.code);
+      dealerTypes: staffScope('dealers.read', async (args, { strapi, actor }) => strapi.plugin('dealers').service('classifications').listTypes(Boolean(args.includeInactive))),
+      dealer: staffScope('dealers.read', async (args, { strapi, actor }) => {
+        const dealer = await dealerByCode({ strapi, actor }, args.code);
         return strapi.plugin('dealers').service('dealers').detail(dealer.id);
       }),
-      dealerCredit: staffScope('dealers.read-credit', async (args, { strapi }) => {
-        const dealer = await dealerByCode(strapi, args.dealerCode);
+      dealerCredit: staffScope('dealers.read-credit', async (args, { strapi, actor }) => {
+        const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
         return toCreditSummary(await strapi.plugin('dealers').service('credit').summary(dealer.id));
       }),
-      dealerCreditLedger: staffScope('dealers.read-credit', async (args, { strapi }) => {
-        const dealer = await dealerByCode(strapi, args.dealerCode);
+      dealerCreditLedger: staffScope('dealers.read-credit', async (args, { strapi, actor }) => {
+        const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
         const { kind } = parseArgs(z.object({ kind: z.enum(['reserve', 'release', 'invoice', 'payment', 'credit_note', 'adjustment']).optional() }), { kind: args.kind });
         const page = await strapi.plugin('dealers').service('credit').ledger(dealer.id, { kind }, parsePage(args));
         return { ...page, nodes: page.nodes.map(toCreditEntry) };
       }),
-      dealerApplications: staffScope('dealers.read', async (args, { strapi }) => {
+      dealerApplications: staffScope('dealers.read', async (args, { strapi, actor }) => {
         const { status } = parseArgs(z.object({ status: z.enum(['in_review', 'needs_info', 'approved', 'rejected', 'expired']).optional() }), { status: args.status });
         const page = await strapi.plugin('dealers').service('applications').list({ status }, parsePage(args));
         return { ...page, nodes: await Promise.all(page.nodes.map((a: any) => toDealerApplication(strapi, a))) };
       }),
-      dealerApplication: staffScope('dealers.read', async (args, { strapi }) => {
+      dealerApplication: staffScope('dealers.read', async (args, { strapi, actor }) => {
         const { number } = parseArgs(z.object({ number: z.string().min(1).max(50) }), { number: args.number });
         return toDealerApplication(strapi, await strapi.plugin('dealers').service('applications').byNumber(number));
       }),
-      dealerStatusHistory: staffScope('dealers.read', async (args, { strapi }) => {
-        const dealer = await dealerByCode(strapi, args.dealerCode);
+      dealerStatusHistory: staffScope('dealers.read', async (args, { strapi, actor }) => {
+        const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
         const changes = await strapi.plugin('dealers').service('dealers').statusHistory(dealer.id);
         return changes.map((c: any) => ({ ...c, fromStatus: c.fromStatus ?? null, at: new Date(c.createdAt).toISOString() }));
       }),
-      blacklist: staffScope('dealers.manage-blacklist', async (args, { strapi }) => {
+      blacklist: staffScope('dealers.manage-blacklist', async (args, { strapi, actor }) => {
         const page = await strapi.plugin('dealers').service('blacklist').list({ active: args.active ?? undefined }, parsePage(args));
         return { ...page, nodes: await Promise.all(page.nodes.map((e: any) => toBlacklistEntry(strapi, e))) };
       }),
-      creditLimitRequests: staffScope('dealers.read-credit', async (args, { strapi }) => {
+      creditLimitRequests: staffScope('dealers.read-credit', async (args, { strapi, actor }) => {
         const filter = parseArgs(z.object({ status: z.enum(['in_review', 'approved', 'rejected', 'expired']).optional() }), { status: args.status });
-        const dealer = args.dealerCode ? await dealerByCode(strapi, args.dealerCode) : null;
-        const page = await strapi.plugin('dealers').service('credit-change').list({ dealerId: dealer?.id, status: filter.status }, parsePage(args));
+        const dealer = args.dealerCode ? await dealerByCode({ strapi, actor }, args.dealerCode) : null;
+        const dealerIds = dealer ? null : await strapi.plugin('dealers').service('dealers').reachableIds(await strapi.plugin('dealers').service('dealers').reachOf(actor));
+        const page = await strapi.plugin('dealers').service('credit-change').list({ dealerId: dealer?.id, dealerIds: dealerIds ?? undefined, status: filter.status }, parsePage(args));
         return { ...page, nodes: page.nodes.map((r: any) => toCreditLimitRequest(r)) };
       }),
-      dealerStatement: staffScope('dealers.read-credit', async (args, { strapi }) => {
-        const dealer = await dealerByCode(strapi, args.dealerCode);
+      dealerStatement: staffScope('dealers.read-credit', async (args, { strapi, actor }) => {
+        const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
         return toCreditStatement(await strapi.plugin('dealers').service('credit').statement(dealer.id, args.from, args.to), { strapi, dealer });
       }),
     },
     Mutation: {
-      updateDealerProfile: staffScope('dealers.edit', async (args, { strapi }) => {
-        const dealer = await dealerByCode(strapi, args.dealerCode);
+      updateDealerProfile: staffScope('dealers.edit', async (args, { strapi, actor }) => {
+        const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
         const { dealerCode: _code, ...rest } = args;
         const contacts = rest.contacts?.map((c: Record<string, unknown>) => presentArgs(c));
         return strapi
@@ -165,7 +167,7 @@ export const staffGraphql: GraphqlExtension = {
           .service('dealers')
           .updateProfile({ ...presentArgs(rest), ...(contacts ? { contacts } : {}), dealerId: dealer.id });
       }),
-      saveDealerTier: staffScope('dealers.configure', async (args, { strapi }) => {
+      saveDealerTier: staffScope('dealers.configure', async (args, { strapi, actor }) => {
         const { defaultCreditLimitMinor, ...rest } = args;
         const tier = await strapi
           .plugin('dealers')
@@ -173,16 +175,16 @@ export const staffGraphql: GraphqlExtension = {
           .saveTier({ ...presentArgs(rest), defaultCreditLimitCents: longToNumber(defaultCreditLimitMinor) });
         return toTierDefinition(tier);
       }),
-      saveDealerType: staffScope('dealers.configure', async (args, { strapi }) =>
+      saveDealerType: staffScope('dealers.configure', async (args, { strapi, actor }) =>
         strapi.plugin('dealers').service('classifications').saveType(presentArgs(args)),
       ),
       changeDealerStatus: staffScope('dealers.manage-status', async (args, { strapi, actor }) => {
-        const dealer = await dealerByCode(strapi, args.dealerCode);
+        const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
         await strapi.plugin('dealers').service('dealers').changeStatus({ dealerId: dealer.id, to: args.status, reason: args.reason, actor: actorName(actor) });
         return strapi.plugin('dealers').service('dealers').detail(dealer.id);
       }),
       blacklistDealer: staffScope('dealers.manage-blacklist', async (args, { strapi, actor }) => {
-        const dealer = args.dealerCode ? await dealerByCode(strapi, args.dealerCode) : null;
+        const dealer = args.dealerCode ? await dealerByCode({ strapi, actor }, args.dealerCode) : null;
         const entry = await strapi.plugin('dealers').service('blacklist').add({
           dealerId: dealer?.id,
           taxId: args.taxId ?? undefined,
@@ -205,7 +207,7 @@ export const staffGraphql: GraphqlExtension = {
         return toBlacklistEntry(strapi, entry);
       }),
       requestDealerCreditLimitChange: staffScope('dealers.request-credit-change', async (args, { strapi, actor }) => {
-        const dealer = await dealerByCode(strapi, args.dealerCode);
+        const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
         const request = await strapi.plugin('dealers').service('credit-change').request({
           dealerId: dealer.id,
           limitCents: longToNumber(args.limitMinor),
@@ -217,7 +219,7 @@ export const staffGraphql: GraphqlExtension = {
         return toCreditLimitRequest(request);
       }),
       postCreditEntry: staffScope('dealers.post-credit', async (args, { strapi, actor }) => {
-        const dealer = await dealerByCode(strapi, args.dealerCode);
+        const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
         const { amountMinor, dealerCode: _code, ...rest } = args;
         const entry = await strapi
           .plugin('dealers')
@@ -234,11 +236,10 @@ export const staffGraphql: GraphqlExtension = {
   },
 };
 
-async function dealerByCode(strapi: Core.Strapi, raw: unknown) {
+/** The dealer a staff operation names, if this staff member may work with it (sales reps: their own and their teams'). */
+async function dealerByCode({ strapi, actor }: { strapi: Core.Strapi; actor: StaffActor }, raw: unknown) {
   const code = parseArgs(z.object({ dealerCode }), { dealerCode: raw }).dealerCode;
-  const dealer = await strapi.plugin('dealers').service('dealers').findByCode(code);
-  if (!dealer) throw notFound('Dealer', code);
-  return dealer;
+  return strapi.plugin('dealers').service('dealers').visibleByCode(code, actor);
 }
 
 async function toBlacklistEntry(strapi: Core.Strapi, e: any) {

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, inTransaction, isUniqueViolation, notFound, paginate, parseInput, type DealerRef } from '@channelflow/sdk';
+import { ChannelflowError, conflict, inTransaction, isUniqueViolation, notFound, paginate, parseInput, type DealerRef, type StaffActor } from '@channelflow/sdk';
 import { creditCodeProblem } from './tax-id';
 
 export const DEALER = 'plugin::dealers.dealer';
@@ -67,6 +67,17 @@ export const dealerFilter = z.object({
   search: z.string().trim().max(100).optional(),
 });
 
+/**
+ * The dealers a staff member works with: null for all (managers, finance, directors, admins,
+ * API tokens); a sales rep reaches the dealers assigned to them or to one of their sales teams.
+ */
+export type DealerReach = { salesRep: string; teams: string[] } | null;
+
+export function reachWhere(reach: DealerReach): Record<string, unknown> | null {
+  if (!reach) return null;
+  return { $or: [{ salesRep: reach.salesRep }, ...(reach.teams.length ? [{ salesTeam: { $in: reach.teams } }] : [])] };
+}
+
 /** The reference other plug-ins and scopes use; the full record stays inside this plug-in. */
 export const toDealerRef = (d: { id: number; documentId: string; code: string; name: string; status: string }): DealerRef => ({
   id: d.id,
@@ -106,7 +117,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     });
   },
 
-  async list(raw: unknown, page: number, pageSize: number) {
+  async reachOf(actor: StaffActor): Promise<DealerReach> {
+    if (actor.kind !== 'user' || actor.role !== 'sales-rep') return null;
+    const teams = await strapi.service('api::sales-team.sales-team').membershipOf(actor.user.id);
+    return { salesRep: actor.user.email, teams: teams.map((t: { code: string }) => t.code) };
+  },
+
+  /** A dealer by code as `actor` may see it; others' dealers are NOT_FOUND, as if they did not exist. */
+  async visibleByCode(code: string, actor: StaffActor): Promise<DealerRef> {
+    const scope = reachWhere(await this.reachOf(actor));
+    const dealer = await strapi.db.query(DEALER).findOne({ where: scope ? { $and: [{ code }, scope] } : { code } });
+    if (!dealer) throw notFound('Dealer', code);
+    return toDealerRef(dealer);
+  },
+
+  /** Ids of the dealers `reach` covers, for lists of other records (requests, service records); null for all. */
+  async reachableIds(reach: DealerReach): Promise<number[] | null> {
+    const scope = reachWhere(reach);
+    if (!scope) return null;
+    return (await strapi.db.query(DEALER).findMany({ where: scope, select: ['id'] })).map((d: { id: number }) => d.id);
+  },
+
+  async list(raw: unknown, page: number, pageSize: number, reach: DealerReach = null) {
     const filter = parseInput(dealerFilter, raw, 'dealer filter');
     const where: Record<string, unknown> = {};
     if (filter.tier) where.tier = filter.tier;
@@ -115,7 +147,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     if (filter.salesRep) where.salesRep = filter.salesRep;
     if (filter.salesTeam) where.salesTeam = filter.salesTeam;
     if (filter.search) where.$or = [{ name: { $containsi: filter.search } }, { code: { $containsi: filter.search } }, { taxId: { $containsi: filter.search } }];
-    return paginate(strapi, DEALER, { where, populate: ['region', 'parent'], orderBy: { code: 'asc' } }, { page, pageSize });
+    const scope = reachWhere(reach);
+    return paginate(strapi, DEALER, { where: scope ? { $and: [where, scope] } : where, populate: ['region', 'parent'], orderBy: { code: 'asc' } }, { page, pageSize });
   },
 
   /**

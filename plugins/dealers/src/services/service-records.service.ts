@@ -119,9 +119,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return toRecord(await load(record.number));
     },
 
-    async list(filter: { dealerId?: number; kind?: string; status?: string; overdueOnly?: boolean; assignee?: string }, page: { page: number; pageSize: number }) {
+    async list(filter: { dealerId?: number; dealerIds?: number[]; kind?: string; status?: string; overdueOnly?: boolean; assignee?: string }, page: { page: number; pageSize: number }) {
       const where: Record<string, unknown> = {};
       if (filter.dealerId) where.dealerId = filter.dealerId;
+      else if (filter.dealerIds) where.dealerId = { $in: filter.dealerIds };
       if (filter.kind) where.kind = filter.kind;
       if (filter.status) where.status = filter.status;
       if (filter.assignee) where.assignee = filter.assignee;
