@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMTPServer } from 'smtp-server';
-import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
+import { notifications } from '@channelflow/sdk';
+import { createTestEnvironment, eventually, type TestEnvironment } from '@channelflow/sdk/testing';
 
 const SEND = 'mutation ($to: String!, $locale: String) { sendTestEmail(to: $to, locale: $locale) { documentId status statusReason subject locale html } }';
 const OUTBOX = 'query ($status: OutboxStatus) { outboxMessages(status: $status) { total nodes { to status statusReason subject } } }';
@@ -94,6 +95,29 @@ describe('outbox with SMTP', () => {
     const admin = await env.asStaff('platform-admin');
     const { outboxMessages } = await admin.query('query ($to: String) { outboxMessages(to: $to) { nodes { status } } }', { to: staff.user.email });
     expect(outboxMessages.nodes).toEqual([{ status: 'sent' }]);
+  });
+
+  it('delivers an e-mail queued inside a transaction after the commit, and never one whose transaction rolled back', async () => {
+    const outbox = (to: string) => env.strapi.db.query('api::outbox-message.outbox-message').findMany({ where: { to } });
+    const mail = (to: string) => ({ to, template: 'platform/test-message', locale: 'en' as const, data: { recipientName: to, sentAt: new Date().toISOString() } });
+    await env.strapi.db.transaction(async () => {
+      const queued = await notifications(env.strapi).sendEmail(mail('after-commit@example.com'));
+      expect(queued.status).toBe('queued');
+      expect(received.some((r) => r.to.includes('after-commit@example.com'))).toBe(false);
+    });
+    await eventually(async () => expect((await outbox('after-commit@example.com')).map((m: any) => m.status)).toEqual(['sent']));
+    expect(received.filter((r) => r.to.includes('after-commit@example.com'))).toHaveLength(1);
+
+    const rolledBack = await env.strapi.db
+      .transaction(async () => {
+        await notifications(env.strapi).sendEmail(mail('rolled-back@example.com'));
+        throw new Error('the caller gave up');
+      })
+      .catch((error: Error) => error.message);
+    expect(rolledBack).toBe('the caller gave up');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received.some((r) => r.to.includes('rolled-back@example.com'))).toBe(false);
+    expect(await outbox('rolled-back@example.com')).toEqual([]);
   });
 
   it('records a delivery failure instead of losing the e-mail', async () => {

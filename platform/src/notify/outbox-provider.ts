@@ -39,16 +39,30 @@ export function outboxProvider(strapi: Core.Strapi, delivery: EmailProvider | nu
         },
       });
       if (!delivery) return message;
-      try {
-        await delivery.send(options);
-      } catch (error: any) {
-        const reason = `SMTP delivery failed: ${String(error?.message ?? error).slice(0, 200)}`;
-        const failed = await strapi.db.query(OUTBOX).update({ where: { id: message.id }, data: { status: 'failed', statusReason: reason } });
-        throw Object.assign(new Error(reason), { outboxMessage: failed });
+      if (strapi.db.inTransaction()) {
+        // Queued with the caller's writes: delivered once they commit, so a rollback sends nothing
+        // and a slow SMTP server never holds the transaction open.
+        await strapi.db.transaction(async ({ onCommit }) => {
+          onCommit(() => {
+            deliver(delivery, message.id, options).catch((error: Error) => strapi.log.warn(`outbox message ${message.documentId}: ${error.message}`));
+          });
+        });
+        return message;
       }
-      return strapi.db.query(OUTBOX).update({ where: { id: message.id }, data: { status: 'sent', sentAt: new Date() } });
+      return deliver(delivery, message.id, options);
     },
   };
+
+  async function deliver(delivery: EmailProvider, id: number, options: Record<string, unknown>) {
+    try {
+      await delivery.send(options);
+    } catch (error: any) {
+      const reason = `SMTP delivery failed: ${String(error?.message ?? error).slice(0, 200)}`;
+      const failed = await strapi.db.query(OUTBOX).update({ where: { id }, data: { status: 'failed', statusReason: reason } });
+      throw Object.assign(new Error(reason), { outboxMessage: failed });
+    }
+    return strapi.db.query(OUTBOX).update({ where: { id }, data: { status: 'sent', sentAt: new Date() } });
+  }
 }
 
 function escapeHtml(text: string): string {
