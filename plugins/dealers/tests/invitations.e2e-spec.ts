@@ -22,6 +22,7 @@ describe('dealer portal invitations', () => {
     return token;
   };
   const users = () => env.strapi.db.query('plugin::users-permissions.user').count({});
+  const acceptDirectly = (token: string) => env.strapi.plugin('dealers').service('invitations').accept({ token, password: 'Spring-2026-pass' });
 
   beforeAll(async () => {
     env = await createTestEnvironment();
@@ -74,15 +75,78 @@ describe('dealer portal invitations', () => {
     expect(await users()).toBe(before);
   });
 
-  it('keeps dealers apart and refuses addresses that already have an account', async () => {
+  it('keeps dealers apart', async () => {
     const ownerB = await env.asDealer(b, 'owner');
     const { inviteDealerUser: invitation } = await ownerA.query(INVITE, { email: 'viewer.qian@example.com', role: 'viewer' });
     expect((await ownerB.query(LIST)).myDealerInvitations).toEqual([]);
     await ownerB.expectError('NOT_FOUND', REVOKE, { id: invitation.id });
     expect((await ownerA.query(LIST)).myDealerInvitations.find((i: any) => i.id === invitation.id).status).toBe('pending');
-    const taken = await ownerB.expectError('CONFLICT', INVITE, { email: ownerA.user.email, role: 'buyer' });
-    expect(taken.message).toContain('already has an account');
     await ownerA.expectError('BAD_INPUT', INVITE, { email: 'not-an-address', role: 'buyer' });
+  });
+
+  it("does not tell an owner that an address has an account elsewhere: it is invited like any other, and accepting fails", async () => {
+    const ownerB = await env.asDealer(b, 'owner');
+    const staff = await env.asStaff('finance');
+    const before = await users();
+    const { inviteDealerUser: unknown } = await ownerB.query(INVITE, { email: 'nobody.yet@example.com', role: 'buyer' });
+    for (const email of [ownerA.user.email, staff.user.email]) {
+      const { inviteDealerUser: elsewhere } = await ownerB.query(INVITE, { email, role: 'buyer' });
+      // The same answer as for an address nobody uses.
+      expect({ ...elsewhere, id: null, email: null }).toEqual({ ...unknown, id: null, email: null });
+      // Accepted through the service: the public mutation's per-address limit is spent by the tests above.
+      const refused = await acceptDirectly(await tokenSentTo(email)).then(() => null, (error: any) => error);
+      expect(refused).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('already exists') });
+    }
+    expect(await users()).toBe(before);
+    expect((await ownerA.query(MY_DEALER)).myDealer.dealer.code).toBe(a.code);
+    const usersOfB = (await ownerB.query('{ myDealer { users { email } } }')).myDealer.users.map((u: any) => u.email);
+    expect(usersOfB).toContain(ownerB.user.email);
+    expect(usersOfB).not.toContain(ownerA.user.email);
+    expect(usersOfB).not.toContain(staff.user.email);
+  });
+
+  it("tells the owner when the address already is one of their own dealer's users, and writes nothing", async () => {
+    const buyerA = await env.asDealer(a, 'buyer');
+    const invitations = () => env.strapi.db.query('plugin::dealers.invitation').count({ where: { dealerId: a.id } });
+    const mails = () => env.strapi.db.query('api::outbox-message.outbox-message').count({ where: { to: buyerA.user.email } });
+    const before = await invitations();
+    const own = await ownerA.expectError('CONFLICT', INVITE, { email: buyerA.user.email.toUpperCase(), role: 'finance' });
+    expect(own.message).toContain('already is a portal user');
+    expect(await invitations()).toBe(before);
+    expect(await mails()).toBe(0);
+  });
+
+  it('withdraws the pending invitation only together with queueing the new e-mail: if that fails, the earlier link still works', async () => {
+    await ownerA.query(INVITE, { email: 'resend.sun@example.com', role: 'viewer' });
+    const first = await tokenSentTo('resend.sun@example.com');
+    const rows = () => env.strapi.db.query('plugin::dealers.invitation').findMany({ where: { email: 'resend.sun@example.com' } });
+    // The outbox cannot take the e-mail (its table is briefly away): a real database failure, no stand-in.
+    const knex = env.strapi.db.connection;
+    await knex.schema.renameTable('outbox_messages', 'outbox_messages_away');
+    let failed;
+    try {
+      failed = await ownerA.request(INVITE, { email: 'resend.sun@example.com', role: 'finance' });
+    } finally {
+      await knex.schema.renameTable('outbox_messages_away', 'outbox_messages');
+    }
+    expect(failed.errors?.length).toBeGreaterThan(0);
+    expect((await rows()).map((r: any) => [r.role, r.revokedAt])).toEqual([['viewer', null]]);
+    expect(await acceptDirectly(first)).toMatchObject({ email: 'resend.sun@example.com', role: 'viewer' });
+  });
+
+  it('limits invitations per dealer to 20 an hour; the refused one writes nothing, and other dealers are not held back', async () => {
+    const [c, d] = [await env.createDealer(), await env.createDealer()];
+    const [ownerC, ownerD] = [await env.asDealer(c, 'owner'), await env.asDealer(d, 'owner')];
+    const written = (dealerId: number) => env.strapi.db.query('plugin::dealers.invitation').count({ where: { dealerId } });
+    for (let i = 0; i < 20; i += 1) await ownerC.query(INVITE, { email: `bulk-${i}@example.com`, role: 'viewer' });
+    // A second owner of the same dealer shares its allowance.
+    const secondOwnerC = await env.asDealer(c, 'owner');
+    const limited = await secondOwnerC.expectError('RATE_LIMITED', INVITE, { email: 'bulk-20@example.com', role: 'viewer' });
+    expect(limited.message).toMatch(/try again in \d+ s/);
+    expect(await written(c.id)).toBe(20);
+    expect(await env.strapi.db.query('api::outbox-message.outbox-message').count({ where: { to: 'bulk-20@example.com' } })).toBe(0);
+    expect((await ownerD.query(INVITE, { email: 'bulk-20@example.com', role: 'viewer' })).inviteDealerUser.status).toBe('pending');
+    expect(await written(d.id)).toBe(1);
   });
 
   it('limits attempts per address', async () => {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { dealerScope, parseArgs, parsePage, type GraphqlExtension } from '@channelflow/sdk';
+import { dealerScope, parseArgs, parsePage, rateLimit, type GraphqlExtension } from '@channelflow/sdk';
 import { longToNumber, toCreditLimitRequest, toCreditStatement, toCreditSummary } from './credit-types';
 
 const OWNERS = { roles: ['owner'] } as const;
+const INVITATIONS_PER_HOUR = 20;
 
 export const dealerGraphql: GraphqlExtension = {
   typeDefs: /* GraphQL */ `
@@ -26,7 +27,7 @@ export const dealerGraphql: GraphqlExtension = {
     extend type Mutation {
       "Dealer portal (owner, finance): ask for a new credit limit, permanent or until temporaryUntil (ISO date-time)."
       requestCreditLimitChange(limitMinor: Long!, temporaryUntil: String, reason: String!): CreditLimitRequest!
-      "Dealer portal (owner): invite a colleague by e-mail with a role; the e-mail carries a one-time link valid for 7 days."
+      "Dealer portal (owner): invite a colleague by e-mail with a role; the e-mail carries a one-time link valid for 7 days. At most 20 invitations per hour per dealer."
       inviteDealerUser(email: String!, role: DealerPortalRole!): DealerInvitation!
       "Dealer portal (owner): withdraw an invitation that was not accepted yet."
       revokeDealerInvitation(id: ID!): DealerInvitation!
@@ -50,9 +51,11 @@ export const dealerGraphql: GraphqlExtension = {
       }),
     },
     Mutation: {
-      inviteDealerUser: dealerScope(OWNERS, async (args, { strapi, dealer, user }) =>
-        strapi.plugin('dealers').service('invitations').invite({ dealerId: dealer.id, email: args.email, role: args.role, invitedBy: user.email, inviterName: user.username }),
-      ),
+      inviteDealerUser: dealerScope(OWNERS, async (args, { strapi, dealer, user }) => {
+        // Per dealer, not per owner: each invitation is an e-mail the brand sends to an address the dealer chose.
+        rateLimit(`dealers.invite:${dealer.id}`, { limit: INVITATIONS_PER_HOUR, windowMs: 3_600_000 });
+        return strapi.plugin('dealers').service('invitations').invite({ dealerId: dealer.id, email: args.email, role: args.role, invitedBy: user.email, inviterName: user.username });
+      }),
       revokeDealerInvitation: dealerScope(OWNERS, async (args, { strapi, dealer }) => {
         const { id } = parseArgs(z.object({ id: z.coerce.number().int().positive() }), { id: args.id });
         return strapi.plugin('dealers').service('invitations').revoke(dealer.id, id);

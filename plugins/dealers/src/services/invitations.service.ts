@@ -38,29 +38,35 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const input = parseInput(inviteInput, raw, 'invitation');
       const dealer = await strapi.db.query(DEALER).findOne({ where: { id: input.dealerId } });
       if (!dealer) throw notFound('Dealer', input.dealerId);
-      if (await strapi.db.query('plugin::users-permissions.user').findOne({ where: { email: input.email } })) {
-        throw conflict(`${input.email} already has an account; one account serves one dealer`, { email: input.email });
+      // Only the dealer's own users are named. Whether the address has an account elsewhere on the platform
+      // (another dealer, staff) is not the inviter's to learn: that invitation is sent like any other and
+      // its acceptance fails, telling only the address's owner.
+      const colleagues: Array<{ email?: string }> = await strapi.plugin('dealers').service('portal-users').usersOf(dealer.id);
+      if (colleagues.some((u) => u.email?.toLowerCase() === input.email)) {
+        throw conflict(`${input.email} already is a portal user of ${dealer.name}`, { email: input.email });
       }
       const token = randomBytes(32).toString('base64url');
       const expiresAt = new Date(Date.now() + VALID_DAYS * 86_400_000);
-      const invitation = await inTransaction(strapi, async () => {
-        // A new invitation to the same address replaces the pending one.
-        await invitations().updateMany({ where: { dealerId: dealer.id, email: input.email, acceptedAt: { $null: true }, revokedAt: { $null: true } }, data: { revokedAt: new Date() } });
-        return invitations().create({ data: { dealerId: dealer.id, email: input.email, role: input.role, tokenHash: hash(token), expiresAt, invitedBy: input.invitedBy } });
-      });
       const base = (process.env.PUBLIC_URL || `http://localhost:${process.env.PORT ?? 1337}`).replace(/\/$/, '');
-      await notifications(strapi).sendEmail({
-        to: input.email,
-        template: 'dealers/invitation',
-        dealerDocumentId: dealer.documentId,
-        data: {
-          inviterName: input.inviterName,
-          dealerName: dealer.name,
-          dealerCode: dealer.code,
-          role: input.role,
-          expiresAt: expiresAt.toISOString(),
-          acceptUrl: `${base}/portal/accept-invitation?token=${token}`,
-        },
+      // The replacement, the withdrawal of the pending invitation and the e-mail in the outbox commit together:
+      // if the e-mail cannot be queued, the earlier link stays live.
+      const invitation = await inTransaction(strapi, async () => {
+        await invitations().updateMany({ where: { dealerId: dealer.id, email: input.email, acceptedAt: { $null: true }, revokedAt: { $null: true } }, data: { revokedAt: new Date() } });
+        const created = await invitations().create({ data: { dealerId: dealer.id, email: input.email, role: input.role, tokenHash: hash(token), expiresAt, invitedBy: input.invitedBy } });
+        await notifications(strapi).sendEmail({
+          to: input.email,
+          template: 'dealers/invitation',
+          dealerDocumentId: dealer.documentId,
+          data: {
+            inviterName: input.inviterName,
+            dealerName: dealer.name,
+            dealerCode: dealer.code,
+            role: input.role,
+            expiresAt: expiresAt.toISOString(),
+            acceptUrl: `${base}/portal/accept-invitation?token=${token}`,
+          },
+        });
+        return created;
       });
       return toInvitation(invitation);
     },
