@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { JobDefinition } from './define-job';
 import { bindScopedResolver, isScopedResolver, type ScopedResolver } from './graphql';
+import { toStrapiHttp, type HttpControllers, type HttpRoute, type HttpRouters } from './http';
 import { platformRegistry, type PluginManifest, type SeedContext, type StaffRole } from './registry';
 
 export interface GraphqlExtension {
@@ -24,6 +25,8 @@ export interface PluginDefinition {
   services?: Record<string, ServiceFactory>;
   jobs?: JobDefinition<any, any>[];
   graphql?: GraphqlExtension | ((ctx: { strapi: Core.Strapi }) => GraphqlExtension);
+  /** HTTP endpoints under `/api/<name>` (uploads, webhooks); prefer GraphQL for everything else. */
+  http?: HttpRoute[];
   templates?: { dir?: string; names: string[] };
   permissions?: Record<string, readonly StaffRole[]>;
   seed?: (ctx: SeedContext) => Promise<void>;
@@ -43,8 +46,8 @@ export interface StrapiPluginServer {
   config: { default: Record<string, unknown>; validator: () => void };
   contentTypes: Record<string, ContentTypeDefinition>;
   services: Record<string, ServiceFactory>;
-  controllers: Record<string, never>;
-  routes: never[];
+  controllers: HttpControllers;
+  routes: HttpRouters;
   policies: Record<string, never>;
   middlewares: Record<string, never>;
 }
@@ -69,6 +72,7 @@ export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
   const { name } = definition;
   if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`plug-in name "${name}" must be kebab-case`);
   const contentTypes = definition.contentTypes ?? {};
+  const http = toStrapiHttp(name, definition.http ?? []);
 
   return {
     async register({ strapi }) {
@@ -95,8 +99,8 @@ export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
     config: { default: {}, validator: () => undefined },
     contentTypes,
     services: definition.services ?? {},
-    controllers: {},
-    routes: [],
+    controllers: http.controllers,
+    routes: http.routes,
     policies: {},
     middlewares: {},
   };

@@ -8,6 +8,9 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'CONFLICT',
   'RATE_LIMITED',
+  // Uploads through a plug-in's HTTP routes (413 and 415).
+  'FILE_TOO_LARGE',
+  'UNSUPPORTED_FILE_TYPE',
   'CREDIT_LIMIT_EXCEEDED',
   'OUT_OF_STOCK',
   'DEALER_BLOCKED',

@@ -2,6 +2,7 @@ export { definePlugin, extendGraphql, mergeGraphql } from './define-plugin';
 export { notifications } from './notifications';
 export { workflows } from './workflows';
 export { rateLimit } from './rate-limit';
+export type { HttpRoute, HttpContext } from './http';
 export type { Workflows, StartProcessInput, PublishMessageInput } from './workflows';
 export type { Notifications, OutboxMessage, SendEmailInput } from './notifications';
 export type { PluginDefinition, GraphqlExtension, ContentTypeDefinition, StrapiPluginServer } from './define-plugin';

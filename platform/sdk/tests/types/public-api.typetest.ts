@@ -26,6 +26,17 @@ export default definePlugin({
   name: 'gifts',
   jobs: [reserve],
   permissions: { 'gifts.read': ['channel-manager', 'sales-rep'] },
+  http: [
+    {
+      method: 'POST',
+      path: '/delivery-events',
+      scope: 'public',
+      handler: async (ctx, { strapi, clientIp }) => {
+        ctx.status = 202;
+        return { accepted: typeof strapi.log === 'object', from: clientIp, kind: ctx.request.type };
+      },
+    },
+  ],
   graphql: {
     typeDefs: 'extend type Query { gifts: [String!]! myGifts: [String!]! giftCatalog: [String!]! }',
     resolvers: {
@@ -40,6 +51,9 @@ export default definePlugin({
 
 // @ts-expect-error permissions name staff roles the platform knows
 definePlugin({ name: 'bad', permissions: { 'bad.read': ['janitor'] } });
+
+// @ts-expect-error HTTP routes are public for now (staff routes do not exist yet)
+definePlugin({ name: 'bad-http', http: [{ method: 'POST', path: '/x', scope: 'staff', handler: () => null }] });
 
 // @ts-expect-error dealer roles are owner, buyer, finance or viewer
 dealerScope({ roles: ['boss'] }, async () => null);
