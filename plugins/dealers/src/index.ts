@@ -11,6 +11,7 @@ import applicationSchema from './content-types/application/schema.json';
 import serviceRecordSchema from './content-types/service-record/schema.json';
 import dealerTierSchema from './content-types/dealer-tier/schema.json';
 import dealerTypeSchema from './content-types/dealer-type/schema.json';
+import applicationDocumentSchema from './content-types/application-document/schema.json';
 import { checkApplicationJob } from './jobs/check-application.job';
 import { createDealerJob } from './jobs/create-dealer.job';
 import { expireApplicationJob } from './jobs/expire-application.job';
@@ -37,6 +38,8 @@ import serviceRecordsService from './services/service-records.service';
 import classificationsService from './services/classifications.service';
 import { serviceRecordsGraphql } from './graphql/service-records';
 import { publicGraphql } from './graphql/public';
+import applicationDocumentsService, { requiredDocumentKinds } from './services/application-documents.service';
+import { uploadApplicationDocument } from './http/application-documents';
 
 /** Dealer records and portal accounts: the tenant every dealer-scoped operation resolves. */
 export default definePlugin({
@@ -52,6 +55,7 @@ export default definePlugin({
     'blacklist-entry': { schema: blacklistEntrySchema },
     invitation: { schema: invitationSchema },
     application: { schema: applicationSchema },
+    'application-document': { schema: applicationDocumentSchema },
     'service-record': { schema: serviceRecordSchema },
     'dealer-tier': { schema: dealerTierSchema },
     'dealer-type': { schema: dealerTypeSchema },
@@ -64,6 +68,7 @@ export default definePlugin({
     blacklist: blacklistService,
     invitations: invitationsService,
     applications: applicationsService,
+    'application-documents': applicationDocumentsService,
     'service-records': serviceRecordsService,
     classifications: classificationsService,
   },
@@ -85,6 +90,7 @@ export default definePlugin({
     names: ['dealers/application-received', 'dealers/application-needs-info', 'dealers/application-rejected', 'dealers/application-welcome', 'dealers/credit-decision', 'dealers/invitation', 'dealers/account-statement'],
   },
   graphql: mergeGraphql(staffGraphql, dealerGraphql, publicGraphql, serviceRecordsGraphql),
+  http: [uploadApplicationDocument],
   permissions: {
     // Directors approve large credit limits, so they read the dealer and its credit too.
     'dealers.read': ['channel-manager', 'sales-rep', 'finance', 'director'],
@@ -98,6 +104,7 @@ export default definePlugin({
     'dealers.edit': ['channel-manager', 'sales-rep'],
   },
   bootstrap: async ({ strapi }) => {
+    requiredDocumentKinds(); // a mistyped DEALERS_REQUIRED_DOCUMENTS stops the start, not an applicant
     await strapi.plugin('dealers').service('classifications').ensureDefaults();
     // Every credit question reads one dealer's entries; a release looks for its reservation's.
     await strapi.db.connection.raw('create index if not exists dealer_credit_entries_dealer_kind on dealer_credit_entries (dealer_id, kind)');

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Camunda8 } from '@camunda8/sdk';
+import { platformRegistry } from '@channelflow/sdk';
 import { createTestEnvironment, eventually, type GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
 import { creditCodeCheckCharacter } from '../src/services/tax-id';
+import { businessLicenceToken, removeUploadedFiles } from './support/documents';
 
 const SUBMIT = 'mutation ($input: DealerApplicationInput!) { submitDealerApplication(input: $input) { number status } }';
 const ANSWER = 'mutation ($token: String!, $answer: String!) { answerDealerApplication(token: $token, answer: $answer) { number status } }';
@@ -18,6 +20,9 @@ const taxId = () => {
   const body = `91330100${String(Date.now() % 1e6).padStart(6, '0')}${String(serial).padStart(3, '0')}`;
   return body + creditCodeCheckCharacter(body);
 };
+/** Business licences uploaded in beforeAll (the required document), one per application. */
+const licences: string[] = [];
+const licence = () => licences.shift() ?? (() => { throw new Error('upload more licences in beforeAll'); })();
 const application = (overrides: Record<string, unknown> = {}) => ({
   companyName: 'Hangzhou Mingyang Home Appliances Co., Ltd.',
   taxId: taxId(),
@@ -29,6 +34,7 @@ const application = (overrides: Record<string, unknown> = {}) => ({
   annualVolumeMinor: 300_000_000,
   regionsWanted: ['Hangzhou', 'Shaoxing'],
   locale: 'en',
+  documents: [licence()],
   ...overrides,
 });
 
@@ -68,8 +74,12 @@ describe('dealer onboarding process', () => {
     // Reviews go to the channel managers of the applicant's region; new dealers to its team's reps.
     manager = await env.asStaff('channel-manager', { team: EAST_TEAM });
     rep = await env.asStaff('sales-rep', { team: EAST_TEAM });
+    for (let i = 0; i < 12; i += 1) licences.push(await businessLicenceToken(env));
   });
-  afterAll(() => env?.destroy());
+  afterAll(async () => {
+    await removeUploadedFiles(env);
+    await env?.destroy();
+  });
 
   it('approval creates an active dealer with credit, invites its owner, welcomes it and announces onboarding.completed', async () => {
     // A process of another plug-in (training, say) that starts when a dealer is onboarded.
@@ -140,6 +150,16 @@ describe('dealer onboarding process', () => {
     const approved = await eventually(() => statusOf(receipt.number, 'approved'));
     const dealer = await env.strapi.db.query('plugin::dealers.dealer').findOne({ where: { code: approved.dealer.code } });
     expect(dealer).toMatchObject({ salesRep: rep.user.email, salesTeam: 'EAST-T' });
+
+    // A retried create-dealer job (the engine re-delivers it after a crash) finds the dealer and invites nobody twice.
+    const record = await env.strapi.db.query('plugin::dealers.application').findOne({ where: { number: receipt.number } });
+    const job = { key: '1', processInstanceKey: '1', bpmnProcessId: 'dealers-onboarding', elementId: 'Task_CreateDealer', retries: 2, customHeaders: {} };
+    const log = { info() {}, warn() {}, error() {} } as any;
+    const again = await platformRegistry(env.strapi).runJob('dealers.create-dealer', { applicationId: record.id, tier: 'gold' }, { strapi: env.strapi, job, log });
+    expect(again).toEqual({ dealerId: dealer.id, dealerCode: dealer.code });
+    expect(await env.strapi.db.query('plugin::dealers.dealer').count({ where: { taxId: dealer.taxId } })).toBe(1);
+    expect(await env.strapi.db.query('plugin::dealers.invitation').count({ where: { dealerId: dealer.id } })).toBe(1);
+    expect((await env.strapi.db.query('plugin::dealers.dealer').findOne({ where: { id: dealer.id } })).tier).toBe('bronze');
   });
 
   it('automatic checks reject a tax id that already is a dealer, without a review', async () => {
@@ -191,7 +211,9 @@ describe('dealer onboarding process', () => {
     const input = application();
     const { submitDealerApplication: first } = await env.anonymous.query(SUBMIT, { input });
     const duplicate = await env.anonymous.expectError('CONFLICT', SUBMIT, { input: { ...input, contactEmail: 'someone.else@example.com' } });
-    expect(duplicate.message).toContain(first.number);
+    // Anyone may know a tax id: the refusal does not name the application under review.
+    expect(duplicate.message).toBe('An application for this tax id is already being reviewed');
+    expect(JSON.stringify(duplicate)).not.toContain(first.number);
     expect(await count()).toBe(before + 1);
     // Dealer portal users and anonymous callers do not read applications.
     await env.anonymous.expectError('UNAUTHENTICATED', APPLICATION, { number: first.number });

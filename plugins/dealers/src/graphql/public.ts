@@ -21,6 +21,8 @@ export const publicGraphql: GraphqlExtension = {
       needs: String
       "zh-CN (default) or en: the language of the e-mails the applicant gets."
       locale: String
+      "Tokens answered by POST /api/dealers/application-documents (at most 10, each usable once within 24 hours)."
+      documents: [String!]
     }
     "What an applicant sees of their application."
     type DealerApplicationReceipt { number: ID! status: DealerApplicationStatus! }

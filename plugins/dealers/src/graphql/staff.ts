@@ -29,6 +29,21 @@ export const staffGraphql: GraphqlExtension = {
     }
     enum DealerApplicationStatus { in_review needs_info approved rejected expired }
     type DealerApplicationStep { at: String! by: String! action: String! note: String }
+    enum DealerApplicationDocumentKind { business_license legal_representative_id bank_account_proof store_photo other }
+    "A document the applicant uploaded with the application."
+    type DealerApplicationDocument {
+      id: ID!
+      kind: DealerApplicationDocumentKind!
+      "The file name the applicant gave."
+      name: String!
+      "The type recognised from the content: application/pdf, image/jpeg or image/png."
+      mime: String!
+      "Bytes."
+      size: Int!
+      "Where the file is (relative to the platform's address with the local upload provider; signed with a private one)."
+      url: String
+      createdAt: String!
+    }
     type DealerApplication {
       number: ID!
       companyName: String!
@@ -49,6 +64,7 @@ export const staffGraphql: GraphqlExtension = {
       "The dealer created on approval."
       dealer: DealerSummary
       trail: [DealerApplicationStep!]!
+      documents: [DealerApplicationDocument!]!
       processInstanceKey: ID
       createdAt: String
     }
@@ -258,6 +274,7 @@ async function toDealerApplication(strapi: Core.Strapi, a: any) {
     ...a,
     annualVolume: { amountMinor: a.annualVolumeCents, currency: a.currency },
     dealer: dealer ? { documentId: dealer.documentId, code: dealer.code, name: dealer.name } : null,
+    documents: await strapi.plugin('dealers').service('application-documents').forApplication(a.id),
   };
 }
 

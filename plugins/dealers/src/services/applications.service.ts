@@ -3,6 +3,7 @@ import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { ChannelflowError, conflict, inTransaction, notFound, notifications, parseInput, workflows } from '@channelflow/sdk';
 import { DEALER, taxIdSchema } from './dealers.service';
+import { DOCUMENT_KIND_WORDS, requiredDocumentKinds, type DocumentKind } from './application-documents.service';
 
 export const APPLICATION = 'plugin::dealers.application';
 export const ONBOARDING_PROCESS = 'dealers-onboarding';
@@ -23,6 +24,8 @@ const submitInput = z.object({
   businessScale: z.string().trim().max(2000).optional(),
   needs: z.string().trim().max(2000).optional(),
   locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  /** Tokens of uploads (POST /api/dealers/application-documents) to attach. */
+  documents: z.array(z.string().trim().min(20).max(100)).max(10, 'at most 10 documents').default([]),
 });
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -62,13 +65,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await strapi.plugin('dealers').service('classifications').requireType(input.dealerType);
       const region = await strapi.db.query('api::region.region').findOne({ where: { code: input.regionCode } });
       if (!region) throw new ChannelflowError('BAD_INPUT', `There is no region ${input.regionCode}`, { issues: [{ path: 'regionCode', message: 'unknown region' }] });
+      const requiredDocuments = requiredDocumentKinds();
+      const { documents, ...fields } = input;
       const created = await strapi.db.transaction(async () => {
         const open = await applications().findOne({ where: { taxId: input.taxId, status: { $in: ['in_review', 'needs_info'] } } });
-        if (open) throw conflict(`An application for tax id ${input.taxId} is already being reviewed (${open.number})`, { number: open.number });
+        // Anyone may know a tax id: say no more than that it is taken.
+        if (open) throw conflict('An application for this tax id is already being reviewed');
         const number = `APP-${now().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex').toUpperCase()}`;
-        return applications().create({
-          data: { ...input, number, currency: 'CNY', status: 'in_review', trail: [{ at: now(), by: input.contactEmail, action: 'submitted' }] },
+        const application = await applications().create({
+          data: { ...fields, number, currency: 'CNY', status: 'in_review', trail: [{ at: now(), by: input.contactEmail, action: 'submitted' }] },
         });
+        await strapi.plugin('dealers').service('application-documents').attach(application.id, documents);
+        return application;
       });
       try {
         const started = await workflows(strapi).startProcess({
@@ -82,6 +90,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             annualVolumeCents: input.annualVolumeCents,
             // How long an applicant has to answer a question (ISO 8601 duration).
             infoAnswerWindow: process.env.DEALERS_INFO_ANSWER_WINDOW ?? 'P30D',
+            // Document kinds the checks insist on; the BPMN or an operator may change the variable.
+            requiredDocuments,
           },
         });
         return toApplication(await applications().update({ where: { id: created.id }, data: { processInstanceKey: started.processInstanceKey } }));
@@ -91,16 +101,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
     },
 
-    /** Automatic checks: already a dealer, or on the blacklist. */
-    async check(id: number): Promise<{ checksPassed: boolean; checkFailure: string | null; tierOptions: Array<{ label: string; value: string }> }> {
+    /** Automatic checks: already a dealer, on the blacklist, or a required document missing. */
+    async check(id: number, requiredDocuments: DocumentKind[] = []): Promise<{ checksPassed: boolean; checkFailure: string | null; tierOptions: Array<{ label: string; value: string }> }> {
       const application = await load(id);
       const dealer = await strapi.db.query(DEALER).findOne({ where: { taxId: application.taxId } });
       const blacklisted = await strapi.plugin('dealers').service('blacklist').activeFor({ taxId: application.taxId });
+      const attached: DocumentKind[] = await strapi.plugin('dealers').service('application-documents').kindsOf(id);
+      const missing = requiredDocuments.filter((kind) => !attached.includes(kind));
       const checkFailure = dealer
         ? `Tax id ${application.taxId} already belongs to dealer ${dealer.code}`
         : blacklisted
           ? `Tax id ${application.taxId} is on the blacklist`
-          : null;
+          : missing.length
+            ? `Required documents are missing: ${missing.map((k) => DOCUMENT_KIND_WORDS[k]).join(', ')}`
+            : null;
       await record(id, {}, { at: now(), by: 'process', action: checkFailure ? 'checks failed' : 'checks passed', note: checkFailure });
       // The reviewer picks from the tiers configured now.
       const tierOptions = (await strapi.plugin('dealers').service('classifications').listTiers()).map((t: any) => ({ label: t.nameZh ? `${t.name} ${t.nameZh}` : t.name, value: t.code }));

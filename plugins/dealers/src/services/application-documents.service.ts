@@ -1,0 +1,172 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import type { Core } from '@strapi/strapi';
+import { z } from 'zod';
+import { badInput, ChannelflowError, parseInput, summarizeIssues, type FieldIssue } from '@channelflow/sdk';
+
+export const APPLICATION_DOCUMENT = 'plugin::dealers.application-document';
+export const DOCUMENT_KINDS = ['business_license', 'legal_representative_id', 'bank_account_proof', 'store_photo', 'other'] as const;
+export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
+export const documentKind = z.enum(DOCUMENT_KINDS);
+
+/** How a kind reads in a rejection reason. */
+export const DOCUMENT_KIND_WORDS: Record<DocumentKind, string> = {
+  business_license: 'business licence',
+  legal_representative_id: "legal representative's ID",
+  bank_account_proof: 'proof of the bank account',
+  store_photo: 'photo of the store',
+  other: 'other document',
+};
+
+/** An upload must be attached to an application within this time, or uploaded again. */
+export const DOCUMENT_TOKEN_HOURS = 24;
+
+/** What documents may be, recognised by their first bytes: a declared type or file name proves nothing. */
+const FILE_TYPES = [
+  { mime: 'application/pdf', ext: '.pdf', magic: [0x25, 0x50, 0x44, 0x46, 0x2d] }, // %PDF-
+  { mime: 'image/png', ext: '.png', magic: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] },
+  { mime: 'image/jpeg', ext: '.jpg', magic: [0xff, 0xd8, 0xff] },
+] as const;
+
+/** A file as Strapi's body parser (formidable) leaves it on disk. */
+export interface ReceivedFile {
+  filepath: string;
+  originalFilename?: string | null;
+  size: number;
+}
+
+export function maxDocumentBytes(): number {
+  const configured = Number(process.env.DEALERS_DOCUMENT_MAX_BYTES ?? 10 * 1024 * 1024);
+  if (!Number.isInteger(configured) || configured < 1) throw new Error('DEALERS_DOCUMENT_MAX_BYTES must be a whole number of bytes');
+  return configured;
+}
+
+/** DEALERS_REQUIRED_DOCUMENTS (comma-separated kinds; empty for none), handed to each onboarding process. */
+export function requiredDocumentKinds(): DocumentKind[] {
+  const kinds = (process.env.DEALERS_REQUIRED_DOCUMENTS ?? 'business_license').split(',').map((k) => k.trim()).filter(Boolean);
+  const unknown = kinds.filter((k) => !(DOCUMENT_KINDS as readonly string[]).includes(k));
+  if (unknown.length) throw new Error(`DEALERS_REQUIRED_DOCUMENTS names unknown kinds (${unknown.join(', ')}); kinds are ${DOCUMENT_KINDS.join(', ')}`);
+  return [...new Set(kinds)] as DocumentKind[];
+}
+
+const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * Documents a prospect uploads before applying (public). Each upload answers a one-time token
+ * (only its hash is kept) that submitDealerApplication exchanges for attaching the document.
+ */
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const documents = () => strapi.db.query(APPLICATION_DOCUMENT as any);
+  const uploads = () => strapi.plugin('upload').service('upload');
+
+  return {
+    /** Validates and stores an upload; a refused file leaves nothing behind. */
+    async store(raw: { kind: unknown; file: ReceivedFile | null | undefined }) {
+      const { kind } = parseInput(z.object({ kind: documentKind }), { kind: raw.kind }, 'document');
+      const file = raw.file;
+      if (!file?.filepath) throw badInput('Send the document as one multipart file field named "file"', [{ path: 'file', message: 'missing' }]);
+      const max = maxDocumentBytes();
+      if (file.size > max) {
+        throw new ChannelflowError('FILE_TOO_LARGE', `The file is ${mebibytes(file.size)}; a document may be at most ${mebibytes(max)} (${max} bytes)`, { maxBytes: max, sizeBytes: file.size });
+      }
+      const type = await recogniseType(file.filepath);
+      if (!type) {
+        throw new ChannelflowError('UNSUPPORTED_FILE_TYPE', 'A document must be a PDF, JPEG or PNG file; the content of this one is none of them', { allowed: FILE_TYPES.map((t) => t.mime) });
+      }
+      const name = displayName(file.originalFilename, kind);
+      // Stored under our extension for the recognised type, so the file is served as what it is.
+      const storedName = `${path.basename(name, path.extname(name)).replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 100) || kind}${type.ext}`;
+      let uploaded: any;
+      try {
+        [uploaded] = await uploads().upload({ data: {}, files: { filepath: file.filepath, originalFilename: storedName, mimetype: type.mime, size: file.size } });
+      } catch (error) {
+        // The upload plug-in refuses an image it cannot decode although its first bytes looked right.
+        if ((error as Error)?.name === 'ApplicationError') throw new ChannelflowError('UNSUPPORTED_FILE_TYPE', `This file cannot be read as ${type.mime}: ${(error as Error).message}`);
+        throw error;
+      }
+      const token = randomBytes(24).toString('base64url');
+      try {
+        await documents().create({ data: { kind, file: uploaded.id, originalName: name, mime: type.mime, size: file.size, tokenHash: hash(token) } });
+      } catch (error) {
+        // Two writers (the upload plug-in's and ours): undo the stored file if ours fails.
+        await uploads().remove(uploaded).catch(() => undefined);
+        throw error;
+      }
+      return { token, kind, name, size: file.size, mime: type.mime };
+    },
+
+    /**
+     * Links the uploads behind `tokens` to an application. Call inside the transaction that
+     * creates it: an unknown, used or expired token throws BAD_INPUT naming its position.
+     */
+    async attach(applicationId: number, tokens: string[]) {
+      if (!tokens.length) return;
+      const hashes = tokens.map(hash);
+      const found = new Map<string, any>((await documents().findMany({ where: { tokenHash: { $in: hashes } } })).map((d: any) => [d.tokenHash, d]));
+      const oldest = Date.now() - DOCUMENT_TOKEN_HOURS * 3_600_000;
+      const issues: FieldIssue[] = [];
+      hashes.forEach((h, i) => {
+        const document = found.get(h);
+        const problem =
+          hashes.indexOf(h) !== i ? 'the same document is listed twice'
+          : !document ? 'unknown document token'
+          : document.applicationId ? 'this document is already attached to an application'
+          : new Date(document.createdAt).getTime() < oldest ? `this upload is older than ${DOCUMENT_TOKEN_HOURS} hours; upload the document again`
+          : null;
+        if (problem) issues.push({ path: `documents.${i}`, message: problem });
+      });
+      if (issues.length) throw badInput(`Invalid application: ${summarizeIssues(issues)}`, issues);
+      const attachedAt = new Date().toISOString();
+      for (const [i, h] of hashes.entries()) {
+        // Only while still unattached: of two applications racing for one token, one gets it.
+        const { count } = await documents().updateMany({ where: { id: found.get(h).id, applicationId: { $null: true } }, data: { applicationId, attachedAt } });
+        if (!count) throw badInput(`Invalid application: documents.${i}: this document is already attached to an application`, [{ path: `documents.${i}`, message: 'this document is already attached to an application' }]);
+      }
+    },
+
+    async kindsOf(applicationId: number): Promise<DocumentKind[]> {
+      const rows = await documents().findMany({ where: { applicationId }, select: ['kind'] });
+      return [...new Set(rows.map((r: any) => r.kind as DocumentKind))];
+    },
+
+    /** An application's documents with a URL to each file (signed when the upload provider is private). */
+    async forApplication(applicationId: number) {
+      const rows = await documents().findMany({ where: { applicationId }, populate: ['file'], orderBy: [{ id: 'asc' }] });
+      const files = strapi.plugin('upload').service('file');
+      return Promise.all(
+        rows.map(async (d: any) => ({
+          id: d.id,
+          kind: d.kind,
+          name: d.originalName,
+          mime: d.mime,
+          size: d.size,
+          url: d.file ? (await files.signFileUrls(d.file)).url : null,
+          createdAt: new Date(d.createdAt).toISOString(),
+        })),
+      );
+    },
+  };
+};
+
+async function recogniseType(filepath: string) {
+  const handle = await open(filepath, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return FILE_TYPES.find((t) => bytesRead >= t.magic.length && t.magic.every((byte, i) => head[i] === byte)) ?? null;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The name the applicant gave, without path or control characters. */
+function displayName(original: string | null | undefined, kind: string): string {
+  // eslint-disable-next-line no-control-regex
+  const name = path.basename(String(original ?? '').replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 200);
+  return name || kind;
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 2 : 1)} MiB`;
+}
