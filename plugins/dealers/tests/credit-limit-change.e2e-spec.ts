@@ -3,12 +3,12 @@ import { isUniqueViolation, type DealerRef } from '@channelflow/sdk';
 import { createTestEnvironment, eventually, type GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
 
 const REQUEST = `mutation ($limit: Long!, $until: String, $reason: String!) {
-  requestCreditLimitChange(limitMinor: $limit, temporaryUntil: $until, reason: $reason) { number status requestedLimit { amountMinor } score processInstanceKey }
+  requestCreditLimitChange(limitMinor: $limit, temporaryUntil: $until, reason: $reason) { number status requestedLimit { amountMinor } requestedBy }
 }`;
 const STAFF_REQUEST = `mutation ($code: String!, $limit: Long!, $reason: String!) {
   requestDealerCreditLimitChange(dealerCode: $code, limitMinor: $limit, reason: $reason) { number status processInstanceKey }
 }`;
-const MY_REQUESTS = '{ myCreditLimitRequests { total nodes { number status score trail { action by note } } } }';
+const MY_REQUESTS = '{ myCreditLimitRequests { total nodes { number status requestedBy trail { action by note } } } }';
 const STAFF_REQUESTS = `query ($code: String) { creditLimitRequests(dealerCode: $code) { total nodes { number status score trail { action by note } } } }`;
 const MY_CREDIT = '{ myCredit { limit { amountMinor } effectiveLimit { amountMinor } temporaryLimitActive } }';
 const INBOX = '{ taskInbox(pageSize: 100) { nodes { id name variables } } }';
@@ -66,7 +66,7 @@ describe('credit limit change process', () => {
   it('a good payer\'s small increase is approved automatically, applied, and the dealer gets the letter', async () => {
     const { owner } = await dealerPaying(0);
     const { requestCreditLimitChange: asked } = await owner.query(REQUEST, { limit: 12_000_000, reason: 'Peak season stock-up' });
-    expect(asked).toMatchObject({ status: 'in_review', requestedLimit: { amountMinor: 12_000_000 }, score: null, processInstanceKey: null });
+    expect(asked).toMatchObject({ status: 'in_review', requestedLimit: { amountMinor: 12_000_000 }, requestedBy: owner.user.email });
 
     const done = await requestOf(owner, 'approved');
     expect(done.trail.map((t: any) => `${t.action} by ${t.by}`)).toEqual([
@@ -75,7 +75,8 @@ describe('credit limit change process', () => {
       'approved by automatic',
       'letter sent (approved) by process',
     ]);
-    expect(done.score).toBeNull(); // the brand's risk view stays with staff
+    // The brand's risk view and process internals stay with staff: the dealer's type has no such fields.
+    for (const field of ['score', 'processInstanceKey']) await owner.expectError('GRAPHQL_VALIDATION_FAILED', `{ myCreditLimitRequests { nodes { ${field} } } }`);
     expect((await owner.query(MY_CREDIT)).myCredit).toMatchObject({ limit: { amountMinor: 12_000_000 }, temporaryLimitActive: false });
     const [letter] = await lettersTo(owner.user.email);
     expect(letter.subject).toContain(asked.number);
@@ -108,7 +109,10 @@ describe('credit limit change process', () => {
 
     await decide(finance, task, { financeDecision: 'approve', financeNote: 'Approved for the opening' });
     const done = await requestOf(owner, 'approved');
-    expect(done.trail.find((t: any) => t.action === 'approved').by).toBe(finance.user.email);
+    // The dealer sees who decided by role; staff see the person.
+    expect(done.trail.find((t: any) => t.action === 'approved')).toMatchObject({ by: 'Finance', note: 'Approved for the opening' });
+    const staffDone = (await finance.query(STAFF_REQUESTS, { code: dealer.code })).creditLimitRequests.nodes[0];
+    expect(staffDone.trail.find((t: any) => t.action === 'approved').by).toBe(finance.user.email);
     expect((await owner.query(MY_CREDIT)).myCredit.limit.amountMinor).toBe(11_000_000);
     expect((await lettersTo(owner.user.email))[0].html).toContain('Approved for the opening');
   });
@@ -137,6 +141,39 @@ describe('credit limit change process', () => {
     expect(letter.subject).toContain(asked.number);
     expect(letter.html).toContain('Pay on time for three months first');
     expect(letter.html).not.toContain('¥150,000.00</strong>');
+  });
+
+  it("dealers see brand staff by role, never their addresses, and not the raw error of a request that could not start", async () => {
+    const { dealer, owner } = await dealerPaying(20);
+    const manager = await env.asStaff('channel-manager');
+    const { requestDealerCreditLimitChange: asked } = await manager.query(STAFF_REQUEST, { code: dealer.code, limit: 11_000_000, reason: 'Manager asks for the dealer' });
+    await decide(finance, await taskFor(finance, asked.number, 'Finance approval'), { financeDecision: 'approve', financeNote: 'Fine for the season' });
+    const seen = await requestOf(owner, 'approved');
+    expect(seen.requestedBy).toBe('Channel manager');
+    expect(seen.trail.map((t: any) => [t.action, t.by, t.note])).toEqual([
+      ['requested', 'Channel manager', 'Manager asks for the dealer'],
+      ['scored', 'process', null],
+      ['approved', 'Finance', 'Fine for the season'],
+      ['letter sent (approved)', 'process', null], // its note lists the recipients' addresses
+    ]);
+    expect(JSON.stringify(seen)).not.toMatch(/@/);
+    const staffView = (await finance.query(STAFF_REQUESTS, { code: dealer.code })).creditLimitRequests.nodes[0];
+    expect(staffView.trail.map((t: any) => t.by)).toEqual(expect.arrayContaining([manager.user.email, finance.user.email]));
+
+    // Given a request whose process could not start (closed by the platform with the engine's error) ...
+    const raw = 'connect ECONNREFUSED 127.0.0.1:26500 (zeebe gateway unavailable)';
+    await env.strapi.db.query('plugin::dealers.credit-change-request').create({
+      data: {
+        number: `CLR-NOSTART-${dealer.code}`, dealerId: dealer.id, dealerCode: dealer.code, currency: 'CNY', currentLimitCents: 11_000_000, requestedLimitCents: 12_000_000,
+        reason: 'Asked while the engine was down', requestedBy: owner.user.email, requestedVia: 'portal', status: 'rejected',
+        trail: [{ at: new Date().toISOString(), by: owner.user.email, action: 'requested', note: 'Asked while the engine was down' }, { at: new Date().toISOString(), by: 'platform', action: 'not started', note: raw }],
+      },
+    });
+    // ... the dealer reads that it was closed, in words meant for it; staff keep the error.
+    const [notStarted] = (await owner.query(MY_REQUESTS)).myCreditLimitRequests.nodes;
+    expect(notStarted.trail.at(-1)).toMatchObject({ action: 'not started', by: 'platform', note: expect.stringContaining('could not be processed') });
+    expect(JSON.stringify(notStarted)).not.toContain('ECONNREFUSED');
+    expect((await finance.query(STAFF_REQUESTS, { code: dealer.code })).creditLimitRequests.nodes[0].trail.at(-1).note).toBe(raw);
   });
 
   it('above the director threshold finance approval is not enough: a director decides too', async () => {

@@ -230,5 +230,35 @@ describe('dealer credit', () => {
       await finance.expectError('BAD_INPUT', POST, { code: b.code, kind: 'payment', amount: -1, key: key('neg') });
       expect((await rep.query(LEDGER, { code: b.code, kind: 'payment' })).dealerCreditLedger.total).toBe(1);
     });
+
+    it("a dealer's statement shows kinds, amounts, dates and document numbers, never staff notes or idempotency keys", async () => {
+      const [c, d] = [await env.createDealer(), await env.createDealer()];
+      for (const dealer of [c, d]) await credit().openAccount({ dealerId: dealer.id, limitCents: 1_000_000 });
+      await credit().post({ dealerId: c.id, kind: 'invoice', amountCents: 200_000, idempotencyKey: 'erp-secret-inv-1', reference: 'C-INV-1', entryDate: daysAgo(5), note: 'Internal: disputes every invoice, do not extend' });
+      await credit().post({ dealerId: c.id, kind: 'payment', amountCents: 50_000, idempotencyKey: 'bank-secret-pay-1', reference: 'C-BANK-1', entryDate: daysAgo(2), note: 'Paid only after the third call' });
+      await credit().post({ dealerId: d.id, kind: 'invoice', amountCents: 70_000, idempotencyKey: 'erp-secret-inv-2', reference: 'D-INV-1', entryDate: daysAgo(3), note: 'D internal' });
+      const [ownerC, ownerD] = [await env.asDealer(c, 'owner'), await env.asDealer(d, 'owner')];
+      const period = { from: daysAgo(10), to: daysAgo(0) };
+      const DEALER_VIEW = `query ($from: String!, $to: String!) { myStatement(from: $from, to: $to) {
+        lines { entry { id kind amount { amountMinor currency } reference entryDate dueDate createdAt } } zh: html en: html(locale: "en") } }`;
+      const { myStatement } = await ownerC.query(DEALER_VIEW, period);
+      expect(myStatement.lines.map((l: any) => [l.entry.kind, l.entry.amount.amountMinor, l.entry.reference, l.entry.entryDate])).toEqual([
+        ['invoice', 200_000, 'C-INV-1', daysAgo(5)],
+        ['payment', 50_000, 'C-BANK-1', daysAgo(2)],
+      ]);
+      expect(JSON.stringify(myStatement)).not.toMatch(/Internal|third call|secret|D-INV/);
+      // Not there at all, rather than empty: the dealer's type has no such fields.
+      for (const field of ['note', 'idempotencyKey']) {
+        await ownerC.expectError('GRAPHQL_VALIDATION_FAILED', `query ($from: String!, $to: String!) { myStatement(from: $from, to: $to) { lines { entry { ${field} } } } }`, period);
+      }
+      expect(JSON.stringify((await ownerD.query(DEALER_VIEW, period)).myStatement)).not.toMatch(/C-INV|C-BANK/);
+      // Staff keep the whole entry.
+      const finance = await env.asStaff('finance');
+      const staffView = await finance.query('query ($code: String!, $from: String!, $to: String!) { dealerStatement(dealerCode: $code, from: $from, to: $to) { lines { entry { note idempotencyKey } } } }', { code: c.code, ...period });
+      expect(staffView.dealerStatement.lines.map((l: any) => l.entry)).toEqual([
+        { note: 'Internal: disputes every invoice, do not extend', idempotencyKey: 'erp-secret-inv-1' },
+        { note: 'Paid only after the third call', idempotencyKey: 'bank-secret-pay-1' },
+      ]);
+    });
   });
 });

@@ -5,11 +5,13 @@ import { createTestEnvironment, type GraphqlClient, type TestEnvironment } from 
 const FIELDS = 'number kind channel subject status assignee dueAt overdue reply score trail { action by note }';
 const LOG = `mutation ($code: String!, $kind: ServiceRecordKind!, $channel: ServiceChannel!, $subject: String!, $content: String!, $surveyType: String, $score: Int) {
   logServiceRecord(dealerCode: $code, kind: $kind, channel: $channel, subject: $subject, content: $content, surveyType: $surveyType, score: $score) { ${FIELDS} } }`;
-const FILE = `mutation ($subject: String!, $content: String!) { fileComplaint(subject: $subject, content: $content) { ${FIELDS} } }`;
+// What a dealer sees: the handler and everyone on the brand's side by role, not by address.
+const DEALER_FIELDS = 'number kind channel subject status handledBy dueAt overdue reply score recordedBy trail { action by note }';
+const FILE = `mutation ($subject: String!, $content: String!) { fileComplaint(subject: $subject, content: $content) { ${DEALER_FIELDS} } }`;
 const ASSIGN = `mutation ($n: ID!, $to: String!) { assignComplaint(number: $n, assignee: $to) { ${FIELDS} } }`;
 const START = `mutation ($n: ID!) { startComplaint(number: $n) { ${FIELDS} } }`;
 const REPLY = `mutation ($n: ID!, $reply: String!) { replyToComplaint(number: $n, reply: $reply) { ${FIELDS} } }`;
-const CLOSE_MINE = `mutation ($n: ID!) { closeMyComplaint(number: $n, note: "Thanks") { ${FIELDS} } }`;
+const CLOSE_MINE = `mutation ($n: ID!) { closeMyComplaint(number: $n, note: "Thanks") { ${DEALER_FIELDS} } }`;
 const MINE = `query ($kind: ServiceRecordKind) { myServiceRecords(kind: $kind) { total nodes { number kind status } } }`;
 const LIST = `query ($code: String, $overdue: Boolean, $mine: Boolean) { serviceRecords(dealerCode: $code, overdueOnly: $overdue, assignedToMe: $mine) { total nodes { number overdue } } }`;
 
@@ -32,7 +34,7 @@ describe('dealer service records', () => {
   it('a complaint filed in the portal is accepted with a due date, assigned, handled, replied to and closed by the dealer', async () => {
     const owner = await env.asDealer(a, 'owner');
     const { fileComplaint: filed } = await owner.query(FILE, { subject: 'Damaged delivery', content: '3 of 20 fridges arrived dented' });
-    expect(filed).toMatchObject({ kind: 'complaint', channel: 'portal', status: 'accepted', assignee: null, overdue: false });
+    expect(filed).toMatchObject({ kind: 'complaint', channel: 'portal', status: 'accepted', handledBy: null, recordedBy: owner.user.email, overdue: false });
     expect(Date.parse(filed.dueAt) - Date.now()).toBeGreaterThan(2.9 * 86_400_000);
 
     await rep.expectError('FORBIDDEN', ASSIGN, { n: filed.number, to: rep.user.email }); // managers assign
@@ -48,14 +50,25 @@ describe('dealer service records', () => {
     expect(replied).toMatchObject({ status: 'replied', reply: 'Replacements ship tomorrow' });
 
     const closed = (await owner.query(CLOSE_MINE, { n: filed.number })).closeMyComplaint;
-    expect(closed.status).toBe('closed');
-    expect(closed.trail.map((t: any) => `${t.action} by ${t.by}`)).toEqual([
-      `accepted by ${owner.user.email}`,
-      `assign by ${manager.user.email}`,
-      `start by ${rep.user.email}`,
-      `reply by ${rep.user.email}`,
-      `close by ${owner.user.email}`,
+    expect(closed).toMatchObject({ status: 'closed', handledBy: 'Sales rep', reply: 'Replacements ship tomorrow' });
+    expect(closed.trail.map((t: any) => `${t.action} by ${t.by}: ${t.note}`)).toEqual([
+      `accepted by ${owner.user.email}: null`,
+      'assign by Channel manager: Sales rep',
+      'start by Sales rep: null',
+      'reply by Sales rep: Replacements ship tomorrow',
+      `close by ${owner.user.email}: Thanks`,
     ]);
+    const listed = (await owner.query(`{ myServiceRecords { nodes { ${DEALER_FIELDS} } } }`)).myServiceRecords.nodes;
+    expect(listed.find((r: any) => r.number === filed.number)).toEqual(closed);
+    for (const text of [JSON.stringify(closed), JSON.stringify(listed)]) {
+      expect(text).not.toContain(manager.user.email);
+      expect(text).not.toContain(rep.user.email);
+    }
+    await owner.expectError('GRAPHQL_VALIDATION_FAILED', '{ myServiceRecords { nodes { assignee } } }');
+    // Staff still see who is who.
+    const staffTrail = (await manager.query(`query ($code: String) { serviceRecords(dealerCode: $code) { nodes { number assignee trail { by } } } }`, { code: a.code })).serviceRecords.nodes.find((r: any) => r.number === filed.number);
+    expect(staffTrail.assignee).toBe(rep.user.email);
+    expect(staffTrail.trail.map((t: any) => t.by)).toContain(manager.user.email);
     await owner.expectError('CONFLICT', CLOSE_MINE, { n: filed.number });
   });
 

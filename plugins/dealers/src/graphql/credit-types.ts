@@ -131,15 +131,12 @@ export function toCreditStatement(s: any, printable?: { strapi: Core.Strapi; dea
   };
 }
 
-/** `forDealer` leaves out the brand's risk assessment and process internals. */
-export function toCreditLimitRequest(r: any, forDealer = false) {
+/** The staff view, with the brand's risk assessment and process internals (dealers get dealer-views.ts). */
+export function toCreditLimitRequest(r: any) {
   return {
     ...r,
     currentLimit: money(r.currentLimitCents, r.currency),
     requestedLimit: money(r.requestedLimitCents, r.currency),
-    score: forDealer ? null : r.score,
-    processInstanceKey: forDealer ? null : r.processInstanceKey,
-    trail: forDealer ? r.trail.map((t: any) => ({ ...t, by: t.by.includes('@') || t.by === 'process' || t.by === 'automatic' ? t.by : 'staff' })) : r.trail,
   };
 }
 

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { dealerScope, parseArgs, parsePage, rateLimit, type GraphqlExtension } from '@channelflow/sdk';
-import { longToNumber, toCreditLimitRequest, toCreditStatement, toCreditSummary } from './credit-types';
+import { longToNumber, toCreditSummary } from './credit-types';
+import { dealerViewTypeDefs, toDealerCreditLimitRequests, toDealerCreditStatement } from './dealer-views';
 
 const OWNERS = { roles: ['owner'] } as const;
 const INVITATIONS_PER_HOUR = 20;
 
 export const dealerGraphql: GraphqlExtension = {
   typeDefs: /* GraphQL */ `
+    ${dealerViewTypeDefs}
     type DealerPortalUser { email: String! username: String! role: String! }
     type MyDealer { dealer: Dealer! myRole: String! users: [DealerPortalUser!]! }
     enum DealerPortalRole { owner buyer finance viewer }
@@ -18,15 +20,15 @@ export const dealerGraphql: GraphqlExtension = {
       "Dealer portal: my dealer's credit: limit (and temporary limit), exposure, available, overdue."
       myCredit: CreditSummary!
       "Dealer portal: my dealer's account statement for a period (dates as YYYY-MM-DD), with ageing."
-      myStatement(from: String!, to: String!): CreditStatement!
+      myStatement(from: String!, to: String!): DealerCreditStatement!
       "Dealer portal: my dealer's credit limit requests, newest first."
-      myCreditLimitRequests(page: Int, pageSize: Int): CreditLimitRequestPage!
+      myCreditLimitRequests(page: Int, pageSize: Int): DealerCreditLimitRequestPage!
       "Dealer portal (owner): invitations sent for my dealer, newest first."
       myDealerInvitations: [DealerInvitation!]!
     }
     extend type Mutation {
       "Dealer portal (owner, finance): ask for a new credit limit, permanent or until temporaryUntil (ISO date-time)."
-      requestCreditLimitChange(limitMinor: Long!, temporaryUntil: String, reason: String!): CreditLimitRequest!
+      requestCreditLimitChange(limitMinor: Long!, temporaryUntil: String, reason: String!): DealerCreditLimitRequest!
       "Dealer portal (owner): invite a colleague by e-mail with a role; the e-mail carries a one-time link valid for 7 days. At most 20 invitations per hour per dealer."
       inviteDealerUser(email: String!, role: DealerPortalRole!): DealerInvitation!
       "Dealer portal (owner): withdraw an invitation that was not accepted yet."
@@ -42,12 +44,12 @@ export const dealerGraphql: GraphqlExtension = {
       })),
       myCredit: dealerScope(async (_args, { strapi, dealer }) => toCreditSummary(await strapi.plugin('dealers').service('credit').summary(dealer.id))),
       myStatement: dealerScope(async (args, { strapi, dealer }) =>
-        toCreditStatement(await strapi.plugin('dealers').service('credit').statement(dealer.id, args.from, args.to), { strapi, dealer }),
+        toDealerCreditStatement(await strapi.plugin('dealers').service('credit').statement(dealer.id, args.from, args.to), { strapi, dealer }),
       ),
       myDealerInvitations: dealerScope(OWNERS, async (_args, { strapi, dealer }) => strapi.plugin('dealers').service('invitations').listFor(dealer.id)),
       myCreditLimitRequests: dealerScope(async (args, { strapi, dealer }) => {
         const page = await strapi.plugin('dealers').service('credit-change').list({ dealerId: dealer.id }, parsePage(args));
-        return { ...page, nodes: page.nodes.map((r: any) => toCreditLimitRequest(r, true)) };
+        return { ...page, nodes: await toDealerCreditLimitRequests(strapi, dealer.id, page.nodes) };
       }),
     },
     Mutation: {
@@ -69,7 +71,8 @@ export const dealerGraphql: GraphqlExtension = {
           requestedBy: user.email,
           requestedVia: 'portal',
         });
-        return toCreditLimitRequest(request, true);
+        const [view] = await toDealerCreditLimitRequests(strapi, dealer.id, [request]);
+        return view;
       }),
     },
   },

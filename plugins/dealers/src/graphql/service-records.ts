@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dealerScope, notFound, parseArgs, parsePage, staffScope, presentArgs, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
 import { actorName } from './credit-types';
+import { toDealerServiceRecords } from './dealer-views';
 
 const listArgs = z.object({
   kind: z.enum(['consultation', 'complaint', 'survey']).optional(),
@@ -45,7 +46,7 @@ export const serviceRecordsGraphql: GraphqlExtension = {
       "Staff: service records, newest first; overdueOnly lists open complaints past their due date."
       serviceRecords(dealerCode: String, kind: ServiceRecordKind, status: ServiceRecordStatus, overdueOnly: Boolean, assignedToMe: Boolean, page: Int, pageSize: Int): ServiceRecordPage!
       "Dealer portal: my dealer's consultations, complaints and surveys."
-      myServiceRecords(kind: ServiceRecordKind, page: Int, pageSize: Int): ServiceRecordPage!
+      myServiceRecords(kind: ServiceRecordKind, page: Int, pageSize: Int): DealerServiceRecordPage!
     }
     extend type Mutation {
       "Staff: log a consultation or survey, or accept a complaint received by phone, e-mail or visit (reply due in DEALERS_COMPLAINT_REPLY_DAYS)."
@@ -59,9 +60,9 @@ export const serviceRecordsGraphql: GraphqlExtension = {
       "Staff: close a replied complaint."
       closeComplaint(number: ID!, note: String): ServiceRecord!
       "Dealer portal: file a complaint."
-      fileComplaint(subject: String!, content: String!): ServiceRecord!
+      fileComplaint(subject: String!, content: String!): DealerServiceRecord!
       "Dealer portal (owner): close my dealer's replied complaint, satisfied."
-      closeMyComplaint(number: ID!, note: String): ServiceRecord!
+      closeMyComplaint(number: ID!, note: String): DealerServiceRecord!
     }
   `,
   resolvers: {
@@ -79,7 +80,8 @@ export const serviceRecordsGraphql: GraphqlExtension = {
       }),
       myServiceRecords: dealerScope(async (args, { strapi, dealer }) => {
         const { kind } = parseArgs(listArgs.pick({ kind: true }), { kind: args.kind });
-        return service(strapi).list({ dealerId: dealer.id, kind }, parsePage(args));
+        const page = await service(strapi).list({ dealerId: dealer.id, kind }, parsePage(args));
+        return { ...page, nodes: await toDealerServiceRecords(strapi, dealer.id, page.nodes) };
       }),
     },
     Mutation: {
@@ -104,12 +106,14 @@ export const serviceRecordsGraphql: GraphqlExtension = {
       closeComplaint: staffScope('dealers.service', async (args, { strapi, actor }) =>
         service(strapi).advance({ number: String(args.number), step: 'close', note: args.note ?? undefined, actor: actorName(actor), asManager: asManager(actor) }),
       ),
-      fileComplaint: dealerScope({ allowInactive: true }, async (args, { strapi, dealer, user }) =>
-        service(strapi).create({ kind: 'complaint', dealerId: dealer.id, channel: 'portal', subject: args.subject, content: args.content, recordedBy: user.email }),
-      ),
-      closeMyComplaint: dealerScope({ roles: ['owner'], allowInactive: true }, async (args, { strapi, dealer, user }) =>
-        service(strapi).advance({ number: String(args.number), step: 'close', note: args.note ?? undefined, actor: user.email, asManager: false, dealerId: dealer.id }),
-      ),
+      fileComplaint: dealerScope({ allowInactive: true }, async (args, { strapi, dealer, user }) => {
+        const record = await service(strapi).create({ kind: 'complaint', dealerId: dealer.id, channel: 'portal', subject: args.subject, content: args.content, recordedBy: user.email });
+        return (await toDealerServiceRecords(strapi, dealer.id, [record]))[0];
+      }),
+      closeMyComplaint: dealerScope({ roles: ['owner'], allowInactive: true }, async (args, { strapi, dealer, user }) => {
+        const record = await service(strapi).advance({ number: String(args.number), step: 'close', note: args.note ?? undefined, actor: user.email, asManager: false, dealerId: dealer.id });
+        return (await toDealerServiceRecords(strapi, dealer.id, [record]))[0];
+      }),
     },
   },
 };
