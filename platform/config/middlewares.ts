@@ -1,4 +1,4 @@
-export default [
+export default ({ env }: { env: any }) => [
   'strapi::logger',
   // Outside strapi::errors, which writes the 404 body this one completes.
   'global::route-not-found',
@@ -9,7 +9,8 @@ export default [
   'strapi::cors',
   'strapi::poweredBy',
   'strapi::query',
-  'strapi::body',
+  // An upload is written to disk before any route sees it: cap it here (Strapi's default is 200 MB).
+  { name: 'strapi::body', config: { formidable: { maxFileSize: env.int('UPLOAD_MAX_BYTES', 25 * 1024 * 1024) } } },
   'strapi::session',
   'strapi::favicon',
   'strapi::public',

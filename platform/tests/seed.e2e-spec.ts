@@ -79,9 +79,10 @@ describe('demo seed', () => {
       expect(await reviewsOf(chen)).toEqual(['EAST']);
       expect(await reviewsOf(li)).toEqual(['SOUTH']);
       expect(await reviewsOf(zhao)).toEqual([]);
-      const { dealerApplications } = await manager.query('{ dealerApplications { nodes { status decisionNote } } }');
+      const { dealerApplications } = await manager.query('{ dealerApplications { nodes { status decisionNote trail { action note } } } }');
       expect(dealerApplications.nodes.map((a: any) => a.status).sort()).toEqual(['in_review', 'in_review', 'rejected']);
-      expect(dealerApplications.nodes.find((a: any) => a.status === 'rejected').decisionNote).toContain('already belongs to dealer D0003');
+      const rejected = dealerApplications.nodes.find((a: any) => a.status === 'rejected');
+      expect(rejected.trail.find((s: any) => s.action === 'checks failed').note).toContain('already belongs to dealer D0003');
       const requests = (await finance.query('{ creditLimitRequests { nodes { dealerCode status } } }')).creditLimitRequests.nodes;
       expect(requests.map((r: any) => r.dealerCode).sort()).toEqual(['D0001', 'D0005', 'D0012']);
       const approvals = (await finance.query(inbox)).taskInbox.nodes.filter((t: any) => t.name === 'Finance approval');

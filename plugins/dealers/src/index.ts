@@ -94,6 +94,8 @@ export default definePlugin({
   permissions: {
     // Directors approve large credit limits, so they read the dealer and its credit too.
     'dealers.read': ['channel-manager', 'sales-rep', 'finance', 'director'],
+    // Applications carry applicants' ID cards and bank proofs: only those who review them.
+    'dealers.read-applications': ['channel-manager', 'director'],
     'dealers.read-credit': ['channel-manager', 'sales-rep', 'finance', 'director'],
     'dealers.post-credit': ['finance'],
     'dealers.request-credit-change': ['sales-rep', 'channel-manager', 'finance'],
@@ -110,6 +112,8 @@ export default definePlugin({
     await strapi.db.connection.raw('create index if not exists dealer_credit_entries_dealer_kind on dealer_credit_entries (dealer_id, kind)');
     await strapi.db.connection.raw('create index if not exists dealer_credit_entries_reservation on dealer_credit_entries (reservation_key)');
     // One open credit-limit request per dealer, enforced by the database: two concurrent requests cannot both open.
+    // One application under review per tax id, also when two arrive at once.
+    await strapi.db.connection.raw("create unique index if not exists dealer_applications_one_open on dealer_applications (tax_id) where status in ('in_review', 'needs_info')");
     await strapi.db.connection.raw("create unique index if not exists dealer_credit_change_requests_one_open on dealer_credit_change_requests (dealer_id) where status = 'in_review'");
   },
   seed: seedDealers,

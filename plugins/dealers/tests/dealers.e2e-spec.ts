@@ -119,6 +119,12 @@ describe('dealers plug-in', () => {
       expect(await dealers.findOne({ where: { id: foreign.id } })).toMatchObject({ needs: null });
       expect(await env.strapi.db.query('plugin::dealers.credit-change-request').count({ where: { dealerId: foreign.id } })).toBe(0);
       expect(await env.strapi.db.query('plugin::dealers.service-record').count({ where: { dealerId: foreign.id } })).toBe(0);
+      const complaint = await env.strapi.plugin('dealers').service('service-records').create({ kind: 'complaint', dealerId: foreign.id, channel: 'phone', subject: 'Late delivery', content: 'Two weeks late', recordedBy: 'someone.else@example.com' });
+      for (const step of ['startComplaint', 'replyToComplaint', 'closeComplaint']) {
+        const args = step === 'replyToComplaint' ? '(number: $n, reply: "Done")' : '(number: $n)';
+        await rep.expectError('NOT_FOUND', `mutation ($n: ID!) { ${step}${args} { status } }`, { n: complaint.number });
+      }
+      expect((await env.strapi.db.query('plugin::dealers.service-record').findOne({ where: { number: complaint.number } })).status).toBe('accepted');
       // Everyone else on the staff still sees every dealer.
       expect((await (await env.asStaff('finance')).query(DEALERS, {})).dealers.total).toBeGreaterThanOrEqual(7);
     });

@@ -167,9 +167,12 @@ describe('dealer onboarding process', () => {
     await env.strapi.plugin('dealers').service('dealers').create({ code: 'EXIST-01', name: 'Existing Dealer', taxId: existing.taxId });
     const { submitDealerApplication: receipt } = await env.anonymous.query(SUBMIT, { input: existing });
     const rejected = await statusOf(receipt.number, 'rejected');
-    expect(rejected.decisionNote).toBe(`Tax id ${existing.taxId} already belongs to dealer EXIST-01`);
+    // Staff see why in the trail; the applicant, who may have typed anyone's tax id, is not told who is a dealer.
+    expect(rejected.trail.find((s: any) => s.action === 'checks failed').note).toBe(`Tax id ${existing.taxId} already belongs to dealer EXIST-01`);
+    expect(rejected.decisionNote).not.toContain('EXIST-01');
     expect((await manager.query(INBOX)).taskInbox.nodes.some((t: any) => t.variables.applicationNumber === receipt.number)).toBe(false);
-    await eventually(async () => expect((await mails(existing.contactEmail, 'application-rejected'))[0]?.html).toContain('already belongs to dealer EXIST-01'));
+    await eventually(async () => expect((await mails(existing.contactEmail, 'application-rejected'))[0]?.html).toContain('We cannot accept this application'));
+    expect((await mails(existing.contactEmail, 'application-rejected'))[0].html).not.toContain('EXIST-01');
   });
 
   it('a question goes to the applicant; the answer brings it back to review, where it is rejected with a reason', async () => {
@@ -200,6 +203,16 @@ describe('dealer onboarding process', () => {
     await env.anonymous.expectError('ANSWER_LINK_INVALID', ANSWER, { token, answer: 'Too late' });
   });
 
+  it('lets exactly one of five simultaneous applications for one tax id in', async () => {
+    const input = application({ documents: [] });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => env.anonymous.request(SUBMIT, { input: { ...input, contactEmail: `race.${i}@example.com` } })),
+    );
+    expect(results.filter((r) => r.data?.submitDealerApplication).length).toBe(1);
+    expect(results.filter((r) => r.errors?.[0]?.extensions?.code === 'CONFLICT').length).toBe(4);
+    expect(await env.strapi.db.query('plugin::dealers.application').count({ where: { taxId: input.taxId } })).toBe(1);
+  });
+
   it('refuses bad and duplicate applications and writes nothing', async () => {
     const count = () => env.strapi.db.query('plugin::dealers.application').count({});
     const before = await count();
@@ -217,5 +230,8 @@ describe('dealer onboarding process', () => {
     expect(await count()).toBe(before + 1);
     // Dealer portal users and anonymous callers do not read applications.
     await env.anonymous.expectError('UNAUTHENTICATED', APPLICATION, { number: first.number });
+    // Applications hold applicants' documents: reps and finance do not read them.
+    await rep.expectError('FORBIDDEN', APPLICATION, { number: first.number });
+    await (await env.asStaff('finance')).expectError('FORBIDDEN', '{ dealerApplications { total } }');
   });
 });

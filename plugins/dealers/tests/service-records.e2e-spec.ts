@@ -27,7 +27,7 @@ describe('dealer service records', () => {
     manager = await env.asStaff('channel-manager');
     rep = await env.asStaff('sales-rep');
     // Sales reps work with the dealers assigned to them.
-    await env.strapi.db.query('plugin::dealers.dealer').update({ where: { id: b.id }, data: { salesRep: rep.user.email } });
+    for (const dealer of [a, b]) await env.strapi.db.query('plugin::dealers.dealer').update({ where: { id: dealer.id }, data: { salesRep: rep.user.email } });
   });
   afterAll(() => env?.destroy());
 
@@ -42,7 +42,7 @@ describe('dealer service records', () => {
     await manager.expectError('CONFLICT', REPLY, { n: filed.number, reply: 'Too early' });
     expect((await manager.query(ASSIGN, { n: filed.number, to: rep.user.email })).assignComplaint).toMatchObject({ status: 'assigned', assignee: rep.user.email });
     const other = await env.asStaff('sales-rep');
-    await other.expectError('FORBIDDEN', START, { n: filed.number });
+    await other.expectError('NOT_FOUND', START, { n: filed.number }); // neither their dealer nor their complaint
     expect((await rep.query(START, { n: filed.number })).startComplaint.status).toBe('in_progress');
     expect((await rep.query(LIST, { mine: true })).serviceRecords.nodes.map((r: any) => r.number)).toEqual([filed.number]);
     await rep.expectError('BAD_INPUT', REPLY, { n: filed.number, reply: '' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Core } from '@strapi/strapi';
 import { dealerScope, notFound, parseArgs, parsePage, staffScope, presentArgs, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
 import { actorName } from './credit-types';
 import { toDealerServiceRecords } from './dealer-views';
@@ -94,18 +95,22 @@ export const serviceRecordsGraphql: GraphqlExtension = {
           recordedBy: actorName(actor),
         });
       }),
-      assignComplaint: staffScope('dealers.service', async (args, { strapi, actor }) =>
-        service(strapi).advance({ number: String(args.number), step: 'assign', assignee: args.assignee, actor: actorName(actor), asManager: asManager(actor) }),
-      ),
-      startComplaint: staffScope('dealers.service', async (args, { strapi, actor }) =>
-        service(strapi).advance({ number: String(args.number), step: 'start', actor: actorName(actor), asManager: asManager(actor) }),
-      ),
-      replyToComplaint: staffScope('dealers.service', async (args, { strapi, actor }) =>
-        service(strapi).advance({ number: String(args.number), step: 'reply', note: args.reply, actor: actorName(actor), asManager: asManager(actor) }),
-      ),
-      closeComplaint: staffScope('dealers.service', async (args, { strapi, actor }) =>
-        service(strapi).advance({ number: String(args.number), step: 'close', note: args.note ?? undefined, actor: actorName(actor), asManager: asManager(actor) }),
-      ),
+      assignComplaint: staffScope('dealers.service', async (args, { strapi, actor }) => {
+        await withinReach(strapi, actor, String(args.number));
+        return service(strapi).advance({ number: String(args.number), step: 'assign', assignee: args.assignee, actor: actorName(actor), asManager: asManager(actor) });
+      }),
+      startComplaint: staffScope('dealers.service', async (args, { strapi, actor }) => {
+        await withinReach(strapi, actor, String(args.number));
+        return service(strapi).advance({ number: String(args.number), step: 'start', actor: actorName(actor), asManager: asManager(actor) });
+      }),
+      replyToComplaint: staffScope('dealers.service', async (args, { strapi, actor }) => {
+        await withinReach(strapi, actor, String(args.number));
+        return service(strapi).advance({ number: String(args.number), step: 'reply', note: args.reply, actor: actorName(actor), asManager: asManager(actor) });
+      }),
+      closeComplaint: staffScope('dealers.service', async (args, { strapi, actor }) => {
+        await withinReach(strapi, actor, String(args.number));
+        return service(strapi).advance({ number: String(args.number), step: 'close', note: args.note ?? undefined, actor: actorName(actor), asManager: asManager(actor) });
+      }),
       fileComplaint: dealerScope({ allowInactive: true }, async (args, { strapi, dealer, user }) => {
         const record = await service(strapi).create({ kind: 'complaint', dealerId: dealer.id, channel: 'portal', subject: args.subject, content: args.content, recordedBy: user.email });
         return (await toDealerServiceRecords(strapi, dealer.id, [record]))[0];
@@ -117,3 +122,12 @@ export const serviceRecordsGraphql: GraphqlExtension = {
     },
   },
 };
+
+/** A sales rep works on the records of dealers in their reach and on complaints assigned to them; anything else is NOT_FOUND. */
+async function withinReach(strapi: Core.Strapi, actor: StaffActor, number: string): Promise<void> {
+  const dealers = strapi.plugin('dealers').service('dealers');
+  const ids: number[] | null = await dealers.reachableIds(await dealers.reachOf(actor));
+  if (!ids) return;
+  const record = await strapi.db.query('plugin::dealers.service-record').findOne({ where: { number } });
+  if (!record || (!ids.includes(record.dealerId) && record.assignee !== actorName(actor))) throw notFound('Service record', number);
+}

@@ -87,9 +87,9 @@ export const staffGraphql: GraphqlExtension = {
       dealerStatement(dealerCode: String!, from: String!, to: String!): CreditStatement!
       "Staff: every status a dealer had, oldest first, with who changed it and why."
       dealerStatusHistory(dealerCode: String!): [DealerStatusChange!]!
-      "Staff: dealer applications, newest first."
+      "Channel managers and directors: dealer applications, newest first."
       dealerApplications(status: DealerApplicationStatus, page: Int, pageSize: Int): DealerApplicationPage!
-      "Staff: one application with its review trail."
+      "Channel managers and directors: one application with its review trail and documents."
       dealerApplication(number: ID!): DealerApplication!
       "Staff: the blacklist (active: true for entries in force, false for lifted ones)."
       blacklist(active: Boolean, page: Int, pageSize: Int): BlacklistEntryPage!
@@ -143,12 +143,12 @@ export const staffGraphql: GraphqlExtension = {
         const page = await strapi.plugin('dealers').service('credit').ledger(dealer.id, { kind }, parsePage(args));
         return { ...page, nodes: page.nodes.map(toCreditEntry) };
       }),
-      dealerApplications: staffScope('dealers.read', async (args, { strapi, actor }) => {
+      dealerApplications: staffScope('dealers.read-applications', async (args, { strapi, actor }) => {
         const { status } = parseArgs(z.object({ status: z.enum(['in_review', 'needs_info', 'approved', 'rejected', 'expired']).optional() }), { status: args.status });
         const page = await strapi.plugin('dealers').service('applications').list({ status }, parsePage(args));
         return { ...page, nodes: await Promise.all(page.nodes.map((a: any) => toDealerApplication(strapi, a))) };
       }),
-      dealerApplication: staffScope('dealers.read', async (args, { strapi, actor }) => {
+      dealerApplication: staffScope('dealers.read-applications', async (args, { strapi, actor }) => {
         const { number } = parseArgs(z.object({ number: z.string().min(1).max(50) }), { number: args.number });
         return toDealerApplication(strapi, await strapi.plugin('dealers').service('applications').byNumber(number));
       }),

@@ -12,6 +12,6 @@ export const checkApplicationJob = defineJob({
     // Set by submitDealerApplication from DEALERS_REQUIRED_DOCUMENTS; processes started before it existed require none.
     requiredDocuments: z.array(documentKind).default([]).describe('Document kinds the application must have (business_license, legal_representative_id, bank_account_proof, store_photo, other)'),
   }),
-  output: z.object({ checksPassed: z.boolean(), checkFailure: z.string().nullable(), tierOptions: z.array(z.object({ label: z.string(), value: z.string() })) }),
+  output: z.object({ checksPassed: z.boolean(), checkFailure: z.string().nullable(), applicantReason: z.string().nullable(), tierOptions: z.array(z.object({ label: z.string(), value: z.string() })) }),
   handler: ({ input, strapi }) => applicationsService(strapi).check(input.applicationId, input.requiredDocuments),
 });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, inTransaction, notFound, notifications, parseInput, workflows } from '@channelflow/sdk';
+import { ChannelflowError, conflict, inTransaction, isUniqueViolation, notFound, notifications, parseInput, workflows } from '@channelflow/sdk';
 import { DEALER, taxIdSchema } from './dealers.service';
 import { DOCUMENT_KIND_WORDS, requiredDocumentKinds, type DocumentKind } from './application-documents.service';
 
@@ -10,6 +10,8 @@ export const ONBOARDING_PROCESS = 'dealers-onboarding';
 /** Published when a dealer is onboarded; processes of other plug-ins (training) may start on it. */
 export const ONBOARDING_COMPLETED = 'onboarding.completed';
 export const INFO_PROVIDED = 'dealers.application-info-provided';
+/** What an applicant is told when a check on the company itself fails. */
+export const APPLICATION_NOT_ACCEPTED = 'We cannot accept this application. Please contact our channel team if you believe this is a mistake.';
 
 const submitInput = z.object({
   companyName: z.string().trim().min(2).max(200),
@@ -67,16 +69,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!region) throw new ChannelflowError('BAD_INPUT', `There is no region ${input.regionCode}`, { issues: [{ path: 'regionCode', message: 'unknown region' }] });
       const requiredDocuments = requiredDocumentKinds();
       const { documents, ...fields } = input;
+      // Anyone may know a tax id: say no more than that it is taken.
+      const taken = () => conflict('An application for this tax id is already being reviewed');
       const created = await strapi.db.transaction(async () => {
         const open = await applications().findOne({ where: { taxId: input.taxId, status: { $in: ['in_review', 'needs_info'] } } });
-        // Anyone may know a tax id: say no more than that it is taken.
-        if (open) throw conflict('An application for this tax id is already being reviewed');
+        if (open) throw taken();
         const number = `APP-${now().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex').toUpperCase()}`;
         const application = await applications().create({
           data: { ...fields, number, currency: 'CNY', status: 'in_review', trail: [{ at: now(), by: input.contactEmail, action: 'submitted' }] },
         });
         await strapi.plugin('dealers').service('application-documents').attach(application.id, documents);
         return application;
+      }).catch((error: unknown) => {
+        // Two submissions at once: the partial unique index (dealer_applications_one_open) lets one in.
+        throw isUniqueViolation(error) ? taken() : error;
       });
       try {
         const started = await workflows(strapi).startProcess({
@@ -101,8 +107,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
     },
 
-    /** Automatic checks: already a dealer, on the blacklist, or a required document missing. */
-    async check(id: number, requiredDocuments: DocumentKind[] = []): Promise<{ checksPassed: boolean; checkFailure: string | null; tierOptions: Array<{ label: string; value: string }> }> {
+    /**
+     * Automatic checks: already a dealer, on the blacklist, or a required document missing.
+     * `checkFailure` is for staff (the trail); `applicantReason` is what the applicant may be told:
+     * anyone can apply with any tax id, so it never says whether a company is a dealer or blacklisted.
+     */
+    async check(id: number, requiredDocuments: DocumentKind[] = []): Promise<{ checksPassed: boolean; checkFailure: string | null; applicantReason: string | null; tierOptions: Array<{ label: string; value: string }> }> {
       const application = await load(id);
       const dealer = await strapi.db.query(DEALER).findOne({ where: { taxId: application.taxId } });
       const blacklisted = await strapi.plugin('dealers').service('blacklist').activeFor({ taxId: application.taxId });
@@ -118,7 +128,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await record(id, {}, { at: now(), by: 'process', action: checkFailure ? 'checks failed' : 'checks passed', note: checkFailure });
       // The reviewer picks from the tiers configured now.
       const tierOptions = (await strapi.plugin('dealers').service('classifications').listTiers()).map((t: any) => ({ label: t.nameZh ? `${t.name} ${t.nameZh}` : t.name, value: t.code }));
-      return { checksPassed: !checkFailure, checkFailure, tierOptions };
+      const applicantReason = !checkFailure ? null : dealer || blacklisted ? APPLICATION_NOT_ACCEPTED : checkFailure;
+      return { checksPassed: !checkFailure, checkFailure, applicantReason, tierOptions };
     },
 
     async sendLetter(id: number, kind: 'received' | 'rejected' | 'welcome') {
