@@ -73,7 +73,7 @@ export const serviceRecordsGraphql: GraphqlExtension = {
         const dealers = strapi.plugin('dealers').service('dealers');
         const dealer = args.dealerCode ? await dealers.visibleByCode(String(args.dealerCode), actor) : null;
         // A sales rep sees their dealers' records, and whatever complaint is assigned to them.
-        const dealerIds = dealer || filter.assignedToMe ? null : await dealers.reachableIds(await dealers.reachOf(actor));
+        const dealerIds = dealer || filter.assignedToMe ? null : await dealers.reachableIds(actor);
         return service(strapi).list(
           { dealerId: dealer?.id, dealerIds: dealerIds ?? undefined, kind: filter.kind, status: filter.status, overdueOnly: filter.overdueOnly, assignee: filter.assignedToMe ? actorName(actor) : undefined },
           parsePage(args),
@@ -126,7 +126,7 @@ export const serviceRecordsGraphql: GraphqlExtension = {
 /** A sales rep works on the records of dealers in their reach and on complaints assigned to them; anything else is NOT_FOUND. */
 async function withinReach(strapi: Core.Strapi, actor: StaffActor, number: string): Promise<void> {
   const dealers = strapi.plugin('dealers').service('dealers');
-  const ids: number[] | null = await dealers.reachableIds(await dealers.reachOf(actor));
+  const ids: number[] | null = await dealers.reachableIds(actor);
   if (!ids) return;
   const record = await strapi.db.query('plugin::dealers.service-record').findOne({ where: { number } });
   if (!record || (!ids.includes(record.dealerId) && record.assignee !== actorName(actor))) throw notFound('Service record', number);

@@ -164,7 +164,7 @@ export const staffGraphql: GraphqlExtension = {
       creditLimitRequests: staffScope('dealers.read-credit', async (args, { strapi, actor }) => {
         const filter = parseArgs(z.object({ status: z.enum(['in_review', 'approved', 'rejected', 'expired']).optional() }), { status: args.status });
         const dealer = args.dealerCode ? await dealerByCode({ strapi, actor }, args.dealerCode) : null;
-        const dealerIds = dealer ? null : await strapi.plugin('dealers').service('dealers').reachableIds(await strapi.plugin('dealers').service('dealers').reachOf(actor));
+        const dealerIds = dealer ? null : await strapi.plugin('dealers').service('dealers').reachableIds(actor);
         const page = await strapi.plugin('dealers').service('credit-change').list({ dealerId: dealer?.id, dealerIds: dealerIds ?? undefined, status: filter.status }, parsePage(args));
         return { ...page, nodes: page.nodes.map((r: any) => toCreditLimitRequest(r)) };
       }),

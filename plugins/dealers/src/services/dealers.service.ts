@@ -131,9 +131,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     return toDealerRef(dealer);
   },
 
-  /** Ids of the dealers `reach` covers, for lists of other records (requests, service records); null for all. */
-  async reachableIds(reach: DealerReach): Promise<number[] | null> {
-    const scope = reachWhere(reach);
+  /** Ids of the dealers `actor` reaches, for lists of other records (requests, service records); null for all. */
+  async reachableIds(actor: StaffActor): Promise<number[] | null> {
+    const scope = reachWhere(await this.reachOf(actor));
     if (!scope) return null;
     return (await strapi.db.query(DEALER).findMany({ where: scope, select: ['id'] })).map((d: { id: number }) => d.id);
   },
