@@ -9,7 +9,11 @@ const CATEGORIES = [
 ] as const;
 const SERIES = ['A1', 'A3', 'S5', 'S7', 'X9', 'Pro', 'Lite', 'Max'];
 
-/** HQ + one warehouse per region; 40 products (8 per category) with deterministic prices. */
+/**
+ * HQ + one warehouse per region; 40 products (8 per category) with deterministic prices; tier
+ * prices for gold and silver, quantity breaks for everyone, a spring promotion; stock in every
+ * warehouse with safety stock.
+ */
 export async function seedCatalog({ strapi, random }: SeedContext): Promise<void> {
   const regions = await strapi.db.query('api::region.region').findMany({ orderBy: { code: 'asc' } });
   await strapi.db.query('plugin::orders.warehouse').create({ data: { code: 'WH-HQ', name: 'HQ central warehouse', level: 'hq' } });
@@ -23,7 +27,7 @@ export async function seedCatalog({ strapi, random }: SeedContext): Promise<void
       // ±30% around the category's base in whole basis points, rounded down to ¥10 steps: integer maths only.
       const basisPoints = 7000 + Math.floor(random() * 6001);
       const basePriceMinor = Math.floor((cat.base * basisPoints) / 10_000 / 1000) * 1000;
-      await strapi.db.query('plugin::orders.product').create({
+      const product = await strapi.db.query('plugin::orders.product').create({
         data: {
           sku: `AU-${String(c + 1).padStart(2, '0')}${String(s + 1).padStart(2, '0')}`,
           name: `Aurora ${cat.en} ${series}`,
@@ -36,6 +40,34 @@ export async function seedCatalog({ strapi, random }: SeedContext): Promise<void
           active: s !== SERIES.length - 1,
         },
       });
+      await seedPrices(strapi, product);
+      if (product.active) await seedStock(strapi, product, random);
     }
+  }
+}
+
+const TIER_DISCOUNT_BASIS_POINTS = { gold: 900, silver: 500 } as const;
+
+async function seedPrices(strapi: SeedContext['strapi'], product: { id: number; sku: string; basePriceMinor: number }) {
+  const rules = strapi.db.query('plugin::orders.price-rule');
+  for (const [tier, basisPoints] of Object.entries(TIER_DISCOUNT_BASIS_POINTS)) {
+    // Whole yuan: the tier's discount off the list price, rounded down.
+    const unitPriceMinor = Math.floor((product.basePriceMinor * (10_000 - basisPoints)) / 10_000 / 100) * 100;
+    await rules.create({ data: { productId: product.id, sku: product.sku, kind: 'tier_price', tier, unitPriceMinor, note: `${tier} price` } });
+  }
+  await rules.create({ data: { productId: product.id, sku: product.sku, kind: 'quantity_break', tier: null, minQuantity: 10, discountBasisPoints: 300, note: '10+ units −3%' } });
+  await rules.create({ data: { productId: product.id, sku: product.sku, kind: 'quantity_break', tier: null, minQuantity: 50, discountBasisPoints: 500, note: '50+ units −5%' } });
+  await rules.create({ data: { productId: product.id, sku: product.sku, kind: 'quantity_break', tier: 'gold', minQuantity: 50, discountBasisPoints: 700, note: 'gold 50+ units −7%' } });
+}
+
+async function seedStock(strapi: SeedContext['strapi'], product: { id: number; sku: string }, random: () => number) {
+  const stock = strapi.plugin('orders').service('stock');
+  const warehouses = await strapi.db.query('plugin::orders.warehouse').findMany({ orderBy: { code: 'asc' } });
+  for (const warehouse of warehouses) {
+    const hq = warehouse.level === 'hq';
+    // Some regional shelves run low, so replenishment and split shipments have something to show.
+    const quantity = hq ? 400 + Math.floor(random() * 1600) : Math.floor(random() * 120);
+    if (quantity > 0) await stock.receive({ sku: product.sku, warehouseCode: warehouse.code, quantity, idempotencyKey: `seed:receipt:${product.sku}:${warehouse.code}`, reference: 'opening stock', actor: 'seed' });
+    await stock.setSafetyStock({ sku: product.sku, warehouseCode: warehouse.code, safetyStock: hq ? 200 : 20 });
   }
 }

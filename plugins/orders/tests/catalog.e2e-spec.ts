@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
 
-const CATALOG = 'query ($search: String, $pageSize: Int) { catalog(search: $search, pageSize: $pageSize) { total nodes { sku name basePrice { amountMinor currency } active } } }';
+const CATALOG = 'query ($search: String, $pageSize: Int) { catalog(search: $search, pageSize: $pageSize) { total nodes { sku name basePrice { amountMinor currency } price { amountMinor } } } }';
 const PRODUCTS = 'query ($activeOnly: Boolean) { products(activeOnly: $activeOnly) { total nodes { sku active } } }';
 
 describe('orders plug-in: catalog and warehouses', () => {
@@ -18,12 +18,12 @@ describe('orders plug-in: catalog and warehouses', () => {
   });
   afterAll(() => env?.destroy());
 
-  it('shows dealers the active catalog with prices in minor units', async () => {
+  it('shows dealers the active catalog with prices in minor units (no price rules: the list price)', async () => {
     const dealer = await env.asDealer(await env.createDealer());
     const { catalog } = await dealer.query(CATALOG);
     expect(catalog.nodes).toEqual([
-      { sku: 'AU-0101', name: 'Aurora Refrigerator A1', basePrice: { amountMinor: 299900, currency: 'CNY' }, active: true },
-      { sku: 'AU-0102', name: 'Aurora Refrigerator A3', basePrice: { amountMinor: 349900, currency: 'CNY' }, active: true },
+      { sku: 'AU-0101', name: 'Aurora Refrigerator A1', basePrice: { amountMinor: 299900, currency: 'CNY' }, price: { amountMinor: 299900 } },
+      { sku: 'AU-0102', name: 'Aurora Refrigerator A3', basePrice: { amountMinor: 349900, currency: 'CNY' }, price: { amountMinor: 349900 } },
     ]);
   });
 

@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { ChannelflowError, conflict, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
 import { DEALER } from './dealers.service';
-import { ageing, overdue, receivableEffect, statement, type EntryKind, type LedgerLine } from './credit-ledger';
+import { ageing, daysBetween, openDebits, overdue, receivableEffect, statement, type EntryKind, type LedgerLine } from './credit-ledger';
 
 export const CREDIT_ACCOUNT = 'plugin::dealers.credit-account';
 export const CREDIT_ENTRY = 'plugin::dealers.credit-entry';
@@ -21,6 +21,8 @@ const reserveInput = z.object({
   idempotencyKey,
   reference: z.string().max(200).optional(),
   actor: z.string().max(200).optional(),
+  /** Who approved holding this beyond the available credit (e.g. finance on an order over the limit). */
+  overLimitApprovedBy: z.string().min(1).max(200).optional(),
 });
 const releaseInput = z.object({
   reservationKey: idempotencyKey,
@@ -116,6 +118,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       throw new ChannelflowError('DEALER_BLOCKED', `Dealer ${dealer.code} is ${dealer.status}; only active dealers may use credit`, { dealerCode: dealer.code, status: dealer.status });
     }
     if (account.receivableCents <= 0) return;
+    // The account keeps its oldest open due date, so a good payer's reservation reads no ledger lines.
+    if (account.oldestOpenDueDate && daysBetween(account.oldestOpenDueDate, today()) <= account.overdueBlockDays) return;
     const late = overdue(await ledgerLines(account.dealerId), today());
     if (late.overdueCents > 0 && late.oldestDaysLate > account.overdueBlockDays) {
       throw new ChannelflowError(
@@ -171,14 +175,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         assertCurrency(account, input.currency);
         await assertMayBuy(account);
         const figures = figuresOf(account, new Date());
-        if (input.amountCents > figures.availableCents) {
+        if (input.amountCents > figures.availableCents && !input.overLimitApprovedBy) {
           throw new ChannelflowError(
             'CREDIT_LIMIT_EXCEEDED',
             `${formatCents(input.amountCents, account.currency)} exceeds the available credit of ${formatCents(figures.availableCents, account.currency)} (limit ${formatCents(figures.effectiveLimitCents, account.currency)}, in use ${formatCents(figures.exposureCents, account.currency)})`,
             { requestedCents: input.amountCents, availableCents: figures.availableCents, limitCents: figures.effectiveLimitCents, exposureCents: figures.exposureCents, currency: account.currency },
           );
         }
-        await insertEntry(trx, account, { dealerId: input.dealerId, kind: 'reserve', amountCents: input.amountCents, idempotencyKey: input.idempotencyKey, reference: input.reference, actor: input.actor });
+        const overLimit = input.overLimitApprovedBy && input.amountCents > figures.availableCents;
+        await insertEntry(trx, account, {
+          dealerId: input.dealerId,
+          kind: 'reserve',
+          amountCents: input.amountCents,
+          idempotencyKey: input.idempotencyKey,
+          reference: input.reference,
+          actor: input.actor,
+          note: overLimit ? `over the limit by ${formatCents(input.amountCents - figures.availableCents, account.currency)}, approved by ${input.overLimitApprovedBy}` : undefined,
+        });
         await trx(ACCOUNTS_TABLE).where({ id: account.id }).increment('reserved_cents', input.amountCents);
         return { idempotencyKey: input.idempotencyKey, amountCents: input.amountCents, currency: account.currency, replayed: false };
       });
@@ -234,8 +247,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           actor: input.actor,
         });
         await trx(ACCOUNTS_TABLE).where({ id: account.id }).increment('receivable_cents', receivableEffect(input));
+        const [oldestOpen] = openDebits(await ledgerLines(input.dealerId));
+        await trx(ACCOUNTS_TABLE).where({ id: account.id }).update({ oldest_open_due_date: oldestOpen?.dueDate ?? null });
         return { ...toEntry(created), replayed: false };
       });
+    },
+
+    /** The account's terms and running totals, without reading the ledger (for hot paths such as placing an order). */
+    async account(dealerId: number) {
+      const row = await strapi.db.query(CREDIT_ACCOUNT as any).findOne({ where: { dealerId } });
+      if (!row) throw notFound('Credit account of dealer', dealerId);
+      const account = toAccount(row);
+      return { ...account, ...figuresOf(account, new Date()) };
     },
 
     /** Limit, exposure, what is available, and what is overdue, as of now. */
@@ -291,6 +314,8 @@ interface Account {
   overdueBlockDays: number;
   reservedCents: number;
   receivableCents: number;
+  /** Due date of the oldest debit payments have not settled yet; null when none is open (or before it was kept). */
+  oldestOpenDueDate: string | null;
 }
 
 /** Rows come from knex (snake_case) or the query engine (camelCase); bigints may be strings. */
@@ -308,7 +333,17 @@ function toAccount(row: any): Account {
     overdueBlockDays: Number(get('overdueBlockDays', 'overdue_block_days')),
     reservedCents: toCents(get('reservedCents', 'reserved_cents')),
     receivableCents: toCents(get('receivableCents', 'receivable_cents')),
+    oldestOpenDueDate: toDay(get('oldestOpenDueDate', 'oldest_open_due_date')),
   };
+}
+
+/** Raw date columns come back as strings, Date objects (PostgreSQL) or epoch numbers. */
+function toDay(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value.slice(0, 10);
+  // node-postgres reads a date column as local midnight.
+  if (value instanceof Date) return `${value.getFullYear()}-${String(value.getMonth() + 1).padStart(2, '0')}-${String(value.getDate()).padStart(2, '0')}`;
+  return new Date(Number(value)).toISOString().slice(0, 10);
 }
 
 /** The temporary limit replaces the permanent one until it expires. */

@@ -197,7 +197,36 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     return dealer ? toDealerRef(dealer) : null;
   },
 
+  /** For other plug-ins: what prices, stock and reports need to know of a dealer (tier, region, who follows it), or null. */
+  async commercialProfile(id: number): Promise<CommercialProfile | null> {
+    const dealer = await strapi.db.query(DEALER).findOne({ where: { id }, select: ['id', 'code', 'name', 'status', 'tier', 'salesRep', 'salesTeam'], populate: { region: { select: ['id', 'code'] } } });
+    if (!dealer) return null;
+    return {
+      id: dealer.id,
+      code: dealer.code,
+      name: dealer.name,
+      status: dealer.status,
+      tier: dealer.tier,
+      regionId: dealer.region?.id ?? null,
+      regionCode: dealer.region?.code ?? null,
+      salesRep: dealer.salesRep ?? null,
+      salesTeam: dealer.salesTeam ?? null,
+    };
+  },
+
   async detail(id: number) {
     return strapi.db.query(DEALER).findOne({ where: { id }, populate: ['region', 'parent', 'children'] });
   },
 });
+
+export interface CommercialProfile {
+  id: number;
+  code: string;
+  name: string;
+  status: string;
+  tier: string;
+  regionId: number | null;
+  regionCode: string | null;
+  salesRep: string | null;
+  salesTeam: string | null;
+}

@@ -1,9 +1,12 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { paginate, parseInput } from '@channelflow/sdk';
+import { ChannelflowError, notFound, paginate, parseInput } from '@channelflow/sdk';
+import { servingOrder } from './allocation';
+import { resolvePrice, type PriceRule } from './pricing';
 
 export const PRODUCT = 'plugin::orders.product';
 export const WAREHOUSE = 'plugin::orders.warehouse';
+export const PRICE_RULE = 'plugin::orders.price-rule';
 
 export const productFilter = z.object({
   search: z.string().trim().max(100).optional(),
@@ -11,19 +14,147 @@ export const productFilter = z.object({
   activeOnly: z.boolean().default(true),
 });
 
-export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  async products(raw: unknown, page: number, pageSize: number) {
-    const filter = parseInput(productFilter, raw, 'product filter');
-    const where: Record<string, unknown> = {};
-    if (filter.activeOnly) where.active = true;
-    if (filter.category) where.category = filter.category;
-    if (filter.search) {
-      where.$or = [{ name: { $containsi: filter.search } }, { nameZh: { $containsi: filter.search } }, { sku: { $containsi: filter.search } }];
-    }
-    return paginate(strapi, PRODUCT, { where, orderBy: { sku: 'asc' } }, { page, pageSize });
-  },
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates look like 2026-12-01');
+const priceRuleInput = z
+  .object({
+    sku: z.string().trim().min(1).max(64),
+    kind: z.enum(['tier_price', 'quantity_break']),
+    tier: z.string().trim().min(1).max(40).nullish(),
+    unitPriceMinor: z.number().int('prices are integer minor units').min(0).max(1e13).nullish(),
+    minQuantity: z.number().int().min(1).max(1_000_000).nullish(),
+    discountBasisPoints: z.number().int().min(1, 'a discount of at least 0.01%').max(9_999, 'below 100%').nullish(),
+    validFrom: isoDate.nullish(),
+    validTo: isoDate.nullish(),
+    note: z.string().trim().max(200).nullish(),
+  })
+  .refine((r) => r.kind !== 'tier_price' || (r.tier && r.unitPriceMinor != null), { message: 'a tier price names the tier and the unit price', path: ['unitPriceMinor'] })
+  .refine((r) => r.kind !== 'tier_price' || (r.minQuantity == null && r.discountBasisPoints == null), { message: 'a tier price has no quantity or discount', path: ['minQuantity'] })
+  .refine((r) => r.kind !== 'quantity_break' || (r.minQuantity != null && r.discountBasisPoints != null && r.unitPriceMinor == null), {
+    message: 'a quantity break has a minimum quantity and a discount, no unit price',
+    path: ['discountBasisPoints'],
+  })
+  .refine((r) => !r.validFrom || !r.validTo || r.validFrom <= r.validTo, { message: 'validFrom must not be after validTo', path: ['validTo'] });
 
-  async warehouses() {
-    return strapi.db.query(WAREHOUSE).findMany({ populate: ['region'], orderBy: { code: 'asc' } });
-  },
-});
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const rules = () => strapi.db.query(PRICE_RULE as any);
+
+  const service = {
+    async products(raw: unknown, page: number, pageSize: number) {
+      const filter = parseInput(productFilter, raw, 'product filter');
+      const where: Record<string, unknown> = {};
+      if (filter.activeOnly) where.active = true;
+      if (filter.category) where.category = filter.category;
+      if (filter.search) {
+        where.$or = [{ name: { $containsi: filter.search } }, { nameZh: { $containsi: filter.search } }, { sku: { $containsi: filter.search } }];
+      }
+      return paginate(strapi, PRODUCT, { where, orderBy: { sku: 'asc' } }, { page, pageSize });
+    },
+
+    async warehouses() {
+      return strapi.db.query(WAREHOUSE).findMany({ populate: ['region'], orderBy: { code: 'asc' } });
+    },
+
+    /** The warehouses that ship to a dealer of `regionId`, nearest first. */
+    async servingWarehouses(regionId: number | null) {
+      const all: any[] = await strapi.db.query(WAREHOUSE).findMany({ select: ['id', 'code', 'name', 'level'], populate: { region: { select: ['id'] } } });
+      return servingOrder(all.map((w) => ({ id: w.id, code: w.code, name: w.name, level: w.level, regionId: w.region?.id ?? null })), regionId);
+    },
+
+    /** Price rules per product id. */
+    async priceRules(productIds: number[]): Promise<Map<number, PriceRule[]>> {
+      const byProduct = new Map<number, PriceRule[]>();
+      if (!productIds.length) return byProduct;
+      for (const r of await rules().findMany({ where: { productId: { $in: productIds } }, orderBy: { id: 'asc' } })) {
+        byProduct.set(r.productId, [...(byProduct.get(r.productId) ?? []), toRule(r)]);
+      }
+      return byProduct;
+    },
+
+    /**
+     * The catalog as one dealer sees it: its unit price today (tier price, for one unit), the quantity
+     * breaks it can reach, and what the warehouses serving its region have available.
+     */
+    async dealerCatalog(dealerId: number, raw: unknown, page: number, pageSize: number) {
+      const dealer = await strapi.plugin('dealers').service('dealers').commercialProfile(dealerId);
+      if (!dealer) throw notFound('Dealer', dealerId);
+      const result = await service.products({ ...(raw as object), activeOnly: true }, page, pageSize);
+      const ids = result.nodes.map((p: any) => p.id);
+      const [ruleMap, warehouses] = await Promise.all([service.priceRules(ids), service.servingWarehouses(dealer.regionId)]);
+      const levels = ids.length && warehouses.length ? await strapi.plugin('orders').service('stock').levels({ productIds: ids, warehouseIds: warehouses.map((w) => w.id) }) : [];
+      const day = today();
+      return {
+        ...result,
+        nodes: result.nodes.map((p: any) => {
+          const productRules = ruleMap.get(p.id) ?? [];
+          const unit = resolvePrice(Number(p.basePriceMinor), productRules, { tier: dealer.tier, quantity: 1, day });
+          const breaks = [...new Set(productRules.filter((r) => r.kind === 'quantity_break' && (r.tier === null || r.tier === dealer.tier)).map((r) => r.minQuantity ?? 1))]
+            .sort((a, b) => a - b)
+            .map((minQuantity) => ({ minQuantity, ...resolvePrice(Number(p.basePriceMinor), productRules, { tier: dealer.tier, quantity: minQuantity, day }) }))
+            // Only breaks valid today that change the price: an expired or superseded one is not an offer.
+            .filter((price, i, all) => price.discountBasisPoints > 0 && (i === 0 || price.discountBasisPoints !== all[i - 1]!.discountBasisPoints))
+            .map((price) => ({ minQuantity: price.minQuantity, discountBasisPoints: price.discountBasisPoints, unitPriceMinor: price.unitPriceMinor }));
+          const availability = warehouses
+            .map((w) => ({ warehouseCode: w.code, warehouseName: w.name, available: Math.max(0, levels.find((l: any) => l.productId === p.id && l.warehouseId === w.id)?.available ?? 0) }))
+            .filter((a) => a.available > 0);
+          return { ...p, unitPriceMinor: unit.unitPriceMinor, quantityBreaks: breaks, availability, available: availability.reduce((sum, a) => sum + a.available, 0) };
+        }),
+      };
+    },
+
+    /** Adds a tier price or a quantity break for a product. */
+    async addPriceRule(raw: z.input<typeof priceRuleInput>) {
+      const input = parseInput(priceRuleInput, raw, 'price rule');
+      const product = await strapi.db.query(PRODUCT).findOne({ where: { sku: input.sku }, select: ['id', 'sku'] });
+      if (!product) throw new ChannelflowError('BAD_INPUT', `There is no product with SKU ${input.sku}`, { issues: [{ path: 'sku', message: 'unknown SKU' }] });
+      if (input.tier) await strapi.plugin('dealers').service('classifications').requireTier(input.tier);
+      const created = await rules().create({
+        data: {
+          productId: product.id,
+          sku: product.sku,
+          kind: input.kind,
+          tier: input.tier ?? null,
+          unitPriceMinor: input.unitPriceMinor ?? null,
+          minQuantity: input.minQuantity ?? null,
+          discountBasisPoints: input.discountBasisPoints ?? null,
+          validFrom: input.validFrom ?? null,
+          validTo: input.validTo ?? null,
+          note: input.note ?? null,
+        },
+      });
+      return toRuleView(created);
+    },
+
+    async removePriceRule(id: number) {
+      const existing = await rules().findOne({ where: { id } });
+      if (!existing) throw notFound('Price rule', id);
+      await rules().delete({ where: { id } });
+      return toRuleView(existing);
+    },
+
+    async listPriceRules(sku: string) {
+      return (await rules().findMany({ where: { sku }, orderBy: [{ kind: 'asc' }, { id: 'asc' }] })).map(toRuleView);
+    },
+  };
+  return service;
+};
+
+function toRule(r: any): PriceRule {
+  return {
+    id: r.id,
+    kind: r.kind,
+    tier: r.tier ?? null,
+    unitPriceMinor: r.unitPriceMinor === null || r.unitPriceMinor === undefined ? null : Number(r.unitPriceMinor),
+    minQuantity: r.minQuantity ?? null,
+    discountBasisPoints: r.discountBasisPoints ?? null,
+    validFrom: r.validFrom ?? null,
+    validTo: r.validTo ?? null,
+  };
+}
+
+function toRuleView(r: any) {
+  return { ...toRule(r), sku: r.sku, note: r.note ?? null };
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}

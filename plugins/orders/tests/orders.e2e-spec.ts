@@ -1,0 +1,288 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DealerRef } from '@channelflow/sdk';
+import { createTestEnvironment, eventually, type GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
+
+const PLACE = `mutation ($input: PlaceOrderInput!) {
+  placeOrder(input: $input) { replayed order { id number status total { amountMinor currency } creditShortfall { amountMinor }
+    lines { sku quantity backorderedQuantity unitPrice { amountMinor } discountBasisPoints lineTotal { amountMinor } quotedUnitPrice { amountMinor } } history { status } } }
+}`;
+const MY_ORDERS = '{ myOrders { total nodes { id number status } } }';
+const MY_ORDER = 'query ($id: ID!) { myOrder(id: $id) { number status total { amountMinor } } }';
+const CANCEL = 'mutation ($id: ID!, $reason: String!) { cancelOrder(id: $id, reason: $reason) { number status history { status } } }';
+const CATALOG = `query ($search: String) { catalog(search: $search) { nodes { sku price { amountMinor } basePrice { amountMinor } available
+  quantityBreaks { minQuantity discountBasisPoints unitPrice { amountMinor } } availability { warehouseCode available } } } }`;
+const INBOX = '{ taskInbox(pageSize: 100) { nodes { id name variables } } }';
+const CLAIM = 'mutation ($id: ID!) { claimTask(id: $id) { id } }';
+const COMPLETE = 'mutation ($id: ID!, $vars: JSON) { completeTask(id: $id, variables: $vars) { state } }';
+
+let keySeq = 0;
+const key = (label = 'order') => `${label}-${Date.now().toString(36)}-${(keySeq += 1)}`;
+
+describe('orders plug-in: dealer orders reserve stock and credit together', () => {
+  let env: TestEnvironment;
+  let regionEast: number;
+  let regionWest: number;
+  const credit = () => env.strapi.plugin('dealers').service('credit');
+  const stock = () => env.strapi.plugin('orders').service('stock');
+  const count = (uid: string, where: Record<string, unknown> = {}) => env.strapi.db.query(uid as any).count({ where });
+  const level = async (sku: string, warehouseCode: string) => (await stock().levels()).find((l: any) => l.sku === sku && l.warehouseCode === warehouseCode);
+
+  /** An active East dealer of `tier` with `limitCents` of credit, and a buyer signed in for it. */
+  const dealerWith = async (limitCents: number, tier = 'bronze', regionId = regionEast): Promise<{ dealer: DealerRef; buyer: GraphqlClient & { user: { email: string } } }> => {
+    const dealer: DealerRef = await env.createDealer();
+    await env.strapi.db.query('plugin::dealers.dealer').update({ where: { id: dealer.id }, data: { tier, region: regionId } });
+    await credit().openAccount({ dealerId: dealer.id, limitCents, currency: 'CNY' });
+    return { dealer, buyer: await env.asDealer(dealer, 'buyer') };
+  };
+  const receive = (sku: string, warehouseCode: string, quantity: number) => stock().receive({ sku, warehouseCode, quantity, idempotencyKey: key(`receipt-${sku}-${warehouseCode}`), actor: 'test' });
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    const regions = env.strapi.db.query('api::region.region');
+    regionEast = (await regions.create({ data: { code: 'EAST', name: 'East China' } })).id;
+    regionWest = (await regions.create({ data: { code: 'WEST', name: 'West China' } })).id;
+    const warehouses = env.strapi.db.query('plugin::orders.warehouse');
+    await warehouses.create({ data: { code: 'WH-HQ', name: 'HQ', level: 'hq' } });
+    await warehouses.create({ data: { code: 'WH-EAST', name: 'East', level: 'regional', region: regionEast } });
+    await warehouses.create({ data: { code: 'WH-WEST', name: 'West', level: 'regional', region: regionWest } });
+    const products = env.strapi.db.query('plugin::orders.product');
+    for (const [sku, price, active] of [
+      ['FR-100', 100_000, true],
+      ['WM-200', 50_000, true],
+      ['HOT-300', 10_000, true],
+      ['OLD-900', 20_000, false],
+    ] as const) {
+      await products.create({ data: { sku, name: `Product ${sku}`, category: 'test', basePriceMinor: price, currency: 'CNY', active } });
+    }
+    const catalog = env.strapi.plugin('orders').service('catalog');
+    await catalog.addPriceRule({ sku: 'FR-100', kind: 'tier_price', tier: 'gold', unitPriceMinor: 90_000 });
+    await catalog.addPriceRule({ sku: 'FR-100', kind: 'quantity_break', minQuantity: 10, discountBasisPoints: 300 });
+    await receive('FR-100', 'WH-EAST', 30);
+    await receive('FR-100', 'WH-HQ', 100);
+    await receive('FR-100', 'WH-WEST', 500);
+    await receive('WM-200', 'WH-EAST', 5);
+    await receive('WM-200', 'WH-HQ', 5);
+  });
+  afterAll(() => env?.destroy());
+
+  it('shows a dealer its own prices and the stock of the warehouses serving its region', async () => {
+    const { buyer } = await dealerWith(10_000_000, 'gold');
+    const { catalog } = await buyer.query(CATALOG, { search: 'FR-100' });
+    expect(catalog.nodes).toEqual([
+      {
+        sku: 'FR-100',
+        basePrice: { amountMinor: 100_000 },
+        price: { amountMinor: 90_000 },
+        quantityBreaks: [{ minQuantity: 10, discountBasisPoints: 300, unitPrice: { amountMinor: 87_300 } }],
+        // West's 500 are not this East dealer's to order.
+        available: 130,
+        availability: [
+          { warehouseCode: 'WH-EAST', available: 30 },
+          { warehouseCode: 'WH-HQ', available: 100 },
+        ],
+      },
+    ]);
+  });
+
+  it('places an order priced by the server, reserving stock and credit; a client-sent price is not charged', async () => {
+    const { dealer, buyer } = await dealerWith(10_000_000, 'gold');
+    const before = await level('FR-100', 'WH-EAST');
+    const { placeOrder } = await buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'FR-100', quantity: 10, quotedUnitPrice: 1 }] } });
+    expect(placeOrder.replayed).toBe(false);
+    expect(placeOrder.order).toMatchObject({
+      status: 'submitted',
+      total: { amountMinor: 873_000, currency: 'CNY' },
+      creditShortfall: null,
+      lines: [{ sku: 'FR-100', quantity: 10, backorderedQuantity: 0, unitPrice: { amountMinor: 87_300 }, discountBasisPoints: 300, lineTotal: { amountMinor: 873_000 }, quotedUnitPrice: { amountMinor: 1 } }],
+      history: [{ status: 'submitted' }],
+    });
+    expect((await level('FR-100', 'WH-EAST')).reserved).toBe(before.reserved + 10);
+    const summary = await credit().summary(dealer.id);
+    expect(summary.reservedCents).toBe(873_000);
+    expect((await buyer.query(MY_ORDERS)).myOrders.nodes.map((o: any) => o.number)).toEqual([placeOrder.order.number]);
+  });
+
+  it('resubmitting with the same idempotency key creates no second order; different contents under it are a conflict', async () => {
+    const { dealer, buyer } = await dealerWith(10_000_000);
+    const input = { idempotencyKey: key(), lines: [{ sku: 'WM-200', quantity: 1 }] };
+    const results = await Promise.all([buyer.query(PLACE, { input }), buyer.query(PLACE, { input }), buyer.query(PLACE, { input })]);
+    const numbers = new Set(results.map((r) => r.placeOrder.order.number));
+    expect(numbers.size).toBe(1);
+    expect(results.filter((r) => !r.placeOrder.replayed)).toHaveLength(1);
+    expect(await count('plugin::orders.order', { dealerId: dealer.id })).toBe(1);
+    expect((await credit().summary(dealer.id)).reservedCents).toBe(50_000);
+    const error = await buyer.expectError('CONFLICT', PLACE, { input: { ...input, lines: [{ sku: 'WM-200', quantity: 2 }] } });
+    expect(error.message).toContain('different contents');
+  });
+
+  it('takes the whole order from the nearest warehouse that holds all of it', async () => {
+    const { buyer } = await dealerWith(100_000_000);
+    const east = await level('FR-100', 'WH-EAST');
+    const hq = await level('FR-100', 'WH-HQ');
+    // East is nearer but short by one; HQ holds it all, so it ships in one piece from HQ.
+    await buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'FR-100', quantity: east.available + 1 }] } });
+    expect((await level('FR-100', 'WH-EAST')).available).toBe(east.available);
+    expect((await level('FR-100', 'WH-HQ')).available).toBe(hq.available - east.available - 1);
+  });
+
+  it('splits an order across warehouses when no single one holds it, nearest first', async () => {
+    const { buyer } = await dealerWith(100_000_000);
+    const east = await level('FR-100', 'WH-EAST');
+    const hq = await level('FR-100', 'WH-HQ');
+    await buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'FR-100', quantity: hq.available + 5 }] } });
+    expect((await level('FR-100', 'WH-EAST')).available).toBe(0);
+    expect((await level('FR-100', 'WH-HQ')).available).toBe(east.available - 5);
+  });
+
+  it('refuses an order the stock cannot cover with OUT_OF_STOCK and what is available, reserving nothing', async () => {
+    const { dealer, buyer } = await dealerWith(100_000_000);
+    const before = await Promise.all([level('WM-200', 'WH-EAST'), level('WM-200', 'WH-HQ')]);
+    const error = await buyer.expectError('OUT_OF_STOCK', PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'WM-200', quantity: 11 }, { sku: 'FR-100', quantity: 1 }] } });
+    const available = before.reduce((sum, l) => sum + l.available, 0);
+    expect(error.extensions.details).toEqual({ lines: [{ sku: 'WM-200', requested: 11, available }] });
+    expect(error.message).toContain(`WM-200 ${available} available, 11 ordered`);
+    expect(await Promise.all([level('WM-200', 'WH-EAST'), level('WM-200', 'WH-HQ')])).toEqual(before);
+    expect(await count('plugin::orders.order', { dealerId: dealer.id })).toBe(0);
+    expect((await credit().summary(dealer.id)).reservedCents).toBe(0);
+  });
+
+  it('back-orders what is missing when the dealer accepts it', async () => {
+    const { buyer } = await dealerWith(100_000_000);
+    await receive('HOT-300', 'WH-EAST', 3);
+    const { placeOrder } = await buyer.query(PLACE, { input: { idempotencyKey: key(), allowBackorder: true, lines: [{ sku: 'HOT-300', quantity: 5 }] } });
+    expect(placeOrder.order.lines[0]).toMatchObject({ quantity: 5, backorderedQuantity: 2 });
+    expect((await level('HOT-300', 'WH-EAST')).available).toBe(0);
+  });
+
+  it('refuses bad input with a clear error and writes nothing', async () => {
+    const { dealer, buyer } = await dealerWith(100_000_000);
+    const movementsBefore = await count('plugin::orders.stock-movement');
+    const cases: Array<[string, unknown[], RegExp]> = [
+      ['unknown SKU', [{ sku: 'NOPE-1', quantity: 1 }], /no product with SKU NOPE-1/],
+      ['zero quantity', [{ sku: 'FR-100', quantity: 0 }], /at least 1/],
+      ['negative quantity', [{ sku: 'FR-100', quantity: -3 }], /at least 1/],
+      ['inactive product', [{ sku: 'OLD-900', quantity: 1 }], /OLD-900 is discontinued/],
+      ['no lines', [], /at least one line/],
+      ['a SKU twice', [{ sku: 'FR-100', quantity: 1 }, { sku: 'FR-100', quantity: 2 }], /one line only/],
+    ];
+    for (const [, lines, message] of cases) {
+      const error = await buyer.expectError('BAD_INPUT', PLACE, { input: { idempotencyKey: key(), lines } });
+      expect(error.message).toMatch(message);
+    }
+    await buyer.expectError('BAD_INPUT', PLACE, { input: { idempotencyKey: 'short', lines: [{ sku: 'FR-100', quantity: 1 }] } });
+    expect(await count('plugin::orders.order', { dealerId: dealer.id })).toBe(0);
+    expect(await count('plugin::orders.stock-movement')).toBe(movementsBefore);
+    expect((await credit().summary(dealer.id)).reservedCents).toBe(0);
+  });
+
+  it('a dealer cancels an order that has not shipped: stock and credit are released', async () => {
+    const { dealer, buyer } = await dealerWith(100_000_000);
+    const before = await level('FR-100', 'WH-HQ');
+    const { placeOrder } = await buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'FR-100', quantity: 2 }] } });
+    const { cancelOrder } = await buyer.query(CANCEL, { id: placeOrder.order.id, reason: 'ordered by mistake' });
+    expect(cancelOrder).toMatchObject({ status: 'cancelled', history: [{ status: 'submitted' }, { status: 'cancelled' }] });
+    expect(await level('FR-100', 'WH-HQ')).toEqual(before);
+    expect((await credit().summary(dealer.id)).reservedCents).toBe(0);
+    const again = await buyer.expectError('CONFLICT', CANCEL, { id: placeOrder.order.id, reason: 'twice' });
+    expect(again.message).toContain('can no longer be cancelled');
+  });
+
+  it('an order over the available credit waits for finance with its stock; finance approves it over the limit', async () => {
+    const { dealer, buyer } = await dealerWith(60_000);
+    const { placeOrder } = await buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'WM-200', quantity: 2 }] } });
+    expect(placeOrder.order).toMatchObject({ status: 'pending_approval', total: { amountMinor: 100_000 }, creditShortfall: { amountMinor: 40_000 } });
+    expect((await credit().summary(dealer.id)).reservedCents).toBe(0);
+    const finance = await env.asStaff('finance');
+    const task = await eventually(async () => {
+      const found = (await finance.query(INBOX)).taskInbox.nodes.find((t: any) => t.variables.orderNumber === placeOrder.order.number);
+      expect(found).toBeDefined();
+      return found;
+    });
+    expect(task.name).toBe('Finance: approve over the limit?');
+    await finance.query(CLAIM, { id: task.id });
+    await finance.query(COMPLETE, { id: task.id, vars: { financeDecision: 'approve' } });
+    await eventually(async () => expect((await buyer.query(MY_ORDER, { id: placeOrder.order.id })).myOrder.status).toBe('submitted'));
+    const summary = await credit().summary(dealer.id);
+    expect(summary.reservedCents).toBe(100_000);
+    expect(summary.availableCents).toBe(-40_000);
+  });
+
+  it('finance rejecting an order over the limit cancels it and releases its stock', async () => {
+    const { dealer, buyer } = await dealerWith(10_000);
+    const before = await level('FR-100', 'WH-HQ');
+    const { placeOrder } = await buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'FR-100', quantity: 1 }] } });
+    expect(placeOrder.order.status).toBe('pending_approval');
+    const finance = await env.asStaff('finance');
+    const task = await eventually(async () => {
+      const found = (await finance.query(INBOX)).taskInbox.nodes.find((t: any) => t.variables.orderNumber === placeOrder.order.number);
+      expect(found).toBeDefined();
+      return found;
+    });
+    await finance.query(CLAIM, { id: task.id });
+    await finance.query(COMPLETE, { id: task.id, vars: { financeDecision: 'reject', financeNote: 'settle the overdue invoices first' } });
+    await eventually(async () => expect((await buyer.query(MY_ORDER, { id: placeOrder.order.id })).myOrder.status).toBe('cancelled'));
+    expect(await level('FR-100', 'WH-HQ')).toEqual(before);
+    expect((await credit().summary(dealer.id)).reservedCents).toBe(0);
+  });
+
+  it('a dealer cancelling while finance decides ends the approval task', async () => {
+    const { buyer } = await dealerWith(10_000);
+    const { placeOrder } = await buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'WM-200', quantity: 1 }] } });
+    const finance = await env.asStaff('finance');
+    const inInbox = async () => (await finance.query(INBOX)).taskInbox.nodes.some((t: any) => t.variables.orderNumber === placeOrder.order.number);
+    await eventually(async () => expect(await inInbox()).toBe(true));
+    await buyer.query(CANCEL, { id: placeOrder.order.id, reason: 'no longer needed' });
+    await eventually(async () => expect(await inInbox()).toBe(false));
+  });
+
+  it('keeps dealers apart: another dealer cannot read, list or cancel my order', async () => {
+    const mine = await dealerWith(100_000_000);
+    const theirs = await dealerWith(100_000_000);
+    const { placeOrder } = await mine.buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'FR-100', quantity: 1 }] } });
+    await theirs.buyer.expectError('NOT_FOUND', MY_ORDER, { id: placeOrder.order.id });
+    await theirs.buyer.expectError('NOT_FOUND', CANCEL, { id: placeOrder.order.id, reason: 'not mine' });
+    expect((await theirs.buyer.query(MY_ORDERS)).myOrders.total).toBe(0);
+    expect((await mine.buyer.query(MY_ORDER, { id: placeOrder.order.id })).myOrder.status).toBe('submitted');
+    // The same idempotency key from another dealer is that dealer's own key.
+    const shared = key('shared');
+    const a = await mine.buyer.query(PLACE, { input: { idempotencyKey: shared, lines: [{ sku: 'FR-100', quantity: 1 }] } });
+    const b = await theirs.buyer.query(PLACE, { input: { idempotencyKey: shared, lines: [{ sku: 'FR-100', quantity: 1 }] } });
+    expect(a.placeOrder.order.number).not.toBe(b.placeOrder.order.number);
+    expect(b.placeOrder.replayed).toBe(false);
+  });
+
+  it('viewers may look but not order; anonymous callers may do neither', async () => {
+    const { dealer } = await dealerWith(100_000_000);
+    const viewer = await env.asDealer(dealer, 'viewer');
+    await viewer.expectError('FORBIDDEN', PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'FR-100', quantity: 1 }] } });
+    expect((await viewer.query(MY_ORDERS)).myOrders.total).toBe(0);
+    await env.anonymous.expectError('UNAUTHENTICATED', MY_ORDERS);
+  });
+
+  it('50 concurrent orders competing for stock that fits 10 and credit that fits 8: nothing oversold or over-committed', async () => {
+    await env.strapi.db.query('plugin::orders.product').create({ data: { sku: 'RACE-1', name: 'Contested', category: 'test', basePriceMinor: 10_000, currency: 'CNY' } });
+    await receive('RACE-1', 'WH-EAST', 10);
+    // Eight orders of CNY 100 fit the limit of the shared dealer; its 50 buyers race for 10 units.
+    const { dealer } = await dealerWith(8 * 10_000);
+    const buyers = await Promise.all(Array.from({ length: 5 }, () => env.asDealer(dealer, 'buyer')));
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => buyers[i % buyers.length]!.query(PLACE, { input: { idempotencyKey: key('race'), lines: [{ sku: 'RACE-1', quantity: 1 }] } })),
+    );
+    const placed = results.filter((r): r is PromiseFulfilledResult<any> => r.status === 'fulfilled').map((r) => r.value.placeOrder.order);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
+    expect(placed).toHaveLength(10);
+    expect(refused).toHaveLength(40);
+    for (const reason of refused) expect(String(reason.message ?? reason)).toMatch(/OUT_OF_STOCK|Not enough stock/);
+    expect(placed.filter((o) => o.status === 'submitted')).toHaveLength(8);
+    expect(placed.filter((o) => o.status === 'pending_approval')).toHaveLength(2);
+    const raced = await level('RACE-1', 'WH-EAST');
+    expect(raced).toMatchObject({ onHand: 10, reserved: 10, available: 0 });
+    const summary = await credit().summary(dealer.id);
+    expect(summary.reservedCents).toBe(80_000);
+    expect(summary.availableCents).toBe(0);
+    // Refused orders left nothing behind: one reservation movement per placed order only.
+    const product = await env.strapi.db.query('plugin::orders.product').findOne({ where: { sku: 'RACE-1' } });
+    expect(await count('plugin::orders.stock-movement', { productId: product.id, kind: 'reservation' })).toBe(10);
+    expect(await count('plugin::orders.order', { dealerId: dealer.id })).toBe(10);
+  });
+});
