@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -20,8 +20,11 @@ export const machineLine = () => `${os.cpus().length} × ${os.cpus()[0]?.model ?
  * Boots the platform in its own process (its own core) on a fresh `db` (sqlite | postgres).
  * `memoryProbe`: the child runs with --expose-gc and answers `probeMemory()` with
  * process.memoryUsage() taken right after a full GC (bench launcher only; the product is unchanged).
+ * `setup`: path (from the repository root) of a module run in the child once the platform is up,
+ * as `default(env, setupOptions)` returning `{ ready?, commands? }`: `ready` joins the READY object
+ * returned here, and each `commands[NAME]` answers `command(NAME)` (a JSON-able result).
  */
-export async function startPlatform(db, { nodeArgs = [], memoryProbe = false } = {}) {
+export async function startPlatform(db, { nodeArgs = [], memoryProbe = false, setup = null, setupOptions = {} } = {}) {
   const probe = memoryProbe
     ? `require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
         if (line !== 'MEM') return;
@@ -29,16 +32,32 @@ export async function startPlatform(db, { nodeArgs = [], memoryProbe = false } =
         process.stdout.write('MEM ' + JSON.stringify(process.memoryUsage()) + '\\n');
       });`
     : '';
+  // Each command answers on one stdout line: `NAME {"result": …}` or `NAME {"error": "…"}`.
+  const commands = setup
+    ? `const bench = (await import(${JSON.stringify(pathToFileURL(path.resolve(root, setup)).href)})).default;
+      // A failed set-up still drops its throw-away database.
+      const { ready: extra = {}, commands = {} } = (await bench(env, ${JSON.stringify(setupOptions)}).catch((error) => env.destroy().finally(() => { throw error; }))) ?? {};
+      Object.assign(ready, extra);
+      require('node:readline').createInterface({ input: process.stdin }).on('line', (name) => {
+        if (!Object.hasOwn(commands, name)) return;
+        Promise.resolve().then(() => commands[name]()).then(
+          (result) => process.stdout.write(name + ' ' + JSON.stringify({ result }) + '\\n'),
+          (error) => process.stdout.write(name + ' ' + JSON.stringify({ error: String(error?.stack ?? error) }) + '\\n'),
+        );
+      });`
+    : '';
   const script = `import('@channelflow/sdk/testing').then(async ({ createTestEnvironment }) => {
       const env = await createTestEnvironment();
       ${probe}
-      process.stdout.write('READY ' + JSON.stringify({ zeebeAddress: env.zeebeAddress, database: env.database }) + '\\n');
+      const ready = { zeebeAddress: env.zeebeAddress, database: env.database };
+      ${commands}
+      process.stdout.write('READY ' + JSON.stringify(ready) + '\\n');
       process.on('SIGTERM', () => env.destroy().finally(() => process.exit(0)));
     }).catch((error) => { console.error(error); process.exit(1); });`;
   const child = spawn(process.execPath, [...nodeArgs, ...(memoryProbe ? ['--expose-gc'] : []), '-e', script], {
     cwd: path.join(root, 'platform'),
     env: { ...process.env, DB: db, CHANNELFLOW_TEST_RUN: `bench${process.pid}` },
-    stdio: [memoryProbe ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    stdio: [memoryProbe || setup ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
@@ -67,6 +86,14 @@ export async function startPlatform(db, { nodeArgs = [], memoryProbe = false } =
       child.stdin.write('MEM\n');
       return JSON.parse(await answer);
     },
+    /** Runs a command of the `setup` module in the platform process and returns its result. */
+    command: async (name) => {
+      const answer = nextLine(`${name} `);
+      child.stdin.write(`${name}\n`);
+      const { result, error } = JSON.parse(await answer);
+      if (error) throw new Error(`${name} failed in the platform: ${error}`);
+      return result;
+    },
     stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
   };
 }
@@ -85,6 +112,16 @@ export const cpuSeconds = (pid) => {
   try {
     const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+};
+
+/** CPU seconds the whole machine has been busy so far (all cores, Linux /proc/stat), e.g. to see what PostgreSQL used. */
+export const machineCpuSeconds = () => {
+  try {
+    const [user, nice, system, , , irq, softirq, steal] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return (user + nice + system + irq + softirq + steal) / 100;
   } catch {
     return NaN;
   }
