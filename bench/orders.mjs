@@ -143,7 +143,7 @@ for (const db of databases) {
     for (const [code, message] of Object.entries(r.firstMessage)) if (!['OUT_OF_STOCK'].includes(code)) console.log(`         ${code}: ${message.slice(0, 300)}`);
     const c = r.check;
     console.log(
-      `         consistency: ${c.inconsistencies === 0 ? 'OK, 0 inconsistencies' : `${c.inconsistencies} INCONSISTENCIES`} over ${c.orders} orders (${Object.entries(c.byStatus).map(([s, n]) => `${n} ${s}`).join(', ')}; ${r.acknowledged} acknowledged), ` +
+      `         consistency: ${c.inconsistencies === 0 ? 'OK, 0 inconsistencies' : `${c.inconsistencies} INCONSISTENCIES`} over ${c.orders} orders (${Object.entries(c.byStatus).map(([s, n]) => `${n} ${s}`).join(', ')}; ${r.acknowledged} acknowledged; fulfilment started for ${c.fulfilmentStarted}), ` +
         `${c.levels} stock levels, ${c.movements} movements, ${c.creditAccounts} credit accounts; ${c.reservedUnits} units and ${c.reservedCents} cents reserved`,
     );
     for (const problem of c.problems) console.log(`           - ${problem}`);

@@ -92,7 +92,7 @@ async function checkConsistency(knex) {
     const key = `${n(h.order_id)}:${n(h.product_id)}`;
     heldByOrderProduct.set(key, (heldByOrderProduct.get(key) ?? 0) + n(h.held));
   }
-  const orders = await knex('orders').select('id', 'number', 'dealer_id', 'status', 'total_minor', 'credit_reservation_key');
+  const orders = await knex('orders').select('id', 'number', 'dealer_id', 'status', 'total_minor', 'credit_reservation_key', 'fulfilment_process_key');
   const orderById = new Map(orders.map((o) => [n(o.id), o]));
   for (const key of heldByOrderProduct.keys()) {
     if (!orderById.has(n(key.split(':')[0]))) problems.push(`stock held for order ${key.split(':')[0]}, which does not exist`);
@@ -138,6 +138,8 @@ async function checkConsistency(knex) {
     problems: problems.slice(0, 20),
     orders: orders.length,
     byStatus,
+    // Fulfilment starts off the request path (the orders dispatcher): how far it got by the end of the run.
+    fulfilmentStarted: orders.filter((o) => o.fulfilment_process_key && !String(o.fulfilment_process_key).startsWith('starting:')).length,
     levels: levels.length,
     movements: n((await knex('order_stock_movements').count({ c: '*' }))[0].c),
     creditAccounts: accounts.length,

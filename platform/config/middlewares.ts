@@ -10,7 +10,8 @@ export default ({ env }: { env: any }) => [
   'strapi::poweredBy',
   'strapi::query',
   // An upload is written to disk before any route sees it: cap it here (Strapi's default is 200 MB).
-  { name: 'strapi::body', config: { formidable: { maxFileSize: env.int('UPLOAD_MAX_BYTES', 25 * 1024 * 1024) } } },
+  // includeUnparsed keeps the raw body beside the parsed one: webhook signatures are computed over the bytes sent.
+  { name: 'strapi::body', config: { includeUnparsed: true, formidable: { maxFileSize: env.int('UPLOAD_MAX_BYTES', 25 * 1024 * 1024) } } },
   'strapi::session',
   'strapi::favicon',
   'strapi::public',

@@ -138,6 +138,16 @@ export function presentArgs<T extends Record<string, unknown>>(args: T | null | 
   return Object.fromEntries(Object.entries(args ?? {}).filter(([, value]) => value !== null && value !== undefined)) as Partial<T>;
 }
 
+/**
+ * Runs `work` with a knex that is the current transaction when there is one, else the pool.
+ * For hand-written SQL on hot paths: `strapi.db.connection` alone does not join the transaction
+ * Strapi's query engine is in, and on SQLite (one connection) it would wait for it forever.
+ */
+export async function withKnex<T>(strapi: Core.Strapi, work: (knex: any) => Promise<T>): Promise<T> {
+  if (strapi.db.inTransaction()) return (await strapi.db.transaction(({ trx }) => work(trx))) as T;
+  return work(strapi.db.connection);
+}
+
 /** Runs `work` in one database transaction; Strapi's query engine joins it automatically. */
 export async function inTransaction<T>(strapi: Core.Strapi, work: () => Promise<T>): Promise<T> {
   return (await strapi.db.transaction(() => work())) as T;

@@ -21,6 +21,20 @@ export interface HttpRoute {
   handler: (ctx: Context, context: HttpContext) => unknown;
 }
 
+/**
+ * The request body exactly as it arrived (for signature checks such as webhook HMACs, which a
+ * re-serialised JSON body would break); '' when there was none. The platform's body parser keeps it.
+ */
+export function rawBody(ctx: Context): string {
+  const body = (ctx.request as { body?: unknown }).body;
+  if (body && typeof body === 'object') {
+    const raw = (body as Record<symbol, unknown>)[Symbol.for('unparsedBody')];
+    if (typeof raw === 'string') return raw;
+    if (Buffer.isBuffer(raw)) return raw.toString('utf8');
+  }
+  return typeof body === 'string' ? body : '';
+}
+
 interface StrapiRoute {
   method: HttpRoute['method'];
   path: string;

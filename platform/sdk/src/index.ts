@@ -2,6 +2,7 @@ export { definePlugin, extendGraphql, mergeGraphql } from './define-plugin';
 export { notifications } from './notifications';
 export { workflows } from './workflows';
 export { rateLimit } from './rate-limit';
+export { rawBody } from './http';
 export type { HttpRoute, HttpContext } from './http';
 export type { Workflows, StartProcessInput, PublishMessageInput } from './workflows';
 export type { Notifications, OutboxMessage, SendEmailInput } from './notifications';
@@ -30,6 +31,7 @@ export {
   parsePage,
   paginate,
   inTransaction,
+  withKnex,
   DEALER_ROLES,
 } from './graphql';
 export type {

@@ -6,37 +6,77 @@ import stockLevelSchema from './content-types/stock-level/schema.json';
 import stockMovementSchema from './content-types/stock-movement/schema.json';
 import orderSchema from './content-types/order/schema.json';
 import orderLineSchema from './content-types/order-line/schema.json';
+import shipmentSchema from './content-types/shipment/schema.json';
+import shipmentEventSchema from './content-types/shipment-event/schema.json';
+import invoiceSchema from './content-types/invoice/schema.json';
+import invoiceLineSchema from './content-types/invoice-line/schema.json';
+import paymentSchema from './content-types/payment/schema.json';
+import returnRequestSchema from './content-types/return-request/schema.json';
 import { dealerGraphql } from './graphql/dealer';
 import { staffGraphql } from './graphql/staff';
+import { shipmentsGraphql } from './graphql/shipments';
+import { billingGraphql } from './graphql/billing';
+import { returnsGraphql } from './graphql/returns';
+import { reportsGraphql } from './graphql/reports';
+import { approveReturnJob } from './jobs/approve-return.job';
+import { rejectReturnJob } from './jobs/reject-return.job';
+import { creditReturnJob } from './jobs/credit-return.job';
+import { carrierEvents } from './http/carrier-events';
+import { allocateShipmentsJob } from './jobs/allocate-shipments.job';
+import { invoiceDeliveredJob } from './jobs/invoice-delivered.job';
+import { findStaleShipmentsJob } from './jobs/find-stale-shipments.job';
+import { startFulfilmentJob } from './jobs/start-fulfilment.job';
 import { approveOverLimitJob } from './jobs/approve-over-limit.job';
 import { rejectOrderJob } from './jobs/reject-order.job';
 import { seedCatalog } from './seed';
 import catalogService from './services/catalog.service';
 import stockService from './services/stock.service';
 import ordersService, { allocationRuleFromEnv } from './services/orders.service';
+import shipmentsService from './services/shipments.service';
+import billingService from './services/billing.service';
+import returnsService from './services/returns.service';
+import reportsService from './services/reports.service';
+import processesService from './services/processes.service';
+
+/** Orders remember the warehouse list; any change to a warehouse (GraphQL, admin panel, seed) makes them read it again. */
+const forgetWarehouses = Object.fromEntries(
+  ['afterCreate', 'afterCreateMany', 'afterUpdate', 'afterUpdateMany', 'afterDelete', 'afterDeleteMany'].map((event) => [event, () => (globalThis as any).strapi?.plugin('orders')?.service('catalog')?.forgetWarehouses()]),
+);
 
 /** Catalog with tier prices, multi-level stock, and dealer orders reserving stock and credit together. */
 export default definePlugin({
   name: 'orders',
   contentTypes: {
     product: { schema: productSchema },
-    warehouse: { schema: warehouseSchema },
+    warehouse: { schema: warehouseSchema, lifecycles: forgetWarehouses },
     'price-rule': { schema: priceRuleSchema },
     'stock-level': { schema: stockLevelSchema },
     // Stock moves only by appending movements, also in the admin panel: a correction is a stock-take.
     'stock-movement': { schema: stockMovementSchema, lifecycles: appendOnly('Stock movements') },
     order: { schema: orderSchema },
     'order-line': { schema: orderLineSchema },
+    shipment: { schema: shipmentSchema },
+    'shipment-event': { schema: shipmentEventSchema, lifecycles: appendOnly('Tracking events') },
+    invoice: { schema: invoiceSchema },
+    'invoice-line': { schema: invoiceLineSchema },
+    payment: { schema: paymentSchema },
+    'return-request': { schema: returnRequestSchema },
   },
-  services: { catalog: catalogService, stock: stockService, orders: ordersService },
-  jobs: [approveOverLimitJob, rejectOrderJob],
-  graphql: mergeGraphql(staffGraphql, dealerGraphql),
+  services: { catalog: catalogService, stock: stockService, orders: ordersService, shipments: shipmentsService, billing: billingService, returns: returnsService, reports: reportsService, processes: processesService },
+  jobs: [approveOverLimitJob, rejectOrderJob, startFulfilmentJob, allocateShipmentsJob, invoiceDeliveredJob, findStaleShipmentsJob, approveReturnJob, rejectReturnJob, creditReturnJob],
+  graphql: mergeGraphql(staffGraphql, dealerGraphql, shipmentsGraphql, billingGraphql, returnsGraphql, reportsGraphql),
+  http: [carrierEvents],
   permissions: {
     'orders.read-catalog': ['channel-manager', 'sales-rep', 'finance', 'director'],
     'orders.read-stock': ['channel-manager', 'sales-rep', 'director'],
     'orders.read': ['channel-manager', 'sales-rep', 'finance', 'director'],
     'orders.manage-stock': ['channel-manager'],
     'orders.manage-prices': ['channel-manager', 'director'],
+    'orders.manage-fulfilment': ['channel-manager'],
+    'orders.read-invoices': ['channel-manager', 'sales-rep', 'finance', 'director'],
+    'orders.post-payments': ['finance'],
+    // Sales reps see the figures of the dealers they reach only.
+    'orders.read-reports': ['channel-manager', 'sales-rep', 'finance', 'director'],
   },
   bootstrap: async ({ strapi }) => {
     allocationRuleFromEnv(); // a mistyped ORDERS_ALLOCATION_RULE stops the start, not an order
@@ -48,7 +88,18 @@ export default definePlugin({
     await raw('create index if not exists order_lines_order on order_lines (order_id)');
     await raw('create index if not exists orders_dealer_status on orders (dealer_id, status)');
     await raw('create index if not exists order_price_rules_product on order_price_rules (product_id)');
+    await raw('create index if not exists order_shipments_order on order_shipments (order_id)');
+    await raw('create index if not exists order_shipments_tracking on order_shipments (tracking_number)');
+    await raw('create index if not exists order_shipment_events_shipment on order_shipment_events (shipment_id)');
+    await raw('create index if not exists order_invoices_dealer on order_invoices (dealer_id, issued_on)');
+    await raw('create index if not exists order_invoices_order on order_invoices (order_id)');
+    await raw('create index if not exists order_invoice_lines_invoice on order_invoice_lines (invoice_id)');
+    await raw('create index if not exists order_invoice_lines_issued on order_invoice_lines (issued_on)');
+    await raw('create index if not exists order_payments_invoice on order_payments (invoice_id)');
+    await raw('create index if not exists order_returns_order on order_returns (order_id)');
+    strapi.plugin('orders').service('processes').start();
   },
+  destroy: async ({ strapi }) => strapi.plugin('orders').service('processes').stop(),
   seed: seedCatalog,
   seedAfter: ['dealers'],
 });

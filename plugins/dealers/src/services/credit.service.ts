@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
+import { ChannelflowError, conflict, isUniqueViolation, notFound, parseInput, withKnex } from '@channelflow/sdk';
 import { DEALER } from './dealers.service';
 import { ageing, daysBetween, openDebits, overdue, receivableEffect, statement, type EntryKind, type LedgerLine } from './credit-ledger';
 
@@ -72,12 +72,14 @@ type Trx = any;
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const entries = () => strapi.db.query(CREDIT_ENTRY as any);
+  const currencies = new Map<number, string>();
 
   /** Runs `work` with the dealer's account locked; NOT_FOUND when the dealer has no credit account. */
   async function withLockedAccount<T>(dealerId: number, work: (account: Account, trx: Trx) => Promise<T>): Promise<T> {
     return (await strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
-      let query = trx(ACCOUNTS_TABLE).where({ dealer_id: dealerId });
-      if (strapi.db.dialect.client !== 'sqlite') query = query.forUpdate();
+      // The dealer's code and status come along: reserving checks them, and a reservation is on every order.
+      let query = trx(`${ACCOUNTS_TABLE} as a`).join('dealers as d', 'd.id', 'a.dealer_id').where('a.dealer_id', dealerId).select('a.*', 'd.code as dealer_code', 'd.status as dealer_status');
+      if (strapi.db.dialect.client !== 'sqlite') query = query.forUpdate('a');
       const row = await query.first();
       if (!row) throw notFound('Credit account of dealer', dealerId);
       return work(toAccount(row), trx);
@@ -94,9 +96,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return entry;
   }
 
-  async function insertEntry(trx: Trx, account: Account, data: Record<string, unknown>) {
+  async function insertEntry(trx: Trx, account: Account, data: Record<string, unknown>, options: { readBack?: boolean } = { readBack: true }) {
     try {
-      return await entries().create({ data: { currency: account.currency, entryDate: today(), ...data } });
+      if (options.readBack) return await entries().create({ data: { currency: account.currency, entryDate: today(), ...data } });
+      // Reservations are written on every order: one insert, nothing read back.
+      await entries().createMany({ data: [{ currency: account.currency, entryDate: today(), ...data }] });
+      return null;
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict(`Idempotency key ${String(data.idempotencyKey)} was already used for a different credit entry`);
       throw error;
@@ -112,7 +117,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   async function assertMayBuy(account: Account) {
-    const dealer = await strapi.db.query(DEALER).findOne({ where: { id: account.dealerId } });
+    const dealer = account.dealer ?? (await strapi.db.query(DEALER).findOne({ where: { id: account.dealerId } }));
     if (!dealer) throw notFound('Dealer', account.dealerId);
     if (dealer.status !== 'active') {
       throw new ChannelflowError('DEALER_BLOCKED', `Dealer ${dealer.code} is ${dealer.status}; only active dealers may use credit`, { dealerCode: dealer.code, status: dealer.status });
@@ -191,7 +196,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           reference: input.reference,
           actor: input.actor,
           note: overLimit ? `over the limit by ${formatCents(input.amountCents - figures.availableCents, account.currency)}, approved by ${input.overLimitApprovedBy}` : undefined,
-        });
+        }, { readBack: false });
         await trx(ACCOUNTS_TABLE).where({ id: account.id }).increment('reserved_cents', input.amountCents);
         return { idempotencyKey: input.idempotencyKey, amountCents: input.amountCents, currency: account.currency, replayed: false };
       });
@@ -220,7 +225,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           reservationKey: input.reservationKey,
           reference: reservation.reference,
           actor: input.actor,
-        });
+        }, { readBack: false });
         await trx(ACCOUNTS_TABLE).where({ id: account.id }).decrement('reserved_cents', amountCents);
         return { idempotencyKey: input.idempotencyKey, amountCents, currency: account.currency, replayed: false };
       });
@@ -253,7 +258,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    /** The account's terms and running totals, without reading the ledger (for hot paths such as placing an order). */
+    /** The currency of the dealer's account, which never changes once it is opened (so it is remembered). */
+    async currencyOf(dealerId: number): Promise<string> {
+      const known = currencies.get(dealerId);
+      if (known) return known;
+      const row: any = await withKnex(strapi, (knex) => knex(ACCOUNTS_TABLE).where({ dealer_id: dealerId }).first('currency'));
+      if (!row) throw notFound('Credit account of dealer', dealerId);
+      currencies.set(dealerId, row.currency);
+      return row.currency;
+    },
+
+    /** The account's terms and running totals, without reading the ledger. */
     async account(dealerId: number) {
       const row = await strapi.db.query(CREDIT_ACCOUNT as any).findOne({ where: { dealerId } });
       if (!row) throw notFound('Credit account of dealer', dealerId);
@@ -316,6 +331,8 @@ interface Account {
   receivableCents: number;
   /** Due date of the oldest debit payments have not settled yet; null when none is open (or before it was kept). */
   oldestOpenDueDate: string | null;
+  /** When read together with the account (under its lock). */
+  dealer?: { code: string; status: string };
 }
 
 /** Rows come from knex (snake_case) or the query engine (camelCase); bigints may be strings. */
@@ -334,6 +351,7 @@ function toAccount(row: any): Account {
     reservedCents: toCents(get('reservedCents', 'reserved_cents')),
     receivableCents: toCents(get('receivableCents', 'receivable_cents')),
     oldestOpenDueDate: toDay(get('oldestOpenDueDate', 'oldest_open_due_date')),
+    ...(row.dealer_status ? { dealer: { code: row.dealer_code, status: row.dealer_status } } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, inTransaction, isUniqueViolation, notFound, paginate, parseInput, type DealerRef, type StaffActor } from '@channelflow/sdk';
+import { ChannelflowError, conflict, inTransaction, isUniqueViolation, notFound, paginate, parseInput, withKnex, type DealerRef, type StaffActor } from '@channelflow/sdk';
 import { creditCodeProblem } from './tax-id';
 
 export const DEALER = 'plugin::dealers.dealer';
@@ -197,20 +197,30 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     return dealer ? toDealerRef(dealer) : null;
   },
 
-  /** For other plug-ins: what prices, stock and reports need to know of a dealer (tier, region, who follows it), or null. */
+  /**
+   * For other plug-ins: what prices, stock and reports need to know of a dealer (tier, region, who
+   * follows it), or null. One query: every order asks it.
+   */
   async commercialProfile(id: number): Promise<CommercialProfile | null> {
-    const dealer = await strapi.db.query(DEALER).findOne({ where: { id }, select: ['id', 'code', 'name', 'status', 'tier', 'salesRep', 'salesTeam'], populate: { region: { select: ['id', 'code'] } } });
-    if (!dealer) return null;
+    const link = joinTableOf(strapi, DEALER, 'region');
+    const row: any = await withKnex(strapi, (knex) =>
+      knex('dealers as d')
+        .leftJoin(`${link.table} as l`, `l.${link.own}`, 'd.id')
+        .leftJoin('regions as r', 'r.id', `l.${link.other}`)
+        .where('d.id', id)
+        .first('d.id', 'd.code', 'd.name', 'd.status', 'd.tier', 'd.sales_rep', 'd.sales_team', 'r.id as region_id', 'r.code as region_code'),
+    );
+    if (!row) return null;
     return {
-      id: dealer.id,
-      code: dealer.code,
-      name: dealer.name,
-      status: dealer.status,
-      tier: dealer.tier,
-      regionId: dealer.region?.id ?? null,
-      regionCode: dealer.region?.code ?? null,
-      salesRep: dealer.salesRep ?? null,
-      salesTeam: dealer.salesTeam ?? null,
+      id: Number(row.id),
+      code: row.code,
+      name: row.name,
+      status: row.status,
+      tier: row.tier,
+      regionId: row.region_id === null || row.region_id === undefined ? null : Number(row.region_id),
+      regionCode: row.region_code ?? null,
+      salesRep: row.sales_rep ?? null,
+      salesTeam: row.sales_team ?? null,
     };
   },
 
@@ -229,4 +239,11 @@ export interface CommercialProfile {
   regionCode: string | null;
   salesRep: string | null;
   salesTeam: string | null;
+}
+
+/** The link table Strapi keeps for a relation, and its two columns. */
+export function joinTableOf(strapi: Core.Strapi, uid: string, attribute: string): { table: string; own: string; other: string } {
+  const joinTable = (strapi.db.metadata.get(uid as any).attributes as any)[attribute]?.joinTable;
+  if (!joinTable) throw new Error(`${uid}.${attribute} is not a relation with a link table`);
+  return { table: joinTable.name, own: joinTable.joinColumn.name, other: joinTable.inverseJoinColumn.name };
 }

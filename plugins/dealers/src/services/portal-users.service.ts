@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { conflict, DEALER_ROLES, inTransaction, isUniqueViolation, notFound, parseInput, type DealerRef, type DealerRole } from '@channelflow/sdk';
-import { DEALER, toDealerRef } from './dealers.service';
+import { conflict, DEALER_ROLES, inTransaction, isUniqueViolation, notFound, parseInput, withKnex, type DealerRef, type DealerRole } from '@channelflow/sdk';
+import { DEALER, joinTableOf, toDealerRef } from './dealers.service';
 
 const PORTAL_USER = 'plugin::dealers.portal-user';
 
@@ -31,10 +31,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   },
 
   /** The dealer a portal account acts for, or null when it is not linked. */
+  /** The dealer a portal user belongs to, and their role there; one query, as every dealer request asks it. */
   async dealerOf(userId: number): Promise<{ dealer: DealerRef; role: DealerRole } | null> {
-    const link = await strapi.db.query(PORTAL_USER).findOne({ where: { userId }, populate: ['dealer'] });
-    if (!link?.dealer) return null;
-    return { dealer: toDealerRef(link.dealer), role: link.role };
+    const link = joinTableOf(strapi, PORTAL_USER, 'dealer');
+    const row: any = await withKnex(strapi, (knex) =>
+      knex('dealer_portal_users as p')
+        .join(`${link.table} as l`, `l.${link.own}`, 'p.id')
+        .join('dealers as d', 'd.id', `l.${link.other}`)
+        .where('p.user_id', userId)
+        .first('p.role', 'd.id', 'd.document_id', 'd.code', 'd.name', 'd.status'),
+    );
+    if (!row) return null;
+    return { dealer: toDealerRef({ id: Number(row.id), documentId: row.document_id, code: row.code, name: row.name, status: row.status }), role: row.role };
   },
 
   async usersOf(dealerId: number) {

@@ -1,12 +1,10 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { ChannelflowError, notFound, paginate, parseInput } from '@channelflow/sdk';
+import { PRICE_RULE, PRODUCT, WAREHOUSE } from '../uids';
 import { servingOrder } from './allocation';
 import { resolvePrice, type PriceRule } from './pricing';
 
-export const PRODUCT = 'plugin::orders.product';
-export const WAREHOUSE = 'plugin::orders.warehouse';
-export const PRICE_RULE = 'plugin::orders.price-rule';
 
 export const productFilter = z.object({
   search: z.string().trim().max(100).optional(),
@@ -35,8 +33,12 @@ const priceRuleInput = z
   })
   .refine((r) => !r.validFrom || !r.validTo || r.validFrom <= r.validTo, { message: 'validFrom must not be after validTo', path: ['validTo'] });
 
+const WAREHOUSE_CACHE_MS = 10_000;
+type CachedWarehouse = { id: number; code: string; name: string; level: string; regionId: number | null };
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const rules = () => strapi.db.query(PRICE_RULE as any);
+  let warehouseCache: { until: number; list: CachedWarehouse[] } | null = null;
 
   const service = {
     async products(raw: unknown, page: number, pageSize: number) {
@@ -54,10 +56,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return strapi.db.query(WAREHOUSE).findMany({ populate: ['region'], orderBy: { code: 'asc' } });
     },
 
-    /** The warehouses that ship to a dealer of `regionId`, nearest first. */
+    /**
+     * The warehouses that ship to a dealer of `regionId`, nearest first. The list is remembered for
+     * WAREHOUSE_CACHE_MS (every order asks; warehouses change a few times a year) and forgotten on
+     * any change to a warehouse on this instance (lifecycles), so only other instances can lag, by that long.
+     */
     async servingWarehouses(regionId: number | null) {
-      const all: any[] = await strapi.db.query(WAREHOUSE).findMany({ select: ['id', 'code', 'name', 'level'], populate: { region: { select: ['id'] } } });
-      return servingOrder(all.map((w) => ({ id: w.id, code: w.code, name: w.name, level: w.level, regionId: w.region?.id ?? null })), regionId);
+      if (!warehouseCache || warehouseCache.until < Date.now()) {
+        const all: any[] = await strapi.db.query(WAREHOUSE).findMany({ select: ['id', 'code', 'name', 'level'], populate: { region: { select: ['id'] } } });
+        warehouseCache = { until: Date.now() + WAREHOUSE_CACHE_MS, list: all.map((w) => ({ id: w.id, code: w.code, name: w.name, level: w.level, regionId: w.region?.id ?? null })) };
+      }
+      return servingOrder(warehouseCache.list, regionId);
+    },
+
+    forgetWarehouses() {
+      warehouseCache = null;
     },
 
     /** Price rules per product id. */

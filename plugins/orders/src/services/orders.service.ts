@@ -1,14 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, isChannelflowError, isUniqueViolation, notFound, parseInput, workflows } from '@channelflow/sdk';
+import { ChannelflowError, conflict, isChannelflowError, isUniqueViolation, notFound, parseInput, withKnex, workflows } from '@channelflow/sdk';
 import { allocate, DEFAULT_ALLOCATION_RULE, type AllocationRule } from './allocation';
-import { PRODUCT } from './catalog.service';
+import { INVOICE, ORDER, ORDER_LINE, PRODUCT, SHIPMENT, STOCK_MOVEMENT } from '../uids';
 import { resolvePrice, type PriceRule } from './pricing';
-import { STOCK_MOVEMENT, toLevel } from './stock.service';
+import { toLevel } from './stock.service';
 
-export const ORDER = 'plugin::orders.order';
-export const ORDER_LINE = 'plugin::orders.order-line';
 export const APPROVAL_PROCESS = 'orders-approval';
 export const FULFILMENT_PROCESS = 'orders-fulfilment';
 export const ORDER_CANCELLED_MESSAGE = 'orders.order-cancelled';
@@ -76,14 +74,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   }
 
-  /** Locks and reads the levels an allocation may use (PostgreSQL: FOR UPDATE in id order, so two orders never deadlock). */
-  async function lockedLevels(trx: Trx, productIds: number[], warehouseIds: number[]): Promise<Array<ReturnType<typeof toLevel>>> {
-    if (!productIds.length || !warehouseIds.length) return [];
-    let query = trx(LEVELS_TABLE).whereIn('product_id', productIds).whereIn('warehouse_id', warehouseIds).orderBy('id');
-    if (strapi.db.dialect.client !== 'sqlite') query = query.forUpdate();
-    return (await query).map(toLevel);
-  }
-
   async function replay(existing: any, hash: string) {
     if (existing.requestHash !== hash) {
       throw conflict(`Idempotency key ${String(existing.idempotencyKey).split(':').slice(1).join(':')} was already used for order ${existing.number} with different contents`, { number: existing.number });
@@ -130,23 +120,148 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return [...held.values()].filter((h) => h.quantity > 0);
   }
 
+  function processVariables(order: any) {
+    return {
+      orderId: order.id,
+      orderNumber: order.number,
+      dealerId: order.dealerId,
+      dealerCode: order.dealerCode,
+      currency: order.currency,
+      totalMinor: Number(order.totalMinor),
+      creditShortfallMinor: Number(order.creditShortfallMinor ?? 0),
+      placedBy: order.placedBy,
+    };
+  }
+
+  /**
+   * Starts what the order waits for: finance's approval when it is over the limit, else its
+   * fulfilment. The key column is claimed first, so two platform instances sweeping at once start it once.
+   */
   async function startProcess(order: any) {
-    const pending = order.status === 'pending_approval';
-    const started = await workflows(strapi).startProcess({
-      bpmnProcessId: pending ? APPROVAL_PROCESS : FULFILMENT_PROCESS,
-      businessKey: order.number,
-      variables: {
-        orderId: order.id,
-        orderNumber: order.number,
-        dealerId: order.dealerId,
-        dealerCode: order.dealerCode,
-        currency: order.currency,
-        totalMinor: Number(order.totalMinor),
-        creditShortfallMinor: Number(order.creditShortfallMinor ?? 0),
-        placedBy: order.placedBy,
-      },
-    });
-    await orders().update({ where: { id: order.id }, data: { processInstanceKey: started.processInstanceKey } });
+    const approval = order.status === 'pending_approval';
+    const column = approval ? 'process_instance_key' : 'fulfilment_process_key';
+    const claim = `starting:${Date.now()}`;
+    const claimed = await withKnex(strapi, (knex) => knex('orders').where({ id: order.id }).whereNull(column).update({ [column]: claim }));
+    if (!claimed) return;
+    try {
+      const dealer = approval ? null : await strapi.plugin('dealers').service('dealers').commercialProfile(order.dealerId);
+      const started = await workflows(strapi).startProcess({
+        bpmnProcessId: approval ? APPROVAL_PROCESS : FULFILMENT_PROCESS,
+        businessKey: order.number,
+        variables: approval ? processVariables(order) : { ...processVariables(order), regionCode: dealer?.regionCode ?? null, ...fulfilmentTimings() },
+      });
+      await orders().update({ where: { id: order.id }, data: approval ? { processInstanceKey: started.processInstanceKey } : { processInstanceKey: started.processInstanceKey, fulfilmentProcessKey: started.processInstanceKey } });
+    } catch (error) {
+      await withKnex(strapi, (knex) => knex('orders').where({ id: order.id, [column]: claim }).update({ [column]: null }));
+      throw error;
+    }
+  }
+
+  /** One placement attempt; `place` adds the answer for a repeated key. */
+  async function placeOnce(input: z.output<typeof placeInput>) {
+    const key = `${input.dealerId}:${input.idempotencyKey}`;
+    const hash = requestHash(input);
+    // A repeated key is found by the unique index when the order is inserted (no read first: every order would pay for it).
+    const dealer = await strapi.plugin('dealers').service('dealers').commercialProfile(input.dealerId);
+    if (!dealer) throw notFound('Dealer', input.dealerId);
+    const account = { currency: await credit().currencyOf(input.dealerId) };
+    const pricedLines = await priced(dealer, input, account.currency);
+    const totalMinor = pricedLines.reduce((sum, l) => sum + l.price.lineTotalMinor, 0);
+    if (!Number.isSafeInteger(totalMinor)) throw new ChannelflowError('BAD_INPUT', 'The order total is out of range');
+    const warehouses: Array<{ id: number }> = await catalog().servingWarehouses(dealer.regionId);
+    const number = orderNumber();
+
+    const productIds = pricedLines.map((l) => l.product.id);
+    const warehouseIds = warehouses.map((w) => w.id);
+    const reservationKey = `order:${number}`;
+    const orderRow: Record<string, any> = {
+      number,
+      dealerId: dealer.id,
+      dealerCode: dealer.code,
+      status: 'submitted',
+      currency: account.currency,
+      totalMinor,
+      lineCount: pricedLines.length,
+      idempotencyKey: key,
+      requestHash: hash,
+      creditReservationKey: reservationKey,
+      creditShortfallMinor: null,
+      allowBackorder: input.allowBackorder,
+      reference: input.reference ?? null,
+      note: input.note ?? null,
+      placedBy: input.placedBy,
+      submittedAt: new Date(),
+      history: [{ at: new Date().toISOString(), by: input.placedBy, from: null, to: 'submitted', note: null }],
+    };
+
+    const attempt = () =>
+      strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
+        // Read without locks: the guarded updates below are the check, and a lost race retries with fresh figures.
+        const levels: Array<ReturnType<typeof toLevel>> = (await trx(LEVELS_TABLE).whereIn('product_id', productIds).whereIn('warehouse_id', warehouseIds)).map(toLevel);
+        const candidates = warehouses.map((w) => ({
+          warehouseId: w.id,
+          available: new Map(levels.filter((l) => l.warehouseId === w.id).map((l) => [l.productId, l.available] as const)),
+        }));
+        const allocation = allocate(pricedLines.map((l) => ({ productId: l.product.id, quantity: l.quantity })), candidates, rule);
+        if (allocation.shortfall.length && !input.allowBackorder) throw outOfStock(allocation.shortfall, pricedLines, levels);
+
+        const { ids } = await orders().createMany({ data: [orderRow] });
+        const orderId = Number(ids[0]);
+        const shortBy = new Map(allocation.shortfall.map((s) => [s.productId, s.requested - s.allocated]));
+        const lineRows = pricedLines.map((l) => ({
+          orderId,
+          lineNo: l.lineNo,
+          productId: l.product.id,
+          sku: l.product.sku,
+          name: l.product.name,
+          quantity: l.quantity,
+          backorderedQuantity: shortBy.get(l.product.id) ?? 0,
+          listPriceMinor: l.price.listPriceMinor,
+          unitPriceMinor: l.price.unitPriceMinor,
+          discountBasisPoints: l.price.discountBasisPoints,
+          lineTotalMinor: l.price.lineTotalMinor,
+          quotedUnitPriceMinor: l.quotedUnitPriceMinor,
+          priceRuleIds: l.price.ruleIds,
+        }));
+        await lines().createMany({ data: lineRows });
+        // Stock, then credit, as the last statements: hot rows stay locked only until the commit right after.
+        const reserved = await strapi.plugin('orders').service('stock').reserve(trx, allocation.picks, { orderId, reference: number, keyPrefix: `${number}:reserve`, actor: input.placedBy });
+        if (!reserved) throw new LostStockRace();
+        try {
+          await credit().reserve({ dealerId: dealer.id, amountCents: totalMinor, currency: account.currency, idempotencyKey: reservationKey, reference: number, actor: input.placedBy });
+        } catch (error) {
+          if (!isChannelflowError(error) || error.code !== 'CREDIT_LIMIT_EXCEEDED') throw error;
+          // Over the limit is finance's decision, not a refusal: the order keeps its stock and waits for it.
+          const shortfall = Number((error.details as any).requestedCents) - Number((error.details as any).availableCents);
+          Object.assign(orderRow, {
+            status: 'pending_approval',
+            creditReservationKey: null,
+            creditShortfallMinor: shortfall,
+            history: [...orderRow.history, { at: new Date().toISOString(), by: 'platform', from: 'submitted', to: 'pending_approval', note: error.message }],
+          });
+          await orders().updateMany({ where: { id: orderId }, data: { status: orderRow.status, creditReservationKey: null, creditShortfallMinor: shortfall, history: orderRow.history } });
+        }
+        return { order: { ...orderRow, id: orderId }, lines: lineRows };
+      });
+
+    let placed: { order: any; lines: any[] } | undefined;
+    for (let round = 1; !placed; round++) {
+      try {
+        placed = await attempt();
+      } catch (error) {
+        // Another order took the stock between our read and our update: read again (a few times).
+        if (error instanceof LostStockRace && round < 5) continue;
+        if (error instanceof LostStockRace) throw new ChannelflowError('CONFLICT', 'Stock is changing fast for these products; place the order again');
+        // The same key raced in from a second request: answer as the replay.
+        if (isUniqueViolation(error)) {
+          const first = await orders().findOne({ where: { idempotencyKey: key } });
+          if (first) return replay(first, hash);
+        }
+        throw error;
+      }
+    }
+    strapi.plugin('orders').service('processes').nudge();
+    return { ...toOrder(placed.order, placed.lines), replayed: false };
   }
 
   const this_ = {
@@ -156,113 +271,41 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      */
     async place(raw: z.input<typeof placeInput>) {
       const input = parseInput(placeInput, raw, 'order');
-      const key = `${input.dealerId}:${input.idempotencyKey}`;
-      const hash = requestHash(input);
-      const existing = await orders().findOne({ where: { idempotencyKey: key } });
-      if (existing) return replay(existing, hash);
-
-      const dealer = await strapi.plugin('dealers').service('dealers').commercialProfile(input.dealerId);
-      if (!dealer) throw notFound('Dealer', input.dealerId);
-      const account = await credit().account(input.dealerId);
-      const pricedLines = await priced(dealer, input, account.currency);
-      const totalMinor = pricedLines.reduce((sum, l) => sum + l.price.lineTotalMinor, 0);
-      if (!Number.isSafeInteger(totalMinor)) throw new ChannelflowError('BAD_INPUT', 'The order total is out of range');
-      const warehouses: Array<{ id: number }> = await catalog().servingWarehouses(dealer.regionId);
-      const number = orderNumber();
-
-      let created: any;
       try {
-        created = await strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
-          const productIds = pricedLines.map((l) => l.product.id);
-          const levels = await lockedLevels(trx, productIds, warehouses.map((w) => w.id));
-          const candidates = warehouses.map((w) => ({
-            warehouseId: w.id,
-            available: new Map(levels.filter((l) => l.warehouseId === w.id).map((l) => [l.productId, l.available] as const)),
-          }));
-          const demand = pricedLines.map((l) => ({ productId: l.product.id, quantity: l.quantity }));
-          const allocation = allocate(demand, candidates, rule);
-          if (allocation.shortfall.length && !input.allowBackorder) throw outOfStock(allocation.shortfall, pricedLines, levels);
-
-          const order = await orders().create({
-            data: {
-              number,
-              dealerId: dealer.id,
-              dealerCode: dealer.code,
-              status: 'submitted',
-              currency: account.currency,
-              totalMinor,
-              lineCount: pricedLines.length,
-              idempotencyKey: key,
-              requestHash: hash,
-              allowBackorder: input.allowBackorder,
-              reference: input.reference ?? null,
-              note: input.note ?? null,
-              placedBy: input.placedBy,
-              submittedAt: new Date(),
-              history: [{ at: new Date().toISOString(), by: input.placedBy, from: null, to: 'submitted', note: null }],
-            },
-          });
-          const shortBy = new Map(allocation.shortfall.map((s) => [s.productId, s.requested - s.allocated]));
-          await lines().createMany({
-            data: pricedLines.map((l) => ({
-              orderId: order.id,
-              lineNo: l.lineNo,
-              productId: l.product.id,
-              sku: l.product.sku,
-              name: l.product.name,
-              quantity: l.quantity,
-              backorderedQuantity: shortBy.get(l.product.id) ?? 0,
-              listPriceMinor: l.price.listPriceMinor,
-              unitPriceMinor: l.price.unitPriceMinor,
-              discountBasisPoints: l.price.discountBasisPoints,
-              lineTotalMinor: l.price.lineTotalMinor,
-              quotedUnitPriceMinor: l.quotedUnitPriceMinor,
-              priceRuleIds: l.price.ruleIds,
-            })),
-          });
-          const stock = strapi.plugin('orders').service('stock');
-          for (const pick of allocation.picks) {
-            const ok = await stock.apply(trx, {
-              productId: pick.productId,
-              warehouseId: pick.warehouseId,
-              kind: 'reservation',
-              quantity: pick.quantity,
-              idempotencyKey: `${number}:reserve:${pick.productId}:${pick.warehouseId}`,
-              orderId: order.id,
-              reference: number,
-              actor: input.placedBy,
-            });
-            // The levels are locked (PostgreSQL) or the only writer (SQLite): this cannot happen unless the lock failed.
-            if (!ok) throw new ChannelflowError('CONFLICT', 'Stock changed while the order was placed; place it again');
-          }
-          try {
-            await credit().reserve({ dealerId: dealer.id, amountCents: totalMinor, currency: account.currency, idempotencyKey: `order:${number}`, reference: number, actor: input.placedBy });
-            return orders().update({ where: { id: order.id }, data: { creditReservationKey: `order:${number}` } });
-          } catch (error) {
-            if (!isChannelflowError(error) || error.code !== 'CREDIT_LIMIT_EXCEEDED') throw error;
-            // Over the limit is finance's decision, not a refusal: the order keeps its stock and waits for it.
-            const shortfall = Number((error.details as any).requestedCents) - Number((error.details as any).availableCents);
-            return transition(order, 'pending_approval', 'platform', error.message, { creditShortfallMinor: shortfall });
-          }
-        });
+        return await placeOnce(input);
       } catch (error) {
-        // The same key raced in from a second request: answer as the replay.
-        if (isUniqueViolation(error)) {
-          const first = await orders().findOne({ where: { idempotencyKey: key } });
-          if (first) return replay(first, hash);
-        }
+        // A retried request whose first attempt placed the order answers with that order, even if it could not be placed now.
+        if (!isChannelflowError(error)) throw error;
+        const first = await orders().findOne({ where: { idempotencyKey: `${input.dealerId}:${input.idempotencyKey}` } });
+        if (first) return replay(first, requestHash(input));
         throw error;
       }
-      await startProcess(created).catch((error: unknown) => {
-        // The order stands with its reservations; the dispatcher starts its process later.
-        strapi.log.warn(`[orders] process for ${created.number} did not start: ${(error as Error).message}`);
-      });
-      return { ...(await this_.detail(created.id)), replayed: false };
     },
 
-    /** Starts the processes of placed orders whose start failed (e.g. the engine was briefly down). */
-    async startMissingProcesses(limit = 50) {
-      const waiting = await orders().findMany({ where: { processInstanceKey: null, status: { $in: ['submitted', 'pending_approval'] } }, orderBy: { id: 'asc' }, limit });
+    /** Starts the fulfilment of an order finance released (the approval process's last step); once. */
+    async startFulfilment(orderId: number) {
+      const order = await orders().findOne({ where: { id: orderId } });
+      if (!order) throw notFound('Order', orderId);
+      if (order.status !== 'submitted') return order;
+      await startProcess(order);
+      return orders().findOne({ where: { id: orderId } });
+    },
+
+    /**
+     * Starts the processes placed orders wait for, oldest first, at most `limit` of them: the
+     * approval of an order over the limit, else its fulfilment. Returns how many were started.
+     */
+    async dispatchProcesses(limit = 50) {
+      // A claim nobody finished within five minutes belongs to a start that crashed: free it.
+      const staleClaim = `starting:${Date.now() - 300_000}`;
+      for (const column of ['process_instance_key', 'fulfilment_process_key']) {
+        await withKnex(strapi, (knex) => knex('orders').where(column, 'like', 'starting:%').where(column, '<', staleClaim).update({ [column]: null }));
+      }
+      const waiting = await orders().findMany({
+        where: { $or: [{ status: 'pending_approval', processInstanceKey: null }, { status: 'submitted', fulfilmentProcessKey: null }] },
+        orderBy: { id: 'asc' },
+        limit,
+      });
       let started = 0;
       for (const order of waiting) {
         await startProcess(order).then(
@@ -270,7 +313,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           (error: unknown) => strapi.log.warn(`[orders] process for ${order.number} did not start: ${(error as Error).message}`),
         );
       }
-      return started;
+      return { started, waiting: waiting.length };
     },
 
     /** Cancels an order that has not shipped: its stock and credit are released, its process told. */
@@ -279,11 +322,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const order = await strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
         const current = await orders().findOne({ where: { id: orderId } });
         if (!current) throw notFound('Order', orderId);
-        if (!CANCELLABLE.includes(current.status)) {
-          throw conflict(`Order ${current.number} is ${current.status.replace('_', ' ')} and can no longer be cancelled`, { status: current.status });
+        const dispatched = await strapi.db.query(SHIPMENT as any).count({ where: { orderId, status: { $in: ['shipped', 'in_transit', 'delivered'] } } });
+        if (!CANCELLABLE.includes(current.status) || dispatched > 0) {
+          throw conflict(`Order ${current.number} is ${dispatched ? 'on its way' : current.status.replace('_', ' ')} and can no longer be cancelled`, { status: current.status });
         }
         await lockOrderStock(trx, orderId);
         await releaseHolds(trx, current, input.actor);
+        await strapi.plugin('orders').service('shipments').cancelPending(orderId);
         return transition(current, 'cancelled', input.actor, input.reason);
       });
       await workflows(strapi)
@@ -314,6 +359,31 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await releaseHolds(trx, order, rejectedBy);
         return transition(order, 'cancelled', rejectedBy, note ? `credit refused: ${note}` : 'credit refused');
       });
+    },
+
+    /**
+     * Derives the order's status from its shipments and invoices after one of them changed:
+     * allocated → shipped → delivered → invoiced as every unit gets there, closed once every invoice is paid.
+     */
+    async refreshStatus(orderId: number, by: string) {
+      const order = await orders().findOne({ where: { id: orderId } });
+      if (!order || ['cancelled', 'pending_approval', 'draft', 'closed'].includes(order.status)) return order;
+      const orderLines: any[] = await lines().findMany({ where: { orderId } });
+      const ordered = orderLines.reduce((sum, l) => sum + l.quantity, 0);
+      const shipments: any[] = await strapi.db.query(SHIPMENT as any).findMany({ where: { orderId, status: { $ne: 'cancelled' } } });
+      const units = (list: any[]) => list.reduce((sum, s) => sum + (s.lines as Array<{ quantity: number }>).reduce((n, l) => n + l.quantity, 0), 0);
+      const shipped = units(shipments.filter((s) => s.status !== 'pending'));
+      const delivered = units(shipments.filter((s) => s.status === 'delivered'));
+      const invoiced = units(shipments.filter((s) => s.invoiceId));
+      let status: OrderStatus = shipments.length ? 'allocated' : 'submitted';
+      if (shipped === ordered) status = 'shipped';
+      if (delivered === ordered) status = 'delivered';
+      if (invoiced === ordered) {
+        const open = await strapi.db.query(INVOICE as any).count({ where: { orderId, status: 'open' } });
+        status = open ? 'invoiced' : 'closed';
+      }
+      if (status === order.status) return order;
+      return transition(order, status, by, null);
     },
 
     /** One order with its lines; null when there is none. */
@@ -352,12 +422,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     heldStock,
   };
 
-  /** Locks the order's stock levels before releasing them (PostgreSQL), in the same order `place` does. */
+  /** Locks the order's stock levels before releasing them (PostgreSQL), in the order every writer takes them: product, then warehouse. */
   async function lockOrderStock(trx: Trx, orderId: number) {
     if (strapi.db.dialect.client === 'sqlite') return;
     const held = await heldStock(orderId);
     if (!held.length) return;
-    await trx(LEVELS_TABLE).whereIn('product_id', [...new Set(held.map((h) => h.productId))]).whereIn('warehouse_id', [...new Set(held.map((h) => h.warehouseId))]).orderBy('id').forUpdate();
+    await trx(LEVELS_TABLE).whereIn('product_id', [...new Set(held.map((h) => h.productId))]).whereIn('warehouse_id', [...new Set(held.map((h) => h.warehouseId))]).orderBy(['product_id', 'warehouse_id']).forUpdate();
   }
 
   return this_;
@@ -372,6 +442,9 @@ function outOfStock(shortfall: Array<{ productId: number; requested: number; all
   return new ChannelflowError('OUT_OF_STOCK', `Not enough stock: ${lines.map((l) => `${l.sku} ${l.available} available, ${l.requested} ordered`).join('; ')}`, { lines });
 }
 
+/** Another order reserved the stock between this one's read and its update. */
+class LostStockRace extends Error {}
+
 /** ORDERS_ALLOCATION_RULE: "single-then-split" (default), "split" (nearest first, line by line) or "single" (never split a line). */
 export function allocationRuleFromEnv(value = process.env.ORDERS_ALLOCATION_RULE): AllocationRule {
   switch (value ?? 'single-then-split') {
@@ -384,6 +457,15 @@ export function allocationRuleFromEnv(value = process.env.ORDERS_ALLOCATION_RULE
     default:
       throw new Error(`ORDERS_ALLOCATION_RULE must be single-then-split, split or single, not "${value}"`);
   }
+}
+
+/**
+ * ORDERS_STALE_AFTER (ISO duration, default P3D): a shipment with no tracking event for that long
+ * raises a staff alert; ORDERS_FULFILMENT_CHECK_EVERY (default PT12H): how often the fulfilment
+ * process looks (and retries back-orders) while it waits. Both become process variables.
+ */
+export function fulfilmentTimings() {
+  return { staleAfter: process.env.ORDERS_STALE_AFTER ?? 'P3D', checkEvery: process.env.ORDERS_FULFILMENT_CHECK_EVERY ?? 'PT12H' };
 }
 
 function requestHash(input: z.output<typeof placeInput>): string {

@@ -1,10 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { ChannelflowError, conflict, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
-import { PRODUCT, WAREHOUSE } from './catalog.service';
+import { PRODUCT, STOCK_LEVEL, STOCK_MOVEMENT, WAREHOUSE } from '../uids';
 
-export const STOCK_LEVEL = 'plugin::orders.stock-level';
-export const STOCK_MOVEMENT = 'plugin::orders.stock-movement';
 const LEVELS_TABLE = 'order_stock_levels';
 
 export type MovementKind = 'receipt' | 'transfer_out' | 'transfer_in' | 'reservation' | 'release' | 'shipment' | 'return' | 'adjustment';
@@ -107,6 +105,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Returns false, writing nothing, when the level cannot take it (not enough on hand or reserved).
    */
   async function apply(trx: Trx, movement: Movement): Promise<boolean> {
+    if (!(await applyToLevel(trx, movement))) return false;
+    await append([movement]);
+    return true;
+  }
+
+  /** The guarded UPDATE of one level; false when the level cannot take the movement. */
+  async function applyToLevel(trx: Trx, movement: Movement): Promise<boolean> {
     const effect = movementEffect(movement.kind, movement.quantity);
     let update = trx(LEVELS_TABLE).where({ product_id: movement.productId, warehouse_id: movement.warehouseId });
     // The guard is the invariant: on hand ≥ reserved ≥ 0 and in transit ≥ 0 after the change.
@@ -120,14 +125,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       in_transit: trx.raw('in_transit + ?', [effect.inTransit]),
       updated_at: new Date(),
     });
-    if (!changed) return false;
+    return Boolean(changed);
+  }
+
+  /** Appends movements in one statement (the ledger needs no row read back). */
+  async function append(list: Movement[]) {
+    if (!list.length) return;
     try {
-      await movements().create({ data: { ...movement, orderId: movement.orderId ?? null } });
+      await movements().createMany({ data: list.map((m) => ({ ...m, orderId: m.orderId ?? null, reference: m.reference ?? null, actor: m.actor ?? null, note: m.note ?? null })) });
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict(`Idempotency key ${movement.idempotencyKey} was already used for a different stock movement`, { idempotencyKey: movement.idempotencyKey });
+      if (isUniqueViolation(error)) throw conflict(`An idempotency key of these stock movements was already used for a different one`, { idempotencyKeys: list.map((m) => m.idempotencyKey) });
       throw error;
     }
-    return true;
   }
 
   /** The first movement under `key`, checked to be the same request; null when there is none. */
@@ -147,6 +156,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     apply,
     ensureLevel,
+
+    /**
+     * Reserves `picks` for an order in the caller's transaction: guarded updates in product, then
+     * warehouse order (the order every writer locks in, so concurrent orders never deadlock), then
+     * the movements in one insert. False, with nothing to keep, when some level no longer has the stock.
+     */
+    async reserve(trx: Trx, picks: Array<{ productId: number; warehouseId: number; quantity: number }>, meta: { orderId: number; reference: string; keyPrefix: string; actor: string }) {
+      const sorted = [...picks].sort((a, b) => a.productId - b.productId || a.warehouseId - b.warehouseId);
+      const list: Movement[] = sorted.map((p) => ({
+        productId: p.productId,
+        warehouseId: p.warehouseId,
+        kind: 'reservation',
+        quantity: p.quantity,
+        idempotencyKey: `${meta.keyPrefix}:${p.productId}:${p.warehouseId}`,
+        orderId: meta.orderId,
+        reference: meta.reference,
+        actor: meta.actor,
+      }));
+      for (const movement of list) if (!(await applyToLevel(trx, movement))) return false;
+      await append(list);
+      return true;
+    },
 
     /** Goods arriving in a warehouse (purchase receipt). */
     async receive(raw: z.input<typeof receiptInput>) {

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { dealerScope, notFound, parseArgs, staffScope, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
+
+const actorName = (actor: StaffActor) => (actor.kind === 'user' ? actor.user.email : `api-token:${actor.token.name}`);
+const shipmentNumber = z.string().trim().min(1).max(60);
+
+/** Shipments and their tracking, for staff (who record them) and for the dealer (who follows them). */
+export const shipmentsGraphql: GraphqlExtension = {
+  typeDefs: /* GraphQL */ `
+    enum ShipmentStatus { pending shipped in_transit delivered cancelled }
+    enum TrackingEventKind { shipped in_transit out_for_delivery delivered exception }
+    type ShipmentLine { sku: String! quantity: Int! }
+    type TrackingEvent { kind: TrackingEventKind! occurredAt: String! location: String note: String source: String! recordedBy: String }
+    type Shipment {
+      number: String!
+      orderNumber: String!
+      warehouseCode: String!
+      status: ShipmentStatus!
+      lines: [ShipmentLine!]!
+      carrier: String
+      trackingNumber: String
+      shippedAt: String
+      deliveredAt: String
+      lastEventAt: String
+      events: [TrackingEvent!]!
+    }
+    type DealerTrackingEvent { kind: TrackingEventKind! occurredAt: String! location: String }
+    type DealerShipment {
+      number: String!
+      status: ShipmentStatus!
+      lines: [ShipmentLine!]!
+      carrier: String
+      trackingNumber: String
+      shippedAt: String
+      deliveredAt: String
+      events: [DealerTrackingEvent!]!
+    }
+    extend type Order { shipments: [Shipment!]! }
+    extend type DealerOrder { shipments: [DealerShipment!]! }
+    extend type Query {
+      "Staff: one shipment by number."
+      shipment(number: String!): Shipment!
+    }
+    extend type Mutation {
+      "Staff (orders.manage-fulfilment): a pending shipment leaves the warehouse with this carrier and tracking number; its stock leaves the shelf."
+      dispatchShipment(number: String!, carrier: String!, trackingNumber: String!): Shipment!
+      "Staff (orders.manage-fulfilment): record what the carrier or the warehouse said, e.g. when the carrier's webhook is not connected. The event id makes a repeat harmless."
+      recordShipmentEvent(number: String!, eventId: String!, kind: TrackingEventKind!, occurredAt: String!, location: String, note: String): Shipment!
+    }
+  `,
+  resolvers: {
+    Query: {
+      shipment: staffScope('orders.read', async (args, { strapi, actor }) => {
+        const { number } = parseArgs(z.object({ number: shipmentNumber }), args);
+        const found = await strapi.plugin('orders').service('shipments').findByNumber(number);
+        const reach = await strapi.plugin('dealers').service('dealers').reachableIds(actor);
+        if (!found || (reach && !reach.includes(found.dealerId))) throw notFound('Shipment', number);
+        return found;
+      }),
+    },
+    Mutation: {
+      dispatchShipment: staffScope('orders.manage-fulfilment', async (args, { strapi, actor }) => {
+        const { number } = parseArgs(z.object({ number: shipmentNumber }), { number: args.number });
+        return strapi.plugin('orders').service('shipments').dispatch(number, { carrier: args.carrier, trackingNumber: args.trackingNumber, actor: actorName(actor) });
+      }),
+      recordShipmentEvent: staffScope('orders.manage-fulfilment', async (args, { strapi, actor }) => {
+        const { number } = parseArgs(z.object({ number: shipmentNumber }), { number: args.number });
+        return strapi.plugin('orders').service('shipments').recordEvent(
+          { shipmentNumber: number },
+          { eventId: args.eventId, kind: args.kind, occurredAt: args.occurredAt, location: args.location ?? undefined, note: args.note ?? undefined, source: 'staff', recordedBy: actorName(actor) },
+        );
+      }),
+    },
+    Order: {
+      shipments: (order: { id: number }) => shipmentsOf(order.id),
+    },
+    DealerOrder: {
+      shipments: async (order: { id: number }) => (await shipmentsOf(order.id)).map(toDealerShipment),
+    },
+  },
+};
+
+/** Field resolvers run after the root resolver's scope check and get no scope context: Strapi's global instance serves them. */
+async function shipmentsOf(orderId: number) {
+  return (globalThis as any).strapi.plugin('orders').service('shipments').forOrder(orderId);
+}
+
+function toDealerShipment(s: any) {
+  return {
+    number: s.number,
+    status: s.status,
+    lines: s.lines,
+    carrier: s.carrier,
+    trackingNumber: s.trackingNumber,
+    shippedAt: s.shippedAt,
+    deliveredAt: s.deliveredAt,
+    events: s.events.map((e: any) => ({ kind: e.kind, occurredAt: e.occurredAt, location: e.location })),
+  };
+}

@@ -1,0 +1,201 @@
+import type { Core } from '@strapi/strapi';
+import ExcelJS from 'exceljs';
+import { z } from 'zod';
+import { parseInput } from '@channelflow/sdk';
+import { STOCK_MOVEMENT } from '../uids';
+import { annualDemand, economicOrderQuantity, suggestReplenishment } from './replenishment';
+import { stockAge } from './stock-age';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates look like 2026-12-01');
+const salesInput = z
+  .object({ from: isoDate, to: isoDate, groupBy: z.enum(['dealer', 'rep', 'team', 'region', 'product']), dealerIds: z.array(z.number().int()).nullable() })
+  .refine((r) => r.from <= r.to, { message: 'from must not be after to', path: ['to'] });
+
+export type SalesGroup = 'dealer' | 'rep' | 'team' | 'region' | 'product';
+/** What an invoice line is counted under for each grouping (invoices keep the rep, team and region they had when issued). */
+const GROUP_COLUMN: Record<SalesGroup, string> = { dealer: 'i.dealer_code', rep: 'i.sales_rep', team: 'i.sales_team', region: 'i.region_code', product: 'l.sku' };
+
+/**
+ * Staff reports. Sales count invoiced lines only (业绩 = orders that carry an invoice number), by the
+ * invoice date; receivables come from the dealers' credit ledgers with ageing; stock shows each
+ * level with its FIFO age and the replenishment it needs. Each report exports to .xlsx with the
+ * same rows and a totals row equal to the report's totals.
+ */
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const knex = () => strapi.db.connection;
+
+  const service = {
+    async sales(raw: z.input<typeof salesInput>) {
+      const input = parseInput(salesInput, raw, 'sales report');
+      const column = GROUP_COLUMN[input.groupBy];
+      let query = knex()('order_invoice_lines as l')
+        .join('order_invoices as i', 'i.id', 'l.invoice_id')
+        .whereBetween('l.issued_on', [input.from, input.to])
+        .groupBy(column, 'i.currency')
+        .select(knex().raw(`${column} as key`), 'i.currency as currency')
+        .sum({ quantity: 'l.quantity', amountMinor: 'l.line_total_minor' })
+        .countDistinct({ invoices: 'i.id' })
+        .orderBy([{ column: 'amountMinor', order: 'desc' }, { column: 'key', order: 'asc' }]);
+      let totalsQuery = knex()('order_invoice_lines as l')
+        .join('order_invoices as i', 'i.id', 'l.invoice_id')
+        .whereBetween('l.issued_on', [input.from, input.to])
+        .sum({ quantity: 'l.quantity', amountMinor: 'l.line_total_minor' })
+        .countDistinct({ invoices: 'i.id' });
+      if (input.dealerIds) {
+        const ids = input.dealerIds.length ? input.dealerIds : [-1];
+        query = query.whereIn('l.dealer_id', ids);
+        totalsQuery = totalsQuery.whereIn('l.dealer_id', ids);
+      }
+      const rows = (await query).map((r: any) => ({ key: r.key ?? '(none)', currency: r.currency, quantity: Number(r.quantity), amountMinor: Number(r.amountMinor), invoices: Number(r.invoices) }));
+      // Totals come from the lines themselves: an invoice under two products counts once.
+      const [t] = await totalsQuery;
+      const totals = { quantity: Number(t?.quantity ?? 0), amountMinor: Number(t?.amountMinor ?? 0), invoices: Number(t?.invoices ?? 0) };
+      return { from: input.from, to: input.to, groupBy: input.groupBy, rows, totals };
+    },
+
+    /** Receivables (应收账款) per dealer with ageing, as of today, from each dealer's credit ledger. */
+    async receivables(dealerIds: number[] | null) {
+      const accounts: any[] = await knex()('dealer_credit_accounts').select('dealer_id', 'currency').modify((q: any) => (dealerIds ? q.whereIn('dealer_id', dealerIds.length ? dealerIds : [-1]) : q));
+      const credit = strapi.plugin('dealers').service('credit');
+      const dealers = strapi.plugin('dealers').service('dealers');
+      const rows: Array<{ dealerCode: string; dealerName: string; currency: string; receivableMinor: number; overdueMinor: number; current: number; days1to30: number; days31to60: number; days61to90: number; over90: number }> = [];
+      for (const account of accounts) {
+        const summary = await credit.summary(Number(account.dealer_id));
+        if (summary.receivableCents === 0) continue;
+        const profile = await dealers.commercialProfile(Number(account.dealer_id));
+        rows.push({ dealerCode: profile?.code ?? String(account.dealer_id), dealerName: profile?.name ?? '', currency: summary.currency, receivableMinor: summary.receivableCents, overdueMinor: summary.overdueCents, ...summary.ageing });
+      }
+      rows.sort((a, b) => b.receivableMinor - a.receivableMinor || a.dealerCode.localeCompare(b.dealerCode));
+      const sum = (field: keyof (typeof rows)[number]) => rows.reduce((s, r) => s + (r[field] as number), 0);
+      return {
+        asOf: today(),
+        rows,
+        totals: { receivableMinor: sum('receivableMinor'), overdueMinor: sum('overdueMinor'), current: sum('current'), days1to30: sum('days1to30'), days31to60: sum('days31to60'), days61to90: sum('days61to90'), over90: sum('over90') },
+      };
+    },
+
+    /** Every stock level with its FIFO stock age (库龄) and, when below safety stock, what to do (transfer or purchase, EOQ-sized). */
+    async stock(filter: { warehouseCode?: string }) {
+      const asOf = today();
+      const levels: any[] = await strapi.plugin('orders').service('stock').levels();
+      const warehouses: any[] = await strapi.plugin('orders').service('catalog').warehouses();
+      const levelOf = new Map(warehouses.map((w) => [w.code, w.level]));
+      const products: any[] = await strapi.db.query('plugin::orders.product').findMany({ select: ['id', 'sku', 'name', 'basePriceMinor', 'unitCostMinor', 'currency'] });
+      const productOf = new Map(products.map((p) => [p.id, p]));
+      const yearAgo = new Date(Date.now() - 366 * 86_400_000);
+      const movements: any[] = await strapi.db.query(STOCK_MOVEMENT as any).findMany({
+        where: { kind: { $in: ['receipt', 'transfer_in', 'return', 'shipment'] } },
+        select: ['productId', 'warehouseId', 'kind', 'quantity', 'createdAt'],
+      });
+      const day = (m: any) => new Date(m.createdAt).toISOString().slice(0, 10);
+      const costs = replenishmentCosts();
+      const rows = levels
+        .filter((l) => !filter.warehouseCode || l.warehouseCode === filter.warehouseCode)
+        .map((l) => {
+          const own = movements.filter((m) => m.productId === l.productId && m.warehouseId === l.warehouseId);
+          const age = stockAge(own.filter((m) => m.kind !== 'shipment').map((m) => ({ day: day(m), quantity: m.quantity })), l.onHand, asOf);
+          const product = productOf.get(l.productId);
+          const unitCostMinor = Number(product?.unitCostMinor ?? product?.basePriceMinor ?? 0);
+          const demand = annualDemand(own.filter((m) => m.kind === 'shipment' && new Date(m.createdAt) >= yearAgo).map((m) => ({ day: day(m), quantity: m.quantity })), asOf);
+          const eoq = demand > 0 && unitCostMinor > 0 ? economicOrderQuantity({ annualDemand: demand, orderCostMinor: costs.orderCostMinor, unitCostMinor, holdingRateBasisPoints: costs.holdingRateBasisPoints }) : 0;
+          const suggestion = suggestReplenishment({
+            level: { warehouseCode: l.warehouseCode, onHand: l.onHand, reserved: l.reserved, inTransit: l.inTransit, safetyStock: l.safetyStock },
+            otherLevels: levels.filter((o) => o.productId === l.productId && o.warehouseId !== l.warehouseId).map((o) => ({ warehouseCode: o.warehouseCode, onHand: o.onHand, reserved: o.reserved, safetyStock: o.safetyStock, level: levelOf.get(o.warehouseCode) ?? 'regional' })),
+            eoq,
+          });
+          return {
+            warehouseCode: l.warehouseCode,
+            sku: l.sku,
+            name: product?.name ?? '',
+            currency: product?.currency ?? 'CNY',
+            onHand: l.onHand,
+            reserved: l.reserved,
+            available: l.available,
+            inTransit: l.inTransit,
+            safetyStock: l.safetyStock,
+            valueMinor: l.onHand * unitCostMinor,
+            ...age.buckets,
+            averageAgeDays: age.averageAgeDays,
+            annualDemand: demand,
+            economicOrderQuantity: eoq,
+            replenishment: suggestion,
+          };
+        });
+      const sum = (field: 'onHand' | 'reserved' | 'available' | 'inTransit' | 'valueMinor') => rows.reduce((s, r) => s + r[field], 0);
+      return { asOf, rows, totals: { onHand: sum('onHand'), reserved: sum('reserved'), available: sum('available'), inTransit: sum('inTransit'), valueMinor: sum('valueMinor') } };
+    },
+
+    /** One report as an .xlsx workbook (base64): a header row, its rows, and a totals row. */
+    async exportXlsx(report: 'sales' | 'receivables' | 'stock', data: any) {
+      const workbook = new ExcelJS.Workbook();
+      workbook.creator = 'Channelflow';
+      const sheet = workbook.addWorksheet(report);
+      const spec = EXPORTS[report];
+      sheet.columns = spec.map((c) => ({ header: c.header, key: c.key, width: c.width ?? 14, ...(c.money ? { style: { numFmt: '#,##0.00' } } : {}) }));
+      for (const row of data.rows) sheet.addRow(Object.fromEntries(spec.map((c) => [c.key, c.value(row)])));
+      const totals = sheet.addRow(Object.fromEntries(spec.map((c, i) => [c.key, i === 0 ? 'Total' : c.total ? c.total(data.totals) : null])));
+      totals.font = { bold: true };
+      sheet.getRow(1).font = { bold: true };
+      const buffer = Buffer.from(await workbook.xlsx.writeBuffer());
+      const stamp = data.from ? `${data.from}_${data.to}` : data.asOf;
+      return { filename: `${report}-${data.groupBy ?? 'all'}-${stamp}.xlsx`, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', base64: buffer.toString('base64') };
+    },
+  };
+  return service;
+};
+
+/** Amounts go to Excel in major units (yuan), formatted to the cent: a spreadsheet's numbers are what its users add up. */
+const major = (minor: number) => minor / 100;
+
+type Column = { header: string; key: string; width?: number; money?: boolean; value: (row: any) => unknown; total?: (totals: any) => unknown };
+const EXPORTS: Record<'sales' | 'receivables' | 'stock', Column[]> = {
+  sales: [
+    { header: 'Group', key: 'key', width: 24, value: (r) => r.key },
+    { header: 'Currency', key: 'currency', value: (r) => r.currency },
+    { header: 'Invoices', key: 'invoices', value: (r) => r.invoices, total: (t) => t.invoices },
+    { header: 'Units', key: 'quantity', value: (r) => r.quantity, total: (t) => t.quantity },
+    { header: 'Amount', money: true, key: 'amount', width: 18, value: (r) => major(r.amountMinor), total: (t) => major(t.amountMinor) },
+  ],
+  receivables: [
+    { header: 'Dealer', key: 'dealerCode', value: (r) => r.dealerCode },
+    { header: 'Name', key: 'dealerName', width: 28, value: (r) => r.dealerName },
+    { header: 'Currency', key: 'currency', value: (r) => r.currency },
+    { header: 'Receivable', money: true, key: 'receivable', width: 16, value: (r) => major(r.receivableMinor), total: (t) => major(t.receivableMinor) },
+    { header: 'Overdue', money: true, key: 'overdue', width: 16, value: (r) => major(r.overdueMinor), total: (t) => major(t.overdueMinor) },
+    { header: 'Current', money: true, key: 'current', value: (r) => major(r.current), total: (t) => major(t.current) },
+    { header: '1-30 days', money: true, key: 'days1to30', value: (r) => major(r.days1to30), total: (t) => major(t.days1to30) },
+    { header: '31-60 days', money: true, key: 'days31to60', value: (r) => major(r.days31to60), total: (t) => major(t.days31to60) },
+    { header: '61-90 days', money: true, key: 'days61to90', value: (r) => major(r.days61to90), total: (t) => major(t.days61to90) },
+    { header: 'Over 90 days', money: true, key: 'over90', value: (r) => major(r.over90), total: (t) => major(t.over90) },
+  ],
+  stock: [
+    { header: 'Warehouse', key: 'warehouseCode', value: (r) => r.warehouseCode },
+    { header: 'SKU', key: 'sku', value: (r) => r.sku },
+    { header: 'Name', key: 'name', width: 28, value: (r) => r.name },
+    { header: 'On hand', key: 'onHand', value: (r) => r.onHand, total: (t) => t.onHand },
+    { header: 'Reserved', key: 'reserved', value: (r) => r.reserved, total: (t) => t.reserved },
+    { header: 'Available', key: 'available', value: (r) => r.available, total: (t) => t.available },
+    { header: 'In transit', key: 'inTransit', value: (r) => r.inTransit, total: (t) => t.inTransit },
+    { header: 'Safety stock', key: 'safetyStock', value: (r) => r.safetyStock },
+    { header: 'Value', money: true, key: 'value', width: 16, value: (r) => major(r.valueMinor), total: (t) => major(t.valueMinor) },
+    { header: '0-30 days', key: 'days0to30', value: (r) => r.days0to30 },
+    { header: '31-60 days', key: 'days31to60', value: (r) => r.days31to60 },
+    { header: '61-90 days', key: 'days61to90', value: (r) => r.days61to90 },
+    { header: '91-180 days', key: 'days91to180', value: (r) => r.days91to180 },
+    { header: 'Over 180 days', key: 'over180', value: (r) => r.over180 },
+    { header: 'Average age (days)', key: 'averageAgeDays', value: (r) => r.averageAgeDays },
+    { header: 'Replenish', key: 'replenishment', width: 40, value: (r) => (r.replenishment ? `${r.replenishment.kind} ${r.replenishment.quantity}${r.replenishment.fromWarehouseCode ? ` from ${r.replenishment.fromWarehouseCode}` : ''}` : '') },
+  ],
+};
+
+/**
+ * ORDERS_ORDER_COST_MINOR (default 50000, i.e. CNY 500 per purchase order) and ORDERS_HOLDING_RATE_BP
+ * (default 2000, 20% of the unit cost a year): the EOQ's S and H.
+ */
+function replenishmentCosts() {
+  return { orderCostMinor: Number(process.env.ORDERS_ORDER_COST_MINOR ?? 50_000), holdingRateBasisPoints: Number(process.env.ORDERS_HOLDING_RATE_BP ?? 2_000) };
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}

@@ -1,0 +1,154 @@
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DealerRef } from '@channelflow/sdk';
+import { createTestEnvironment, eventually, type GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
+
+const PLACE = 'mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number total { amountMinor } } } }';
+const ORDER = 'query ($number: String!) { order(number: $number) { status shipments { number } } }';
+const SALES = 'query ($from: String!, $to: String!, $by: SalesReportGroup!) { salesReport(from: $from, to: $to, groupBy: $by) { rows { key invoices quantity amount { amountMinor } } totals { invoices quantity amountMinor } } }';
+const EXPORT_SALES = 'query ($from: String!, $to: String!, $by: SalesReportGroup!) { exportSalesReport(from: $from, to: $to, groupBy: $by) { filename contentType base64 } }';
+
+let seq = 0;
+const key = (label = 'k') => `${label}-${Date.now().toString(36)}-${(seq += 1)}`;
+const today = new Date().toISOString().slice(0, 10);
+
+/** The rows of the first sheet of an .xlsx (base64) as arrays of cell values, header first. */
+async function sheetRows(base64: string): Promise<unknown[][]> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(Buffer.from(base64, 'base64') as any);
+  const rows: unknown[][] = [];
+  workbook.worksheets[0]!.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+  return rows;
+}
+
+describe('orders plug-in: staff reports and their Excel exports', () => {
+  let env: TestEnvironment;
+  let manager: GraphqlClient;
+  let director: GraphqlClient;
+  let eastRep: GraphqlClient & { user: { email: string } };
+  const totals = { east: 0, west: 0 };
+
+  /** Places, ships and delivers an order for `dealer`, and waits for its invoice. */
+  const invoicedOrder = async (buyer: GraphqlClient, lines: Array<{ sku: string; quantity: number }>) => {
+    const { placeOrder } = await buyer.query(PLACE, { input: { idempotencyKey: key(), lines } });
+    const { order } = await eventually(async () => {
+      const found = await manager.query(ORDER, { number: placeOrder.order.number });
+      expect(found.order.shipments.length).toBeGreaterThan(0);
+      return found;
+    });
+    for (const s of order.shipments) {
+      await manager.query('mutation ($n: String!, $t: String!) { dispatchShipment(number: $n, carrier: "SF", trackingNumber: $t) { status } }', { n: s.number, t: `T${key()}` });
+      await manager.query('mutation ($n: String!, $e: String!, $at: String!) { recordShipmentEvent(number: $n, eventId: $e, kind: delivered, occurredAt: $at) { status } }', { n: s.number, e: key('evt'), at: new Date().toISOString() });
+    }
+    await eventually(async () => expect((await manager.query(ORDER, { number: placeOrder.order.number })).order.status).toBe('invoiced'));
+    return placeOrder.order.total.amountMinor as number;
+  };
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    const regions = env.strapi.db.query('api::region.region');
+    const east = (await regions.create({ data: { code: 'EAST', name: 'East' } })).id;
+    const west = (await regions.create({ data: { code: 'WEST', name: 'West' } })).id;
+    const warehouses = env.strapi.db.query('plugin::orders.warehouse');
+    await warehouses.create({ data: { code: 'WH-HQ', name: 'HQ', level: 'hq' } });
+    await warehouses.create({ data: { code: 'WH-EAST', name: 'East', level: 'regional', region: east } });
+    const products = env.strapi.db.query('plugin::orders.product');
+    await products.create({ data: { sku: 'FR-1', name: 'Fridge', category: 'refrigerators', basePriceMinor: 100_000, unitCostMinor: 60_000, currency: 'CNY' } });
+    await products.create({ data: { sku: 'WM-2', name: 'Washer', category: 'washers', basePriceMinor: 33_333, currency: 'CNY' } });
+    const stock = env.strapi.plugin('orders').service('stock');
+    await stock.receive({ sku: 'FR-1', warehouseCode: 'WH-HQ', quantity: 500, idempotencyKey: key('r'), actor: 'test' });
+    await stock.receive({ sku: 'WM-2', warehouseCode: 'WH-HQ', quantity: 500, idempotencyKey: key('r'), actor: 'test' });
+    await stock.receive({ sku: 'FR-1', warehouseCode: 'WH-EAST', quantity: 20, idempotencyKey: key('r'), actor: 'test' });
+
+    manager = await env.asStaff('channel-manager');
+    director = await env.asStaff('director');
+    eastRep = await env.asStaff('sales-rep');
+    const dealerIn = async (regionId: number, salesRep: string | null): Promise<GraphqlClient> => {
+      const dealer: DealerRef = await env.createDealer();
+      await env.strapi.db.query('plugin::dealers.dealer').update({ where: { id: dealer.id }, data: { region: regionId, salesRep } });
+      await env.strapi.plugin('dealers').service('credit').openAccount({ dealerId: dealer.id, limitCents: 1_000_000_000, currency: 'CNY' });
+      return env.asDealer(dealer, 'buyer');
+    };
+    const eastBuyer = await dealerIn(east, eastRep.user.email);
+    const westBuyer = await dealerIn(west, null);
+    totals.east += await invoicedOrder(eastBuyer, [{ sku: 'FR-1', quantity: 2 }, { sku: 'WM-2', quantity: 3 }]);
+    totals.east += await invoicedOrder(eastBuyer, [{ sku: 'WM-2', quantity: 1 }]);
+    totals.west += await invoicedOrder(westBuyer, [{ sku: 'FR-1', quantity: 1 }]);
+    // Placed but not delivered: not sales performance yet.
+    await westBuyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'FR-1', quantity: 7 }] } });
+  });
+  afterAll(() => env?.destroy());
+
+  it('counts invoiced sales only, by region and by product, with totals that match the rows', async () => {
+    const byRegion = (await director.query(SALES, { from: today, to: today, by: 'region' })).salesReport;
+    expect(byRegion.rows.map((r: any) => [r.key, r.amount.amountMinor])).toEqual([
+      ['EAST', totals.east],
+      ['WEST', totals.west],
+    ]);
+    expect(byRegion.totals).toEqual({ invoices: 3, quantity: 7, amountMinor: totals.east + totals.west });
+    const byProduct = (await director.query(SALES, { from: today, to: today, by: 'product' })).salesReport;
+    expect(byProduct.rows).toEqual([
+      { key: 'FR-1', invoices: 2, quantity: 3, amount: { amountMinor: 300_000 } },
+      { key: 'WM-2', invoices: 2, quantity: 4, amount: { amountMinor: 133_332 } },
+    ]);
+    // An invoice carrying both products counts once in the totals.
+    expect(byProduct.totals.invoices).toBe(3);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    expect((await director.query(SALES, { from: yesterday, to: yesterday, by: 'dealer' })).salesReport.rows).toEqual([]);
+  });
+
+  it('a sales rep sees the figures of their own dealers only', async () => {
+    const mine = (await eastRep.query(SALES, { from: today, to: today, by: 'dealer' })).salesReport;
+    expect(mine.rows).toHaveLength(1);
+    expect(mine.totals.amountMinor).toBe(totals.east);
+  });
+
+  it('exports the sales report to Excel with a totals row equal to the report', async () => {
+    const report = (await director.query(SALES, { from: today, to: today, by: 'product' })).salesReport;
+    const file = (await director.query(EXPORT_SALES, { from: today, to: today, by: 'product' })).exportSalesReport;
+    expect(file.filename).toBe(`sales-product-${today}_${today}.xlsx`);
+    expect(file.contentType).toContain('spreadsheetml');
+    const rows = await sheetRows(file.base64);
+    expect(rows[0]).toEqual(['Group', 'Currency', 'Invoices', 'Units', 'Amount']);
+    const body = rows.slice(1, -1);
+    const total = rows.at(-1)!;
+    expect(body.map((r) => r[0])).toEqual(report.rows.map((r: any) => r.key));
+    expect(total[0]).toBe('Total');
+    expect(Math.round((total[4] as number) * 100)).toBe(report.totals.amountMinor);
+    expect(Math.round(body.reduce((sum, r) => sum + (r[4] as number), 0) * 100)).toBe(report.totals.amountMinor);
+    expect(total[3]).toBe(report.totals.quantity);
+  });
+
+  it('receivables by dealer with ageing, and their export, add up', async () => {
+    const { receivablesReport } = await director.query('{ receivablesReport { rows { dealerCode receivable { amountMinor } current { amountMinor } } totals { receivableMinor current over90 } } }');
+    expect(receivablesReport.totals.receivableMinor).toBe(totals.east + totals.west);
+    // Just invoiced with 30 days to pay: all of it is current.
+    expect(receivablesReport.totals.current).toBe(totals.east + totals.west);
+    expect(receivablesReport.rows.map((r: any) => r.receivable.amountMinor).sort()).toEqual([totals.east, totals.west].sort());
+    const file = (await director.query('{ exportReceivablesReport { base64 } }')).exportReceivablesReport;
+    const rows = await sheetRows(file.base64);
+    expect(Math.round((rows.at(-1)![3] as number) * 100)).toBe(receivablesReport.totals.receivableMinor);
+  });
+
+  it('stock by warehouse with stock age, and a replenishment suggestion below safety stock', async () => {
+    await env.strapi.plugin('orders').service('stock').setSafetyStock({ sku: 'FR-1', warehouseCode: 'WH-EAST', safetyStock: 100 });
+    const { stockReport } = await manager.query(`{ stockReport { rows { warehouseCode sku onHand reserved days0to30 averageAgeDays annualDemand economicOrderQuantity replenishment { kind quantity fromWarehouseCode reason } } totals { onHand valueMinor } } }`);
+    const east = stockReport.rows.find((r: any) => r.warehouseCode === 'WH-EAST' && r.sku === 'FR-1');
+    expect(east.days0to30).toBe(east.onHand);
+    expect(east.averageAgeDays).toBe(0);
+    expect(east.replenishment).toMatchObject({ kind: 'transfer', fromWarehouseCode: 'WH-HQ' });
+    expect(east.replenishment.quantity).toBeGreaterThanOrEqual(100 - (east.onHand - east.reserved));
+    expect(stockReport.totals.onHand).toBe(stockReport.rows.reduce((sum: number, r: any) => sum + r.onHand, 0));
+    const file = (await manager.query('{ exportStockReport { base64 } }')).exportStockReport;
+    const rows = await sheetRows(file.base64);
+    expect(rows.at(-1)![3]).toBe(stockReport.totals.onHand);
+    expect(Math.round((rows.at(-1)![8] as number) * 100)).toBe(stockReport.totals.valueMinor);
+  });
+
+  it('reports are for staff with the permission', async () => {
+    const finance = await env.asStaff('finance');
+    await finance.expectError('FORBIDDEN', '{ stockReport { asOf } }');
+    await env.anonymous.expectError('UNAUTHENTICATED', SALES, { from: today, to: today, by: 'dealer' });
+    await manager.expectError('BAD_INPUT', SALES, { from: today, to: '2000-01-01', by: 'dealer' });
+  });
+});
