@@ -13,6 +13,7 @@ import { startWorkflowRuntime, stopWorkflowRuntime } from './workflow';
 import { operationsGraphql } from './workflow/operations.graphql';
 import { tasksGraphql } from './workflow/tasks.graphql';
 import { salesTeamsGraphql } from './graphql/sales-teams.graphql';
+import { cacheAuthLookups } from './auth/auth-cache';
 
 export default {
   /** Runs after every plug-in registered: the registry is complete here. */
@@ -40,6 +41,7 @@ export default {
   },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
+    cacheAuthLookups(strapi);
     // Every e-mail goes through the outbox; SMTP (nodemailer) delivers it when configured.
     const email = strapi.plugin('email') as unknown as { provider: Parameters<typeof outboxProvider>[1] };
     email.provider = outboxProvider(strapi, smtpConfigured() ? email.provider : null);

@@ -45,7 +45,8 @@ import { uploadApplicationDocument } from './http/application-documents';
 export default definePlugin({
   name: 'dealers',
   contentTypes: {
-    dealer: { schema: dealerSchema },
+    // Other plug-ins' hot paths remember dealer profiles briefly; any change here forgets them.
+    dealer: { schema: dealerSchema, lifecycles: forgetProfilesOn() },
     'portal-user': { schema: portalUserSchema },
     'credit-account': { schema: creditAccountSchema },
     // The ledger is append-only, also for the admin panel: corrections are new entries.
@@ -119,6 +120,11 @@ export default definePlugin({
   seed: seedDealers,
   seedProcesses: seedDealerProcesses,
 });
+
+function forgetProfilesOn() {
+  const forget = () => (globalThis as any).strapi?.plugin('dealers')?.service('dealers')?.forgetProfiles();
+  return Object.fromEntries(['afterCreate', 'afterCreateMany', 'afterUpdate', 'afterUpdateMany', 'afterDelete', 'afterDeleteMany'].map((event) => [event, forget]));
+}
 
 function appendOnly(what: string) {
   const refuse = () => {

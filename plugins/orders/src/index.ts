@@ -38,18 +38,22 @@ import returnsService from './services/returns.service';
 import reportsService from './services/reports.service';
 import processesService from './services/processes.service';
 
-/** Orders remember the warehouse list; any change to a warehouse (GraphQL, admin panel, seed) makes them read it again. */
-const forgetWarehouses = Object.fromEntries(
-  ['afterCreate', 'afterCreateMany', 'afterUpdate', 'afterUpdateMany', 'afterDelete', 'afterDeleteMany'].map((event) => [event, () => (globalThis as any).strapi?.plugin('orders')?.service('catalog')?.forgetWarehouses()]),
-);
+/**
+ * Orders remember warehouses, products and price rules for a few seconds; any change to them here
+ * (GraphQL, admin panel, seed) makes this instance read them again at once.
+ */
+const forgetting = (what: 'forgetWarehouses' | 'forgetPricing') =>
+  Object.fromEntries(
+    ['afterCreate', 'afterCreateMany', 'afterUpdate', 'afterUpdateMany', 'afterDelete', 'afterDeleteMany'].map((event) => [event, () => (globalThis as any).strapi?.plugin('orders')?.service('catalog')?.[what]()]),
+  );
 
 /** Catalog with tier prices, multi-level stock, and dealer orders reserving stock and credit together. */
 export default definePlugin({
   name: 'orders',
   contentTypes: {
-    product: { schema: productSchema },
-    warehouse: { schema: warehouseSchema, lifecycles: forgetWarehouses },
-    'price-rule': { schema: priceRuleSchema },
+    product: { schema: productSchema, lifecycles: forgetting('forgetPricing') },
+    warehouse: { schema: warehouseSchema, lifecycles: forgetting('forgetWarehouses') },
+    'price-rule': { schema: priceRuleSchema, lifecycles: forgetting('forgetPricing') },
     'stock-level': { schema: stockLevelSchema },
     // Stock moves only by appending movements, also in the admin panel: a correction is a stock-take.
     'stock-movement': { schema: stockMovementSchema, lifecycles: appendOnly('Stock movements') },

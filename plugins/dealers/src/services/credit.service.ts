@@ -75,10 +75,25 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const currencies = new Map<number, string>();
 
   /** Runs `work` with the dealer's account locked; NOT_FOUND when the dealer has no credit account. */
-  async function withLockedAccount<T>(dealerId: number, work: (account: Account, trx: Trx) => Promise<T>): Promise<T> {
+  async function withLockedAccount<T>(dealerId: number, idempotencyKey: string | null, work: (account: Account, trx: Trx) => Promise<T>): Promise<T> {
+    // PostgreSQL: the key check reads the snapshot from before the lock wait, so a concurrent call with the same key
+    // that committed meanwhile shows only as a unique violation. On our own transaction, look again (then it is a replay).
+    const own = !strapi.db.inTransaction();
+    try {
+      return await lockedOnce(dealerId, idempotencyKey, work);
+    } catch (error) {
+      if (!own || !(error instanceof KeyTaken)) throw error;
+      return lockedOnce(dealerId, idempotencyKey, work);
+    }
+  }
+
+  async function lockedOnce<T>(dealerId: number, idempotencyKey: string | null, work: (account: Account, trx: Trx) => Promise<T>): Promise<T> {
     return (await strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
-      // The dealer's code and status come along: reserving checks them, and a reservation is on every order.
-      let query = trx(`${ACCOUNTS_TABLE} as a`).join('dealers as d', 'd.id', 'a.dealer_id').where('a.dealer_id', dealerId).select('a.*', 'd.code as dealer_code', 'd.status as dealer_status');
+      // The dealer's status and whether the key was used come along: a reservation is on every order, so one statement, not three.
+      let query = trx(`${ACCOUNTS_TABLE} as a`)
+        .join('dealers as d', 'd.id', 'a.dealer_id')
+        .where('a.dealer_id', dealerId)
+        .select('a.*', 'd.code as dealer_code', 'd.status as dealer_status', trx.raw('(select e.id from dealer_credit_entries e where e.idempotency_key = ?) as replay_entry_id', [idempotencyKey ?? '']));
       if (strapi.db.dialect.client !== 'sqlite') query = query.forUpdate('a');
       const row = await query.first();
       if (!row) throw notFound('Credit account of dealer', dealerId);
@@ -87,8 +102,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /** The first call's entry under this key, checked to be the same request. */
-  async function replayOf(key: string, expected: { dealerId: number; kind: EntryKind; amountCents?: number }) {
-    const entry = await entries().findOne({ where: { idempotencyKey: key } });
+  async function replayOf(account: Account, key: string, expected: { dealerId: number; kind: EntryKind; amountCents?: number }) {
+    if (!account.replayEntryId) return null;
+    const entry = await entries().findOne({ where: { id: account.replayEntryId } });
     if (!entry) return null;
     const same =
       entry.dealerId === expected.dealerId && entry.kind === expected.kind && (expected.amountCents === undefined || toCents(entry.amountCents) === expected.amountCents);
@@ -103,7 +119,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await entries().createMany({ data: [{ currency: account.currency, entryDate: today(), ...data }] });
       return null;
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict(`Idempotency key ${String(data.idempotencyKey)} was already used for a different credit entry`);
+      if (isUniqueViolation(error)) throw new KeyTaken(`Idempotency key ${String(data.idempotencyKey)} was already used for a different credit entry`);
       throw error;
     }
   }
@@ -155,7 +171,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** A permanent limit, a temporary one with its expiry, or the temporary one removed. */
     async setLimit(raw: z.input<typeof limitInput>) {
       const input = parseInput(limitInput, raw, 'credit limit');
-      return withLockedAccount(input.dealerId, async (account, trx) => {
+      return withLockedAccount(input.dealerId, null, async (account, trx) => {
         const changes =
           'limitCents' in input
             ? { limit_cents: input.limitCents }
@@ -174,8 +190,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      */
     async reserve(raw: z.input<typeof reserveInput>) {
       const input = parseInput(reserveInput, raw, 'credit reservation');
-      return withLockedAccount(input.dealerId, async (account, trx) => {
-        const replay = await replayOf(input.idempotencyKey, { dealerId: input.dealerId, kind: 'reserve', amountCents: input.amountCents });
+      return withLockedAccount(input.dealerId, input.idempotencyKey, async (account, trx) => {
+        const replay = await replayOf(account, input.idempotencyKey, { dealerId: input.dealerId, kind: 'reserve', amountCents: input.amountCents });
         if (replay) return { idempotencyKey: input.idempotencyKey, amountCents: input.amountCents, currency: account.currency, replayed: true };
         assertCurrency(account, input.currency);
         await assertMayBuy(account);
@@ -207,8 +223,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const input = parseInput(releaseInput, raw, 'credit release');
       const reservation = await entries().findOne({ where: { idempotencyKey: input.reservationKey, kind: 'reserve' } });
       if (!reservation) throw notFound('Credit reservation', input.reservationKey);
-      return withLockedAccount(reservation.dealerId, async (account, trx) => {
-        const replay = await replayOf(input.idempotencyKey, { dealerId: reservation.dealerId, kind: 'release', amountCents: input.amountCents });
+      return withLockedAccount(reservation.dealerId, input.idempotencyKey, async (account, trx) => {
+        const replay = await replayOf(account, input.idempotencyKey, { dealerId: reservation.dealerId, kind: 'release', amountCents: input.amountCents });
         if (replay) return { idempotencyKey: input.idempotencyKey, amountCents: toCents(replay.amountCents), currency: account.currency, replayed: true };
         const released = await entries().findMany({ where: { reservationKey: input.reservationKey, kind: 'release' } });
         const heldCents = toCents(reservation.amountCents) - released.reduce((sum: number, e: any) => sum + toCents(e.amountCents), 0);
@@ -234,8 +250,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Books an invoice, payment, credit note or adjustment on the dealer's receivable. */
     async post(raw: z.input<typeof postInput>) {
       const input = parseInput(postInput, raw, 'credit entry');
-      return withLockedAccount(input.dealerId, async (account, trx) => {
-        const replay = await replayOf(input.idempotencyKey, { dealerId: input.dealerId, kind: input.kind, amountCents: input.amountCents });
+      return withLockedAccount(input.dealerId, input.idempotencyKey, async (account, trx) => {
+        const replay = await replayOf(account, input.idempotencyKey, { dealerId: input.dealerId, kind: input.kind, amountCents: input.amountCents });
         if (replay) return { ...toEntry(replay), replayed: true };
         assertCurrency(account, input.currency);
         const entryDate = input.entryDate ?? today();
@@ -318,6 +334,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 };
 
+/** A unique violation on an entry's idempotency key: a CONFLICT to callers, a reason to look again to withLockedAccount. */
+class KeyTaken extends ChannelflowError {
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
+}
+
 interface Account {
   id: number;
   dealerId: number;
@@ -333,6 +356,8 @@ interface Account {
   oldestOpenDueDate: string | null;
   /** When read together with the account (under its lock). */
   dealer?: { code: string; status: string };
+  /** The entry already written under the caller's idempotency key, when read under the lock. */
+  replayEntryId?: number | null;
 }
 
 /** Rows come from knex (snake_case) or the query engine (camelCase); bigints may be strings. */
@@ -352,6 +377,7 @@ function toAccount(row: any): Account {
     receivableCents: toCents(get('receivableCents', 'receivable_cents')),
     oldestOpenDueDate: toDay(get('oldestOpenDueDate', 'oldest_open_due_date')),
     ...(row.dealer_status ? { dealer: { code: row.dealer_code, status: row.dealer_status } } : {}),
+    replayEntryId: row.replay_entry_id === null || row.replay_entry_id === undefined ? null : Number(row.replay_entry_id),
   };
 }
 

@@ -34,11 +34,13 @@ const priceRuleInput = z
   .refine((r) => !r.validFrom || !r.validTo || r.validFrom <= r.validTo, { message: 'validFrom must not be after validTo', path: ['validTo'] });
 
 const WAREHOUSE_CACHE_MS = 10_000;
+const CATALOG_CACHE_MS = 10_000;
 type CachedWarehouse = { id: number; code: string; name: string; level: string; regionId: number | null };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const rules = () => strapi.db.query(PRICE_RULE as any);
   let warehouseCache: { until: number; list: CachedWarehouse[] } | null = null;
+  const pricingCache = new Map<string, { until: number; product: any; rules: PriceRule[] }>();
 
   const service = {
     async products(raw: unknown, page: number, pageSize: number) {
@@ -71,6 +73,37 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     forgetWarehouses() {
       warehouseCache = null;
+    },
+
+    /**
+     * Products by SKU with their price rules, for pricing an order. Remembered per SKU for
+     * CATALOG_CACHE_MS and forgotten on any product or price-rule change on this instance
+     * (lifecycles), so another instance prices with rules at most that old.
+     */
+    async pricingFor(skus: string[]): Promise<{ products: Map<string, any>; rules: Map<number, PriceRule[]> }> {
+      const now = Date.now();
+      const missing = skus.filter((sku) => !((pricingCache.get(sku)?.until ?? 0) > now));
+      if (missing.length) {
+        const found: any[] = await strapi.db.query(PRODUCT).findMany({ where: { sku: { $in: missing } } });
+        const ruleMap = await service.priceRules(found.map((p) => p.id));
+        for (const sku of missing) {
+          const product = found.find((p) => p.sku === sku) ?? null;
+          pricingCache.set(sku, { until: now + CATALOG_CACHE_MS, product, rules: product ? (ruleMap.get(product.id) ?? []) : [] });
+        }
+      }
+      const products = new Map<string, any>();
+      const rules = new Map<number, PriceRule[]>();
+      for (const sku of skus) {
+        const entry = pricingCache.get(sku);
+        if (!entry?.product) continue;
+        products.set(sku, entry.product);
+        rules.set(entry.product.id, entry.rules);
+      }
+      return { products, rules };
+    },
+
+    forgetPricing() {
+      pricingCache.clear();
     },
 
     /** Price rules per product id. */

@@ -53,10 +53,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const catalog = () => strapi.plugin('orders').service('catalog');
   const rule = allocationRuleFromEnv();
 
-  async function priced(dealer: { tier: string }, input: z.output<typeof placeInput>, currency: string) {
-    const skus = input.lines.map((l) => l.sku);
-    const products: any[] = await strapi.db.query(PRODUCT).findMany({ where: { sku: { $in: skus } } });
-    const bySku = new Map(products.map((p) => [p.sku, p]));
+  async function priced(dealer: { tier: string }, input: z.output<typeof placeInput>, currency: string): Promise<Array<{ lineNo: number; product: any; quantity: number; quotedUnitPriceMinor: number | null; price: ReturnType<typeof resolvePrice> }>> {
+    const { products: bySku, rules } = await catalog().pricingFor(input.lines.map((l) => l.sku));
     const issues: Array<{ path: string; message: string }> = [];
     input.lines.forEach((line, i) => {
       const product = bySku.get(line.sku);
@@ -65,7 +63,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       else if (product.currency !== currency) issues.push({ path: `lines.${i}.sku`, message: `${line.sku} is priced in ${product.currency}, your account in ${currency}` });
     });
     if (issues.length) throw new ChannelflowError('BAD_INPUT', `The order cannot be placed: ${issues.map((i) => i.message).join('; ')}`, { issues });
-    const rules: Map<number, PriceRule[]> = await catalog().priceRules(products.map((p) => p.id));
     const day = today();
     return input.lines.map((line, i) => {
       const product = bySku.get(line.sku);
@@ -90,20 +87,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return orders().update({ where: { id: order.id }, data: { status: to, history, ...extra } });
   }
 
-  /** Gives back the stock and credit an order still holds (all of it), in the caller's transaction. */
+  /** Gives back the credit and the stock an order still holds (all of it), in the caller's transaction; credit first, as every writer does. */
   async function releaseHolds(trx: Trx, order: any, actor: string) {
-    const held = await heldStock(order.id);
-    const stock = strapi.plugin('orders').service('stock');
-    for (const [i, h] of held.entries()) {
-      const ok = await stock.apply(trx, { productId: h.productId, warehouseId: h.warehouseId, kind: 'release', quantity: h.quantity, idempotencyKey: `${order.number}:release:${h.productId}:${h.warehouseId}:${i}`, orderId: order.id, reference: order.number, actor });
-      if (!ok) throw new Error(`stock level of order ${order.number} is inconsistent: cannot release ${h.quantity}`);
-    }
     if (order.creditReservationKey) {
       await credit().release({ reservationKey: order.creditReservationKey, idempotencyKey: `${order.creditReservationKey}:release`, actor }).catch((error: unknown) => {
         // Already given back in full (e.g. a retried job): nothing is held any more.
         if (isChannelflowError(error) && error.code === 'CONFLICT') return null;
         throw error;
       });
+    }
+    await lockOrderStock(trx, order.id);
+    const held = await heldStock(order.id);
+    const stock = strapi.plugin('orders').service('stock');
+    for (const [i, h] of held.entries()) {
+      const ok = await stock.apply(trx, { productId: h.productId, warehouseId: h.warehouseId, kind: 'release', quantity: h.quantity, idempotencyKey: `${order.number}:release:${h.productId}:${h.warehouseId}:${i}`, orderId: order.id, reference: order.number, actor });
+      if (!ok) throw new Error(`stock level of order ${order.number} is inconsistent: cannot release ${h.quantity}`);
     }
   }
 
@@ -224,9 +222,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           priceRuleIds: l.price.ruleIds,
         }));
         await lines().createMany({ data: lineRows });
-        // Stock, then credit, as the last statements: hot rows stay locked only until the commit right after.
-        const reserved = await strapi.plugin('orders').service('stock').reserve(trx, allocation.picks, { orderId, reference: number, keyPrefix: `${number}:reserve`, actor: input.placedBy });
-        if (!reserved) throw new LostStockRace();
+        // Credit, then stock, as the last statements: a dealer's account is its own while stock levels are shared by
+        // every dealer, so the contended rows stay locked only for the statements right before the commit.
+        // Every writer takes credit before stock, so two transactions never wait for each other in a circle.
         try {
           await credit().reserve({ dealerId: dealer.id, amountCents: totalMinor, currency: account.currency, idempotencyKey: reservationKey, reference: number, actor: input.placedBy });
         } catch (error) {
@@ -241,6 +239,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           });
           await orders().updateMany({ where: { id: orderId }, data: { status: orderRow.status, creditReservationKey: null, creditShortfallMinor: shortfall, history: orderRow.history } });
         }
+        const reserved = await strapi.plugin('orders').service('stock').reserve(trx, allocation.picks, { orderId, reference: number, keyPrefix: `${number}:reserve`, actor: input.placedBy });
+        if (!reserved) throw new LostStockRace();
         return { order: { ...orderRow, id: orderId }, lines: lineRows };
       });
 
@@ -326,7 +326,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!CANCELLABLE.includes(current.status) || dispatched > 0) {
           throw conflict(`Order ${current.number} is ${dispatched ? 'on its way' : current.status.replace('_', ' ')} and can no longer be cancelled`, { status: current.status });
         }
-        await lockOrderStock(trx, orderId);
         await releaseHolds(trx, current, input.actor);
         await strapi.plugin('orders').service('shipments').cancelPending(orderId);
         return transition(current, 'cancelled', input.actor, input.reason);
@@ -355,7 +354,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const order = await orders().findOne({ where: { id: orderId } });
         if (!order) throw notFound('Order', orderId);
         if (order.status !== 'pending_approval') return order;
-        await lockOrderStock(trx, orderId);
         await releaseHolds(trx, order, rejectedBy);
         return transition(order, 'cancelled', rejectedBy, note ? `credit refused: ${note}` : 'credit refused');
       });

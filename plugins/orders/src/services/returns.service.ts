@@ -146,14 +146,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (current.status === 'credited') return toReturn(current);
         if (current.status !== 'approved') throw conflict(`Return ${current.number} is ${current.status}; only approved returns are received`);
         if (!current.warehouseId) throw new ChannelflowError('BAD_INPUT', `Return ${current.number} has no receiving warehouse; approve it naming one`);
+        const totalMinor = Number(current.totalMinor);
+        const creditNoteNumber = `CN-${current.number.slice(4)}`;
+        await credit().post({ dealerId: current.dealerId, kind: 'credit_note', amountCents: totalMinor, currency: current.currency, idempotencyKey: `credit-note:${current.number}`, reference: creditNoteNumber, note: `return ${current.number} of order ${current.orderNumber}`, actor: receivedBy });
+        // Credit before stock, the order every writer locks in.
         const stock = strapi.plugin('orders').service('stock');
         for (const line of current.lines as ReturnLine[]) {
           await stock.ensureLevel(line.productId, current.warehouseId);
           await stock.apply(trx, { productId: line.productId, warehouseId: current.warehouseId, kind: 'return', quantity: line.quantity, idempotencyKey: `${current.number}:return:${line.productId}`, orderId: current.orderId, reference: current.number, actor: receivedBy });
         }
-        const totalMinor = Number(current.totalMinor);
-        const creditNoteNumber = `CN-${current.number.slice(4)}`;
-        await credit().post({ dealerId: current.dealerId, kind: 'credit_note', amountCents: totalMinor, currency: current.currency, idempotencyKey: `credit-note:${current.number}`, reference: creditNoteNumber, note: `return ${current.number} of order ${current.orderNumber}`, actor: receivedBy });
+
         let left = totalMinor;
         const invoices: any[] = await strapi.db.query(INVOICE as any).findMany({ where: { orderId: current.orderId, status: 'open' }, orderBy: { id: 'asc' } });
         for (const invoice of invoices) {

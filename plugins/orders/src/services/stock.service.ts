@@ -159,8 +159,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /**
      * Reserves `picks` for an order in the caller's transaction: guarded updates in product, then
-     * warehouse order (the order every writer locks in, so concurrent orders never deadlock), then
-     * the movements in one insert. False, with nothing to keep, when some level no longer has the stock.
+     * warehouse order (the order every writer locks in, so concurrent orders never deadlock), after
+     * the movements in one insert. False, with nothing to keep (roll back), when some level no longer has the stock.
      */
     async reserve(trx: Trx, picks: Array<{ productId: number; warehouseId: number; quantity: number }>, meta: { orderId: number; reference: string; keyPrefix: string; actor: string }) {
       const sorted = [...picks].sort((a, b) => a.productId - b.productId || a.warehouseId - b.warehouseId);
@@ -174,8 +174,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         reference: meta.reference,
         actor: meta.actor,
       }));
-      for (const movement of list) if (!(await applyToLevel(trx, movement))) return false;
+      // The movements go in first: on PostgreSQL the level rows are locked from their update to the commit, and
+      // other orders wait for them, so nothing else is sent in between. A refused update rolls the movements back.
       await append(list);
+      for (const movement of list) if (!(await applyToLevel(trx, movement))) return false;
       return true;
     },
 
