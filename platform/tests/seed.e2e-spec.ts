@@ -7,6 +7,8 @@ const SNAPSHOT = `{
   warehouses { code level regionCode }
   gold: dealerCreditLedger(dealerCode: "D0001", pageSize: 100) { total nodes { kind amount { amountMinor } reference entryDate dueDate } }
   store: dealerCredit(dealerCode: "D0030") { limit { amountMinor } receivable { amountMinor } overdue { amountMinor } paymentTermDays }
+  history: invoices(pageSize: 100) { total nodes { number orderNumber dealerCode issuedOn dueDate status total { amountMinor } open { amountMinor } lines { sku quantity } } }
+  sales: salesReport(from: "2000-01-01", to: "2100-01-01", groupBy: region) { rows { key invoices quantity amount { amountMinor } } totals { invoices quantity amountMinor } }
 }`;
 
 describe('demo seed', () => {
@@ -52,6 +54,26 @@ describe('demo seed', () => {
     expect(overdue.length).toBeLessThan(30);
     expect(summaries.some((s) => s.ageing.over90 > 0)).toBe(true);
     expect(summaries.some((s) => s.ageing.current > 0)).toBe(true);
+  });
+
+  it('has twelve months of orders shipped, invoiced and paid (mostly on time), so the reports have figures', async () => {
+    const director = await first.asStaff('director');
+    const { sales, history } = await director.query(SNAPSHOT);
+    expect(sales.rows.map((r: any) => r.key).sort()).toEqual(['EAST', 'NORTH', 'SOUTH']);
+    expect(sales.totals.invoices).toBeGreaterThan(200);
+    expect(sales.totals.amountMinor).toBe(sales.rows.reduce((sum: number, r: any) => sum + r.amount.amountMinor, 0));
+    expect(history.total).toBe(sales.totals.invoices);
+    const counts = await director.query('{ paid: invoices(status: paid, pageSize: 1) { total } open: invoices(status: open, pageSize: 1) { total } }');
+    expect(counts.paid.total).toBeGreaterThan(counts.open.total);
+    expect(counts.open.total).toBeGreaterThan(0);
+    const invoices: any[] = await first.strapi.db.query('plugin::orders.invoice').findMany({ select: ['issuedOn'] });
+    const months = new Set(invoices.map((i) => String(i.issuedOn).slice(0, 7)));
+    expect(months.size).toBeGreaterThanOrEqual(12);
+    const oldest = invoices.map((i) => Date.parse(String(i.issuedOn).slice(0, 10))).sort((a, b) => a - b)[0]!;
+    expect(Date.now() - oldest).toBeGreaterThan(300 * 86_400_000);
+    const { stockReport } = await director.query('{ stockReport { rows { averageAgeDays annualDemand } } }');
+    expect(stockReport.rows.some((r: any) => r.averageAgeDays > 60)).toBe(true);
+    expect(stockReport.rows.some((r: any) => r.annualDemand > 0)).toBe(true);
   });
 
   it('puts the staff in one sales team per region and every dealer with a rep of its region\'s team', async () => {

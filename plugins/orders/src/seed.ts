@@ -1,4 +1,5 @@
-import type { SeedContext } from '@channelflow/sdk';
+import { withKnex, type SeedContext } from '@channelflow/sdk';
+import { seedOrderHistory } from './seed-history';
 
 const CATEGORIES = [
   { category: 'refrigerators', en: 'Refrigerator', zh: '冰箱', base: 2_999_00 },
@@ -14,7 +15,8 @@ const SERIES = ['A1', 'A3', 'S5', 'S7', 'X9', 'Pro', 'Lite', 'Max'];
  * prices for gold and silver, quantity breaks for everyone, a spring promotion; stock in every
  * warehouse with safety stock.
  */
-export async function seedCatalog({ strapi, random }: SeedContext): Promise<void> {
+export async function seedCatalog(context: SeedContext): Promise<void> {
+  const { strapi, random } = context;
   const regions = await strapi.db.query('api::region.region').findMany({ orderBy: { code: 'asc' } });
   await strapi.db.query('plugin::orders.warehouse').create({ data: { code: 'WH-HQ', name: 'HQ central warehouse', level: 'hq' } });
   for (const region of regions) {
@@ -44,6 +46,22 @@ export async function seedCatalog({ strapi, random }: SeedContext): Promise<void
       if (product.active) await seedStock(strapi, product, random);
     }
   }
+  await seedOrderHistory(context);
+  await seedOpenOrders(context);
+}
+
+/** A few orders placed today, which the platform fulfils once it runs (processes start with the runtime). */
+async function seedOpenOrders({ strapi, random }: SeedContext) {
+  const dealers: any[] = await strapi.db.query('plugin::dealers.dealer').findMany({ where: { status: 'active' }, orderBy: { code: 'asc' } });
+  const products: any[] = await strapi.db.query('plugin::orders.product').findMany({ where: { active: true }, orderBy: { sku: 'asc' } });
+  const orders = strapi.plugin('orders').service('orders');
+  for (let i = 0; i < 6 && dealers.length; i += 1) {
+    const dealer = dealers[Math.floor(random() * dealers.length)];
+    const product = products[Math.floor(random() * products.length)];
+    await orders
+      .place({ dealerId: dealer.id, idempotencyKey: `seed-open-${i + 1}`, lines: [{ sku: product.sku, quantity: 1 + Math.floor(random() * 5) }], placedBy: `buyer@${dealer.code.toLowerCase()}.example.cn` })
+      .catch(() => undefined); // out of stock in its region: the demo simply has one order fewer
+  }
 }
 
 const TIER_DISCOUNT_BASIS_POINTS = { gold: 900, silver: 500 } as const;
@@ -67,7 +85,13 @@ async function seedStock(strapi: SeedContext['strapi'], product: { id: number; s
     const hq = warehouse.level === 'hq';
     // Some regional shelves run low, so replenishment and split shipments have something to show.
     const quantity = hq ? 400 + Math.floor(random() * 1600) : Math.floor(random() * 120);
-    if (quantity > 0) await stock.receive({ sku: product.sku, warehouseCode: warehouse.code, quantity, idempotencyKey: `seed:receipt:${product.sku}:${warehouse.code}`, reference: 'opening stock', actor: 'seed' });
+    if (quantity > 0) {
+      const key = `seed:receipt:${product.sku}:${warehouse.code}`;
+      await stock.receive({ sku: product.sku, warehouseCode: warehouse.code, quantity, idempotencyKey: key, reference: 'opening stock', actor: 'seed' });
+      // Received some time in the last eight months, so stock age (库龄) has something to show.
+      const receivedAt = new Date(Date.now() - (10 + Math.floor(random() * 230)) * 86_400_000);
+      await withKnex(strapi, (knex) => knex('order_stock_movements').where({ idempotency_key: key }).update({ created_at: receivedAt, updated_at: receivedAt }));
+    }
     await stock.setSafetyStock({ sku: product.sku, warehouseCode: warehouse.code, safetyStock: hq ? 200 : 20 });
   }
 }

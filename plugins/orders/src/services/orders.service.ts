@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, isChannelflowError, isUniqueViolation, notFound, parseInput, withKnex, workflows } from '@channelflow/sdk';
+import { ChannelflowError, conflict, isChannelflowError, isUniqueViolation, notFound, parseInput, platformRegistry, withKnex, workflows } from '@channelflow/sdk';
 import { allocate, DEFAULT_ALLOCATION_RULE, type AllocationRule } from './allocation';
 import { INVOICE, ORDER, ORDER_LINE, PRODUCT, SHIPMENT, STOCK_MOVEMENT } from '../uids';
 import { resolvePrice, type PriceRule } from './pricing';
@@ -296,6 +296,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * approval of an order over the limit, else its fulfilment. Returns how many were started.
      */
     async dispatchProcesses(limit = 50) {
+      // Before the workflow runtime runs (the first seconds of a start, the seed) there is nothing to start them on.
+      if (!platformRegistry(strapi).processes()) return { started: 0, waiting: 0 };
       // A claim nobody finished within five minutes belongs to a start that crashed: free it.
       const staleClaim = `starting:${Date.now() - 300_000}`;
       for (const column of ['process_instance_key', 'fulfilment_process_key']) {

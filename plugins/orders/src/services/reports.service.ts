@@ -22,6 +22,7 @@ const GROUP_COLUMN: Record<SalesGroup, string> = { dealer: 'i.dealer_code', rep:
  * same rows and a totals row equal to the report's totals.
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
+  // Reports read outside any transaction; the one connection pool serves them.
   const knex = () => strapi.db.connection;
 
   const service = {
