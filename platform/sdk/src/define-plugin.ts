@@ -144,3 +144,21 @@ export function extendGraphql(
     return { typeDefs: ext.typeDefs, resolvers, resolversConfig };
   });
 }
+
+const CHANGE_EVENTS = ['afterCreate', 'afterCreateMany', 'afterUpdate', 'afterUpdateMany', 'afterDelete', 'afterDeleteMany'] as const;
+
+/** Content-type lifecycles that call `react` after any write (e.g. to forget what a service remembers). */
+export function afterAnyChange(react: () => void): Record<string, () => void> {
+  return Object.fromEntries(CHANGE_EVENTS.map((event) => [event, react]));
+}
+
+/**
+ * Content-type lifecycles that refuse every update and delete: for ledgers (credit entries, stock
+ * movements, tracking events), where a correction is a new entry, also in the admin panel.
+ */
+export function appendOnly(what: string): Record<string, () => never> {
+  const refuse = (): never => {
+    throw new Error(`${what} cannot be changed or deleted; book a correcting entry instead`);
+  };
+  return { beforeUpdate: refuse, beforeUpdateMany: refuse, beforeDelete: refuse, beforeDeleteMany: refuse };
+}

@@ -148,6 +148,11 @@ export async function withKnex<T>(strapi: Core.Strapi, work: (knex: any) => Prom
   return work(strapi.db.connection);
 }
 
+/** How a staff actor is named in trails and ledgers: the user's e-mail, or `api-token:<name>`. */
+export function actorName(actor: StaffActor): string {
+  return actor.kind === 'user' ? actor.user.email : `api-token:${actor.token.name}`;
+}
+
 /** Runs `work` in one database transaction; Strapi's query engine joins it automatically. */
 export async function inTransaction<T>(strapi: Core.Strapi, work: () => Promise<T>): Promise<T> {
   return (await strapi.db.transaction(() => work())) as T;

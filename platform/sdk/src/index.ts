@@ -1,4 +1,4 @@
-export { definePlugin, extendGraphql, mergeGraphql } from './define-plugin';
+export { definePlugin, extendGraphql, mergeGraphql, afterAnyChange, appendOnly } from './define-plugin';
 export { notifications } from './notifications';
 export { workflows } from './workflows';
 export { rateLimit } from './rate-limit';
@@ -32,6 +32,7 @@ export {
   paginate,
   inTransaction,
   withKnex,
+  actorName,
   DEALER_ROLES,
 } from './graphql';
 export type {

@@ -1,4 +1,4 @@
-import { definePlugin, mergeGraphql } from '@channelflow/sdk';
+import { afterAnyChange, appendOnly, definePlugin, mergeGraphql } from '@channelflow/sdk';
 import dealerSchema from './content-types/dealer/schema.json';
 import portalUserSchema from './content-types/portal-user/schema.json';
 import creditAccountSchema from './content-types/credit-account/schema.json';
@@ -46,7 +46,7 @@ export default definePlugin({
   name: 'dealers',
   contentTypes: {
     // Other plug-ins' hot paths remember dealer profiles briefly; any change here forgets them.
-    dealer: { schema: dealerSchema, lifecycles: forgetProfilesOn() },
+    dealer: { schema: dealerSchema, lifecycles: afterAnyChange(() => (globalThis as any).strapi?.plugin('dealers')?.service('dealers')?.forgetProfiles()) },
     'portal-user': { schema: portalUserSchema },
     'credit-account': { schema: creditAccountSchema },
     // The ledger is append-only, also for the admin panel: corrections are new entries.
@@ -120,15 +120,3 @@ export default definePlugin({
   seed: seedDealers,
   seedProcesses: seedDealerProcesses,
 });
-
-function forgetProfilesOn() {
-  const forget = () => (globalThis as any).strapi?.plugin('dealers')?.service('dealers')?.forgetProfiles();
-  return Object.fromEntries(['afterCreate', 'afterCreateMany', 'afterUpdate', 'afterUpdateMany', 'afterDelete', 'afterDeleteMany'].map((event) => [event, forget]));
-}
-
-function appendOnly(what: string) {
-  const refuse = () => {
-    throw new Error(`${what} cannot be changed or deleted; book a correcting entry instead`);
-  };
-  return { beforeUpdate: refuse, beforeUpdateMany: refuse, beforeDelete: refuse, beforeDeleteMany: refuse };
-}

@@ -1,4 +1,4 @@
-import { definePlugin, mergeGraphql } from '@channelflow/sdk';
+import { afterAnyChange, appendOnly, definePlugin, mergeGraphql } from '@channelflow/sdk';
 import productSchema from './content-types/product/schema.json';
 import warehouseSchema from './content-types/warehouse/schema.json';
 import priceRuleSchema from './content-types/price-rule/schema.json';
@@ -42,10 +42,7 @@ import processesService from './services/processes.service';
  * Orders remember warehouses, products and price rules for a few seconds; any change to them here
  * (GraphQL, admin panel, seed) makes this instance read them again at once.
  */
-const forgetting = (what: 'forgetWarehouses' | 'forgetPricing') =>
-  Object.fromEntries(
-    ['afterCreate', 'afterCreateMany', 'afterUpdate', 'afterUpdateMany', 'afterDelete', 'afterDeleteMany'].map((event) => [event, () => (globalThis as any).strapi?.plugin('orders')?.service('catalog')?.[what]()]),
-  );
+const forgetting = (what: 'forgetWarehouses' | 'forgetPricing') => afterAnyChange(() => (globalThis as any).strapi?.plugin('orders')?.service('catalog')?.[what]());
 
 /** Catalog with tier prices, multi-level stock, and dealer orders reserving stock and credit together. */
 export default definePlugin({
@@ -107,10 +104,3 @@ export default definePlugin({
   seed: seedCatalog,
   seedAfter: ['dealers'],
 });
-
-function appendOnly(what: string) {
-  const refuse = () => {
-    throw new Error(`${what} cannot be changed or deleted; book a correcting movement instead`);
-  };
-  return { beforeUpdate: refuse, beforeUpdateMany: refuse, beforeDelete: refuse, beforeDeleteMany: refuse };
-}

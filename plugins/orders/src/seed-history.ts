@@ -1,4 +1,6 @@
 import { withKnex, type SeedContext } from '@channelflow/sdk';
+import { dayOf } from './services/days';
+import { toLineRow } from './services/orders.service';
 import { resolvePrice } from './services/pricing';
 import { ORDER, ORDER_LINE, SHIPMENT, SHIPMENT_EVENT, STOCK_MOVEMENT } from './uids';
 
@@ -21,7 +23,6 @@ export async function seedOrderHistory({ strapi, random, log }: SeedContext): Pr
   const dealersService = strapi.plugin('dealers').service('dealers');
   const { rules } = await catalog.pricingFor(products.map((p) => p.sku));
   const now = Date.now();
-  const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   let orders = 0;
 
   // Month by month, oldest first: invoice numbers and the credit ledger then run in date order.
@@ -73,22 +74,7 @@ export async function seedOrderHistory({ strapi, random, log }: SeedContext): Pr
         ],
       });
       const orderId = Number(ids[0]);
-      await strapi.db.query(ORDER_LINE as any).createMany({
-        data: lines.map((l) => ({
-          orderId,
-          lineNo: l.lineNo,
-          productId: l.product.id,
-          sku: l.product.sku,
-          name: l.product.name,
-          quantity: l.quantity,
-          backorderedQuantity: 0,
-          listPriceMinor: l.price.listPriceMinor,
-          unitPriceMinor: l.price.unitPriceMinor,
-          discountBasisPoints: l.price.discountBasisPoints,
-          lineTotalMinor: l.price.lineTotalMinor,
-          priceRuleIds: l.price.ruleIds,
-        })),
-      });
+      await strapi.db.query(ORDER_LINE as any).createMany({ data: lines.map((l) => toLineRow(orderId, l)) });
       // The warehouse was replenished for it a few days before, then reserved and shipped it.
       for (const l of lines) {
         const base = { productId: l.product.id, warehouseId: warehouse.id, quantity: l.quantity, orderId, reference: number, actor: 'seed' };

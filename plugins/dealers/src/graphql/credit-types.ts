@@ -144,7 +144,3 @@ export function toCreditLimitRequest(r: any) {
 export function longToNumber(value: unknown): number {
   return typeof value === 'bigint' ? Number(value) : (value as number);
 }
-
-export function actorName(actor: { kind: 'user'; user: { email: string } } | { kind: 'api-token'; token: { name: string } }): string {
-  return actor.kind === 'user' ? actor.user.email : `api-token:${actor.token.name}`;
-}

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Core } from '@strapi/strapi';
-import { dealerScope, notFound, parseArgs, parsePage, staffScope, presentArgs, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
-import { actorName } from './credit-types';
+import { actorName, dealerScope, notFound, parseArgs, parsePage, staffScope, presentArgs, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
 import { toDealerServiceRecords } from './dealer-views';
 
 const listArgs = z.object({

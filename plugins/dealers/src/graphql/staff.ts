@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { parseArgs, parsePage, staffScope, presentArgs, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
+import { actorName, parseArgs, parsePage, staffScope, presentArgs, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
 import type { Core } from '@strapi/strapi';
-import { actorName, creditTypeDefs, longToNumber, toCreditEntry, toCreditLimitRequest, toCreditStatement, toCreditSummary } from './credit-types';
+import { creditTypeDefs, longToNumber, toCreditEntry, toCreditLimitRequest, toCreditStatement, toCreditSummary } from './credit-types';
 import { dealerResolvers, dealerTypeDefs } from './types';
 
 const dealerCode = z.string().trim().min(1).max(20);

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { ChannelflowError, dealerScope, parseArgs, parsePage, staffScope, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
+import { actorName, ChannelflowError, dealerScope, parseArgs, parsePage, staffScope, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
 import { parsePaymentCsv } from '../services/payment-csv';
 import { money } from './types';
 
-const actorName = (actor: StaffActor) => (actor.kind === 'user' ? actor.user.email : `api-token:${actor.token.name}`);
 const CSV_MAX_BYTES = 2 * 1024 * 1024;
 
 /** Invoices and payments: finance posts and imports payments; dealers read their own. */

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { dealerScope, notFound, parseArgs, staffScope, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
+import { actorName, dealerScope, notFound, parseArgs, staffScope, type GraphqlExtension } from '@channelflow/sdk';
 
-const actorName = (actor: StaffActor) => (actor.kind === 'user' ? actor.user.email : `api-token:${actor.token.name}`);
 const shipmentNumber = z.string().trim().min(1).max(60);
 
 /** Shipments and their tracking, for staff (who record them) and for the dealer (who follows them). */

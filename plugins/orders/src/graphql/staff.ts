@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { notFound, parseArgs, parsePage, staffScope, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
+import { actorName, notFound, parseArgs, parsePage, staffScope, type GraphqlExtension } from '@channelflow/sdk';
 import { catalogResolvers, catalogTypeDefs, money, orderLineViews } from './types';
 
-const actorName = (actor: StaffActor) => (actor.kind === 'user' ? actor.user.email : `api-token:${actor.token.name}`);
 
 export const staffGraphql: GraphqlExtension = {
   typeDefs: /* GraphQL */ `

@@ -3,6 +3,7 @@ import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { ChannelflowError, conflict, isChannelflowError, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
 import { INVOICE, INVOICE_LINE, ORDER, ORDER_LINE, PAYMENT, PRODUCT, SHIPMENT } from '../uids';
+import { today } from './days';
 
 const INVOICES_TABLE = 'order_invoices';
 
@@ -249,6 +250,3 @@ function formatMinor(amountMinor: number, currency: string): string {
   return `${sign}${currency} ${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
 }
 
-function today(): string {
-  return new Date().toISOString().slice(0, 10);
-}

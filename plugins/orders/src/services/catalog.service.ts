@@ -4,6 +4,7 @@ import { ChannelflowError, notFound, paginate, parseInput } from '@channelflow/s
 import { PRICE_RULE, PRODUCT, WAREHOUSE } from '../uids';
 import { servingOrder } from './allocation';
 import { resolvePrice, type PriceRule } from './pricing';
+import { today } from './days';
 
 
 export const productFilter = z.object({
@@ -201,6 +202,3 @@ function toRuleView(r: any) {
   return { ...toRule(r), sku: r.sku, note: r.note ?? null };
 }
 
-function today(): string {
-  return new Date().toISOString().slice(0, 10);
-}

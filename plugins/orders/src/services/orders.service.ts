@@ -6,6 +6,7 @@ import { allocate, DEFAULT_ALLOCATION_RULE, type AllocationRule } from './alloca
 import { INVOICE, ORDER, ORDER_LINE, PRODUCT, SHIPMENT, STOCK_MOVEMENT } from '../uids';
 import { resolvePrice, type PriceRule } from './pricing';
 import { toLevel } from './stock.service';
+import { today } from './days';
 
 export const APPROVAL_PROCESS = 'orders-approval';
 export const FULFILMENT_PROCESS = 'orders-fulfilment';
@@ -206,21 +207,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const { ids } = await orders().createMany({ data: [orderRow] });
         const orderId = Number(ids[0]);
         const shortBy = new Map(allocation.shortfall.map((s) => [s.productId, s.requested - s.allocated]));
-        const lineRows = pricedLines.map((l) => ({
-          orderId,
-          lineNo: l.lineNo,
-          productId: l.product.id,
-          sku: l.product.sku,
-          name: l.product.name,
-          quantity: l.quantity,
-          backorderedQuantity: shortBy.get(l.product.id) ?? 0,
-          listPriceMinor: l.price.listPriceMinor,
-          unitPriceMinor: l.price.unitPriceMinor,
-          discountBasisPoints: l.price.discountBasisPoints,
-          lineTotalMinor: l.price.lineTotalMinor,
-          quotedUnitPriceMinor: l.quotedUnitPriceMinor,
-          priceRuleIds: l.price.ruleIds,
-        }));
+        const lineRows = pricedLines.map((l) => toLineRow(orderId, l, shortBy.get(l.product.id) ?? 0));
         await lines().createMany({ data: lineRows });
         // Credit, then stock, as the last statements: a dealer's account is its own while stock levels are shared by
         // every dealer, so the contended rows stay locked only for the statements right before the commit.
@@ -480,8 +467,28 @@ function orderNumber(): string {
   return `SO-${today().replace(/-/g, '')}-${suffix}`;
 }
 
-function today(): string {
-  return new Date().toISOString().slice(0, 10);
+
+/** An order line as stored: the product, the quantity and the price the server resolved for it. */
+export function toLineRow(
+  orderId: number,
+  line: { lineNo: number; product: { id: number; sku: string; name: string }; quantity: number; quotedUnitPriceMinor?: number | null; price: ReturnType<typeof resolvePrice> },
+  backorderedQuantity = 0,
+) {
+  return {
+    orderId,
+    lineNo: line.lineNo,
+    productId: line.product.id,
+    sku: line.product.sku,
+    name: line.product.name,
+    quantity: line.quantity,
+    backorderedQuantity,
+    listPriceMinor: line.price.listPriceMinor,
+    unitPriceMinor: line.price.unitPriceMinor,
+    discountBasisPoints: line.price.discountBasisPoints,
+    lineTotalMinor: line.price.lineTotalMinor,
+    quotedUnitPriceMinor: line.quotedUnitPriceMinor ?? null,
+    priceRuleIds: line.price.ruleIds,
+  };
 }
 
 export function toOrder(order: any, orderLines: any[]) {

@@ -5,6 +5,7 @@ import { parseInput } from '@channelflow/sdk';
 import { STOCK_MOVEMENT } from '../uids';
 import { annualDemand, economicOrderQuantity, suggestReplenishment } from './replenishment';
 import { stockAge } from './stock-age';
+import { today } from './days';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates look like 2026-12-01');
 const salesInput = z
@@ -197,6 +198,3 @@ function replenishmentCosts() {
   return { orderCostMinor: Number(process.env.ORDERS_ORDER_COST_MINOR ?? 50_000), holdingRateBasisPoints: Number(process.env.ORDERS_HOLDING_RATE_BP ?? 2_000) };
 }
 
-function today(): string {
-  return new Date().toISOString().slice(0, 10);
-}
