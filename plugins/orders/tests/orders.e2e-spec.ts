@@ -252,6 +252,22 @@ describe('orders plug-in: dealer orders reserve stock and credit together', () =
     expect(b.placeOrder.replayed).toBe(false);
   });
 
+  it('staff see orders of the dealers they reach: a sales rep only their own dealers', async () => {
+    const rep = await env.asStaff('sales-rep');
+    const followed = await dealerWith(100_000_000);
+    const other = await dealerWith(100_000_000);
+    await env.strapi.db.query('plugin::dealers.dealer').update({ where: { id: followed.dealer.id }, data: { salesRep: rep.user.email } });
+    const mine = (await followed.buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'FR-100', quantity: 1 }] } })).placeOrder.order;
+    const theirs = (await other.buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'FR-100', quantity: 1 }] } })).placeOrder.order;
+    const ORDERS = '{ orders(pageSize: 100) { nodes { number dealerCode } } }';
+    expect((await rep.query(ORDERS)).orders.nodes.map((o: any) => o.number)).toEqual([mine.number]);
+    expect((await rep.query('query ($n: String!) { order(number: $n) { number } }', { n: mine.number })).order.number).toBe(mine.number);
+    await rep.expectError('NOT_FOUND', 'query ($n: String!) { order(number: $n) { number } }', { n: theirs.number });
+    const manager = await env.asStaff('channel-manager');
+    const all = (await manager.query(ORDERS)).orders.nodes.map((o: any) => o.number);
+    expect(all).toEqual(expect.arrayContaining([mine.number, theirs.number]));
+  });
+
   it('viewers may look but not order; anonymous callers may do neither', async () => {
     const { dealer } = await dealerWith(100_000_000);
     const viewer = await env.asDealer(dealer, 'viewer');
