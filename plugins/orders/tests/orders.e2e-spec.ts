@@ -252,6 +252,31 @@ describe('orders plug-in: dealer orders reserve stock and credit together', () =
     expect(b.placeOrder.replayed).toBe(false);
   });
 
+  it('a draft is saved with today\'s prices and nothing reserved, then placed as an order; another dealer cannot touch it', async () => {
+    const { dealer, buyer } = await dealerWith(100_000_000, 'gold');
+    const other = await dealerWith(100_000_000);
+    const SAVE = 'mutation ($id: ID, $input: OrderDraftInput!) { saveOrderDraft(id: $id, input: $input) { id number status total { amountMinor } lines { sku quantity unitPrice { amountMinor } } } }';
+    const PLACE_DRAFT = 'mutation ($id: ID!, $key: String!) { placeOrderDraft(id: $id, idempotencyKey: $key) { replayed order { id number status total { amountMinor } history { status } } } }';
+    const before = await level('FR-100', 'WH-EAST');
+    const { saveOrderDraft: draft } = await buyer.query(SAVE, { input: { lines: [{ sku: 'FR-100', quantity: 1 }] } });
+    expect(draft).toMatchObject({ status: 'draft', number: expect.stringMatching(/^DR-/), total: { amountMinor: 90_000 } });
+    const { saveOrderDraft: edited } = await buyer.query(SAVE, { id: draft.id, input: { lines: [{ sku: 'FR-100', quantity: 10 }] } });
+    expect(edited).toMatchObject({ id: draft.id, lines: [{ sku: 'FR-100', quantity: 10, unitPrice: { amountMinor: 87_300 } }], total: { amountMinor: 873_000 } });
+    expect(await level('FR-100', 'WH-EAST')).toEqual(before);
+    expect((await credit().summary(dealer.id)).reservedCents).toBe(0);
+    await other.buyer.expectError('NOT_FOUND', SAVE, { id: draft.id, input: { lines: [] } });
+    await other.buyer.expectError('NOT_FOUND', PLACE_DRAFT, { id: draft.id, key: key() });
+    await buyer.expectError('BAD_INPUT', SAVE, { id: draft.id, input: { lines: [{ sku: 'FR-100', quantity: 0 }] } });
+    const placeKey = key();
+    const { placeOrderDraft } = await buyer.query(PLACE_DRAFT, { id: draft.id, key: placeKey });
+    expect(placeOrderDraft.order).toMatchObject({ status: 'submitted', total: { amountMinor: 873_000 }, history: [{ status: 'draft' }, { status: 'submitted' }] });
+    expect(placeOrderDraft.order.number).toMatch(/^SO-/);
+    expect((await credit().summary(dealer.id)).reservedCents).toBe(873_000);
+    // Sending it again answers with the order; the draft is gone.
+    expect((await buyer.query(PLACE_DRAFT, { id: draft.id, key: placeKey })).placeOrderDraft).toMatchObject({ replayed: true, order: { number: placeOrderDraft.order.number } });
+    expect((await buyer.query('{ myOrders(status: draft) { total } }')).myOrders.total).toBe(0);
+  });
+
   it('staff see orders of the dealers they reach: a sales rep only their own dealers', async () => {
     const rep = await env.asStaff('sales-rep');
     const followed = await dealerWith(100_000_000);

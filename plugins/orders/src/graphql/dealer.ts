@@ -60,6 +60,12 @@ export const dealerGraphql: GraphqlExtension = {
       reference: String
       note: String
     }
+    input OrderDraftInput {
+      lines: [OrderLineInput!]!
+      allowBackorder: Boolean
+      reference: String
+      note: String
+    }
     extend type Query {
       "Dealer portal: the catalog with my prices and the stock available to me."
       catalog(search: String, category: String, page: Int, pageSize: Int): CatalogItemPage!
@@ -73,6 +79,10 @@ export const dealerGraphql: GraphqlExtension = {
       placeOrder(input: PlaceOrderInput!): PlacedOrder!
       "Dealer portal (owner, buyer): cancel an order that has not shipped; its stock and credit are released."
       cancelOrder(id: ID!, reason: String!): DealerOrder!
+      "Dealer portal (owner, buyer): save a draft order (today's prices shown, nothing reserved); with id, replace that draft's lines."
+      saveOrderDraft(id: ID, input: OrderDraftInput!): DealerOrder!
+      "Dealer portal (owner, buyer): place a saved draft, exactly as placeOrder would; the draft becomes the order."
+      placeOrderDraft(id: ID!, idempotencyKey: String!): PlacedOrder!
     }
   `,
   resolvers: {
@@ -103,6 +113,24 @@ export const dealerGraphql: GraphqlExtension = {
           note: input.note ?? undefined,
           placedBy: user.email,
         });
+        return { order: toDealerOrder(placed), replayed: placed.replayed };
+      }),
+      saveOrderDraft: dealerScope(BUYERS, async (args, { strapi, dealer, user }) => {
+        const { id } = parseArgs(z.object({ id: z.coerce.number().int().positive().nullish() }), { id: args.id });
+        const input = args.input ?? {};
+        const draft = await strapi.plugin('orders').service('orders').saveDraft(id ?? null, {
+          dealerId: dealer.id,
+          lines: (input.lines ?? []).map((l: any) => ({ sku: l.sku, quantity: l.quantity })),
+          allowBackorder: input.allowBackorder ?? false,
+          reference: input.reference ?? undefined,
+          note: input.note ?? undefined,
+          placedBy: user.email,
+        });
+        return toDealerOrder(draft);
+      }),
+      placeOrderDraft: dealerScope(BUYERS, async (args, { strapi, dealer, user }) => {
+        const { id } = parseArgs(orderIdArgs, args);
+        const placed = await strapi.plugin('orders').service('orders').placeDraft(id, { dealerId: dealer.id, idempotencyKey: args.idempotencyKey, placedBy: user.email });
         return { order: toDealerOrder(placed), replayed: placed.replayed };
       }),
       cancelOrder: dealerScope(BUYERS, async (args, { strapi, dealer, user }) => {

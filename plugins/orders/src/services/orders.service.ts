@@ -35,6 +35,11 @@ const placeInput = z.object({
   reference: z.string().trim().max(100).optional(),
   note: z.string().trim().max(2000).optional(),
   placedBy: z.string().min(1).max(200),
+  /** Placing a saved draft: it becomes this order (and is gone as a draft) in the same transaction. */
+  draftId: z.number().int().positive().optional(),
+});
+const draftInput = placeInput.omit({ idempotencyKey: true, draftId: true }).extend({
+  lines: z.array(lineInput).max(200, 'at most 200 lines per order').refine((lines) => new Set(lines.map((l) => l.sku)).size === lines.length, 'each SKU appears on one line only'),
 });
 const cancelInput = z.object({ reason: z.string().trim().min(3, 'say why in a few words').max(500), actor: z.string().min(1).max(200) });
 
@@ -163,6 +168,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // A repeated key is found by the unique index when the order is inserted (no read first: every order would pay for it).
     const dealer = await strapi.plugin('dealers').service('dealers').commercialProfile(input.dealerId);
     if (!dealer) throw notFound('Dealer', input.dealerId);
+    let draftHistory: HistoryEntry[] | null = null;
+    if (input.draftId) {
+      const draft = await orders().findOne({ where: { id: input.draftId, dealerId: input.dealerId, status: 'draft' }, select: ['id', 'history'] });
+      if (!draft) throw notFound('Draft order', input.draftId);
+      draftHistory = historyOf(draft);
+    }
     const account = { currency: await credit().currencyOf(input.dealerId) };
     const pricedLines = await priced(dealer, input, account.currency);
     const totalMinor = pricedLines.reduce((sum, l) => sum + l.price.lineTotalMinor, 0);
@@ -190,7 +201,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       note: input.note ?? null,
       placedBy: input.placedBy,
       submittedAt: new Date(),
-      history: [{ at: new Date().toISOString(), by: input.placedBy, from: null, to: 'submitted', note: null }],
+      history: [...(draftHistory ?? []), { at: new Date().toISOString(), by: input.placedBy, from: draftHistory ? 'draft' : null, to: 'submitted', note: null }],
     };
 
     const attempt = () =>
@@ -204,6 +215,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const allocation = allocate(pricedLines.map((l) => ({ productId: l.product.id, quantity: l.quantity })), candidates, rule);
         if (allocation.shortfall.length && !input.allowBackorder) throw outOfStock(allocation.shortfall, pricedLines, levels);
 
+        if (input.draftId) {
+          // The draft is gone once it is an order: deleted here, in the order's own transaction.
+          const removed = await strapi.db.query(ORDER as any).deleteMany({ where: { id: input.draftId, status: 'draft' } });
+          if (!removed.count) throw conflict('This draft was placed or changed meanwhile; open it again');
+          await lines().deleteMany({ where: { orderId: input.draftId } });
+        }
         const { ids } = await orders().createMany({ data: [orderRow] });
         const orderId = Number(ids[0]);
         const shortBy = new Map(allocation.shortfall.map((s) => [s.productId, s.requested - s.allocated]));
@@ -267,6 +284,74 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (first) return replay(first, requestHash(input));
         throw error;
       }
+    },
+
+    /**
+     * Saves a draft order (新建草稿): lines priced as they would be today, nothing reserved. Saving
+     * `draftId` again replaces its lines; `placeDraft` turns it into an order.
+     */
+    async saveDraft(draftId: number | null, raw: z.input<typeof draftInput>) {
+      const input = parseInput(draftInput, raw, 'draft order');
+      const dealer = await strapi.plugin('dealers').service('dealers').commercialProfile(input.dealerId);
+      if (!dealer) throw notFound('Dealer', input.dealerId);
+      const currency = await credit().currencyOf(input.dealerId);
+      const pricedLines = input.lines.length ? await priced(dealer, { ...input, idempotencyKey: 'draft-only', allowBackorder: input.allowBackorder } as z.output<typeof placeInput>, currency) : [];
+      const totalMinor = pricedLines.reduce((sum, l) => sum + l.price.lineTotalMinor, 0);
+      const id = await strapi.db.transaction(async () => {
+        const fields = { currency, totalMinor, lineCount: pricedLines.length, allowBackorder: input.allowBackorder, reference: input.reference ?? null, note: input.note ?? null };
+        let orderId = draftId;
+        if (orderId) {
+          const existing = await orders().findOne({ where: { id: orderId, dealerId: input.dealerId }, select: ['id', 'status'] });
+          if (!existing) throw notFound('Draft order', orderId);
+          if (existing.status !== 'draft') throw conflict('This order is no longer a draft', { status: existing.status });
+          await orders().update({ where: { id: orderId }, data: fields });
+          await lines().deleteMany({ where: { orderId } });
+        } else {
+          const number = `DR-${today().replace(/-/g, '')}-${orderNumber().slice(-8)}`;
+          const { ids } = await orders().createMany({
+            data: [
+              {
+                ...fields,
+                number,
+                dealerId: dealer.id,
+                dealerCode: dealer.code,
+                status: 'draft',
+                idempotencyKey: `${dealer.id}:draft:${number}`,
+                requestHash: 'draft',
+                placedBy: input.placedBy,
+                history: [{ at: new Date().toISOString(), by: input.placedBy, from: null, to: 'draft', note: null }],
+              },
+            ],
+          });
+          orderId = Number(ids[0]);
+        }
+        if (pricedLines.length) await lines().createMany({ data: pricedLines.map((l) => toLineRow(orderId!, l)) });
+        return orderId!;
+      });
+      return this_.detail(id);
+    },
+
+    /** Places a saved draft as an order (same rules as `place`), under the caller's idempotency key. */
+    async placeDraft(draftId: number, raw: { dealerId: number; idempotencyKey: string; placedBy: string }) {
+      const draft = await orders().findOne({ where: { id: draftId, dealerId: raw.dealerId } });
+      if (!draft) {
+        // Placed before under this key: the answer is that order.
+        const placed = await orders().findOne({ where: { idempotencyKey: `${raw.dealerId}:${raw.idempotencyKey}` } });
+        if (placed) return { ...(await this_.detail(placed.id)), replayed: true };
+        throw notFound('Draft order', draftId);
+      }
+      if (draft.status !== 'draft') throw conflict(`Order ${draft.number} is not a draft`, { status: draft.status });
+      const draftLines: any[] = await lines().findMany({ where: { orderId: draftId }, orderBy: { lineNo: 'asc' } });
+      return this_.place({
+        dealerId: raw.dealerId,
+        idempotencyKey: raw.idempotencyKey,
+        placedBy: raw.placedBy,
+        draftId,
+        lines: draftLines.map((l) => ({ sku: l.sku, quantity: l.quantity, quotedUnitPriceMinor: Number(l.unitPriceMinor) })),
+        allowBackorder: Boolean(draft.allowBackorder),
+        reference: draft.reference ?? undefined,
+        note: draft.note ?? undefined,
+      });
     },
 
     /** Starts the fulfilment of an order finance released (the approval process's last step); once. */
@@ -456,7 +541,7 @@ export function fulfilmentTimings() {
 }
 
 function requestHash(input: z.output<typeof placeInput>): string {
-  const canonical = { lines: input.lines.map((l) => [l.sku, l.quantity]), allowBackorder: input.allowBackorder, reference: input.reference ?? null, note: input.note ?? null };
+  const canonical = { lines: input.lines.map((l) => [l.sku, l.quantity]), allowBackorder: input.allowBackorder, reference: input.reference ?? null, note: input.note ?? null, draftId: input.draftId ?? null };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
