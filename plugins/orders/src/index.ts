@@ -26,6 +26,7 @@ import { allocateShipmentsJob } from './jobs/allocate-shipments.job';
 import { invoiceDeliveredJob } from './jobs/invoice-delivered.job';
 import { findStaleShipmentsJob } from './jobs/find-stale-shipments.job';
 import { startFulfilmentJob } from './jobs/start-fulfilment.job';
+import { sendOrderDecisionJob } from './jobs/send-order-decision.job';
 import { approveOverLimitJob } from './jobs/approve-over-limit.job';
 import { rejectOrderJob } from './jobs/reject-order.job';
 import { seedCatalog } from './seed';
@@ -64,9 +65,10 @@ export default definePlugin({
     'return-request': { schema: returnRequestSchema },
   },
   services: { catalog: catalogService, stock: stockService, orders: ordersService, shipments: shipmentsService, billing: billingService, returns: returnsService, reports: reportsService, processes: processesService },
-  jobs: [approveOverLimitJob, rejectOrderJob, startFulfilmentJob, allocateShipmentsJob, invoiceDeliveredJob, findStaleShipmentsJob, approveReturnJob, rejectReturnJob, creditReturnJob],
+  jobs: [approveOverLimitJob, rejectOrderJob, startFulfilmentJob, sendOrderDecisionJob, allocateShipmentsJob, invoiceDeliveredJob, findStaleShipmentsJob, approveReturnJob, rejectReturnJob, creditReturnJob],
   graphql: mergeGraphql(staffGraphql, dealerGraphql, shipmentsGraphql, billingGraphql, returnsGraphql, reportsGraphql),
   http: [carrierEvents],
+  templates: { names: ['orders/order-decision'] },
   permissions: {
     'orders.read-catalog': ['channel-manager', 'sales-rep', 'finance', 'director'],
     'orders.read-stock': ['channel-manager', 'sales-rep', 'director'],

@@ -206,6 +206,14 @@ describe('orders plug-in: dealer orders reserve stock and credit together', () =
     const summary = await credit().summary(dealer.id);
     expect(summary.reservedCents).toBe(100_000);
     expect(summary.availableCents).toBe(-40_000);
+    // The buyer hears of it (orders/order-decision), once.
+    const letters = await eventually(async () => {
+      const found = await env.strapi.db.query('api::outbox-message.outbox-message').findMany({ where: { to: buyer.user.email, template: 'orders/order-decision' } });
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    expect(letters[0].subject).toContain(placeOrder.order.number);
+    expect(letters[0].subject).toContain('已批准');
   });
 
   it('finance rejecting an order over the limit cancels it and releases its stock', async () => {

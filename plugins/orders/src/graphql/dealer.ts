@@ -162,6 +162,7 @@ function toDealerOrder(order: any) {
     placedBy: order.placedBy,
     submittedAt: order.submittedAt,
     lines: orderLineViews(order),
-    history: order.history.map((h: any) => ({ status: h.to, at: h.at })),
+    // Entries that keep the status (e.g. "decision letter sent") are staff notes, not steps.
+    history: order.history.filter((h: any) => h.from !== h.to).map((h: any) => ({ status: h.to, at: h.at })),
   };
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, isChannelflowError, isUniqueViolation, notFound, parseInput, platformRegistry, withKnex, workflows } from '@channelflow/sdk';
+import { ChannelflowError, conflict, isChannelflowError, isUniqueViolation, notFound, notifications, parseInput, platformRegistry, withKnex, workflows } from '@channelflow/sdk';
 import { allocate, DEFAULT_ALLOCATION_RULE, type AllocationRule } from './allocation';
 import { INVOICE, ORDER, ORDER_LINE, PRODUCT, SHIPMENT, STOCK_MOVEMENT } from '../uids';
 import { resolvePrice, type PriceRule } from './pricing';
@@ -420,6 +420,37 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await credit().reserve({ dealerId: order.dealerId, amountCents: Number(order.totalMinor), idempotencyKey: reservationKey, reference: order.number, actor: approvedBy, overLimitApprovedBy: approvedBy });
         return transition(order, 'submitted', approvedBy, 'credit over the limit approved', { creditReservationKey: reservationKey });
       });
+    },
+
+    /** The letter on finance's decision, to the order's placer and the dealer's owners; once per decision. */
+    async sendDecisionLetter(orderId: number, note: string | null) {
+      const order = await orders().findOne({ where: { id: orderId } });
+      if (!order) throw notFound('Order', orderId);
+      const history = historyOf(order);
+      const decided = [...history].reverse().find((h) => h.from === 'pending_approval');
+      if (!decided || history.some((h) => h.note === 'decision letter sent')) return { sent: 0 };
+      const dealer = await strapi.plugin('dealers').service('dealers').commercialProfile(order.dealerId);
+      const owners = (await strapi.plugin('dealers').service('portal-users').usersOf(order.dealerId)).filter((u: any) => u.role === 'owner');
+      const recipients = [...new Set([order.placedBy, ...owners.map((u: any) => u.email)].filter((e: string) => e?.includes('@')))];
+      for (const to of recipients) {
+        await notifications(strapi).sendEmail({
+          to,
+          template: 'orders/order-decision',
+          data: {
+            dealerName: dealer?.name,
+            dealerCode: order.dealerCode,
+            orderNumber: order.number,
+            approved: decided.to !== 'cancelled',
+            currency: order.currency,
+            totalMinor: Number(order.totalMinor),
+            creditShortfallMinor: Number(order.creditShortfallMinor ?? 0),
+            note,
+          },
+        });
+      }
+      // Recorded beside the decision (the status stays), so a retried job sends nothing twice.
+      await orders().update({ where: { id: orderId }, data: { history: [...history, { at: new Date().toISOString(), by: 'process', from: order.status, to: order.status, note: 'decision letter sent' }] } });
+      return { sent: recipients.length };
     },
 
     /** Finance refused an order over the limit: it is cancelled and its stock released. */
