@@ -14,6 +14,7 @@ export const ORDER_CANCELLED_MESSAGE = 'orders.order-cancelled';
 const LEVELS_TABLE = 'order_stock_levels';
 
 export type OrderStatus = 'draft' | 'submitted' | 'pending_approval' | 'allocated' | 'shipped' | 'delivered' | 'invoiced' | 'closed' | 'cancelled';
+const DISPATCH_CONCURRENCY = 8;
 /** Until then a dealer may still cancel: nothing has left a warehouse. */
 const CANCELLABLE: readonly OrderStatus[] = ['draft', 'submitted', 'pending_approval', 'allocated'];
 
@@ -381,10 +382,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         limit,
       });
       let started = 0;
-      for (const order of waiting) {
-        await startProcess(order).then(
-          () => started++,
-          (error: unknown) => strapi.log.warn(`[orders] process for ${order.number} did not start: ${(error as Error).message}`),
+      // A few at a time: each start waits on the engine, one after the other would leave it idle.
+      for (let i = 0; i < waiting.length; i += DISPATCH_CONCURRENCY) {
+        await Promise.all(
+          waiting.slice(i, i + DISPATCH_CONCURRENCY).map((order: any) =>
+            startProcess(order).then(
+              () => started++,
+              (error: unknown) => strapi.log.warn(`[orders] process for ${order.number} did not start: ${(error as Error).message}`),
+            ),
+          ),
         );
       }
       return { started, waiting: waiting.length };
