@@ -126,7 +126,8 @@ describe('demo seed', () => {
     expect((await res.json()).data.myDealer).toEqual({ myRole: 'owner', dealer: { code: 'D0007' } });
   });
 
-  it('is deterministic: a second fresh database gets identical demo data', async () => {
+  // Seeding a second database (a year of order history) takes a while on a busy machine: as long as the first one may.
+  it('is deterministic: a second fresh database gets identical demo data', { timeout: 240_000 }, async () => {
     const a = await (await first.asStaff('channel-manager')).query(SNAPSHOT);
     await first.destroy();
     second = await createTestEnvironment({ seed: 'demo', env: { DEMO_PASSWORD: 'demo-test-password' } });

@@ -152,6 +152,8 @@ describe('dealer onboarding process', () => {
     expect(dealer).toMatchObject({ salesRep: rep.user.email, salesTeam: 'EAST-T' });
 
     // A retried create-dealer job (the engine re-delivers it after a crash) finds the dealer and invites nobody twice.
+    // The first run has finished by then (its invitation is out): the status shows before the invitation does.
+    await eventually(async () => expect(await env.strapi.db.query('plugin::dealers.invitation').count({ where: { dealerId: dealer.id } })).toBe(1));
     const record = await env.strapi.db.query('plugin::dealers.application').findOne({ where: { number: receipt.number } });
     const job = { key: '1', processInstanceKey: '1', bpmnProcessId: 'dealers-onboarding', elementId: 'Task_CreateDealer', retries: 2, customHeaders: {} };
     const log = { info() {}, warn() {}, error() {} } as any;

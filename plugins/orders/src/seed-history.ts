@@ -91,7 +91,12 @@ export async function seedOrderHistory({ strapi, random, log }: SeedContext): Pr
         [`history:${number}:ship:${l.product.id}`, shippedAt],
       ]);
       // Movements are append-only for everyone else; the seed writes history, so it dates them directly.
-      for (const [key, at] of movementDates) await withKnex(strapi, (knex) => knex('order_stock_movements').where({ idempotency_key: key }).update({ created_at: new Date(at), updated_at: new Date(at) }));
+      await withKnex(strapi, async (knex) => {
+        for (const at of new Set(movementDates.map(([, when]) => when))) {
+          const keys = movementDates.filter(([, when]) => when === at).map(([key]) => key);
+          await knex('order_stock_movements').whereIn('idempotency_key', keys).update({ created_at: new Date(at), updated_at: new Date(at) });
+        }
+      });
       const trackingNumber = `SF${String(1_000_000_000 + Math.floor(random() * 8_999_999_999))}`;
       const { ids: shipmentIds } = await strapi.db.query(SHIPMENT as any).createMany({
         data: [

@@ -217,7 +217,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return created;
       });
       const application = await load(id);
-      if (!(application.trail ?? []).some((s: Step) => s.action === 'owner invited')) {
+      // Once: a re-delivered job finds the step in the trail, or the invitation it sent before recording it.
+      const invitedBefore = await strapi.db.query('plugin::dealers.invitation').count({ where: { dealerId: dealer.id, email: application.contactEmail.toLowerCase() } });
+      if (!invitedBefore && !(application.trail ?? []).some((s: Step) => s.action === 'owner invited')) {
         await strapi.plugin('dealers').service('invitations').invite({ dealerId: dealer.id, email: application.contactEmail, role: 'owner', invitedBy: by, inviterName: 'Channelflow' });
         await record(id, {}, { at: now(), by: 'process', action: 'owner invited', note: application.contactEmail });
       }
