@@ -36,11 +36,12 @@ describe('orders plug-in: fulfilment, tracking, invoices and payments', () => {
     return { dealer, buyer: await env.asDealer(dealer, 'buyer') };
   };
   const staffOrder = async (number: string) => (await manager.query(STAFF_ORDER, { number })).order;
-  /** The order once allocation made `count` shipments. */
+  /** The order once allocation made `count` shipments (and committed: the order's row and its shipments are read one after the other). */
   const allocated = (number: string, count: number) =>
     eventually(async () => {
       const order = await staffOrder(number);
       expect(order.shipments).toHaveLength(count);
+      expect(order.status).not.toBe('submitted');
       return order;
     });
   const carrier = (body: unknown, signature?: string) => {
