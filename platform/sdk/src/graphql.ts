@@ -148,6 +148,13 @@ export async function withKnex<T>(strapi: Core.Strapi, work: (knex: any) => Prom
   return work(strapi.db.connection);
 }
 
+/** "CNY 1,234.50" for error messages and notes (templates format money with the locale's helpers). */
+export function formatMinor(amountMinor: number, currency: string): string {
+  const sign = amountMinor < 0 ? '-' : '';
+  const abs = Math.abs(amountMinor);
+  return `${sign}${currency} ${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
+}
+
 /** How a staff actor is named in trails and ledgers: the user's e-mail, or `api-token:<name>`. */
 export function actorName(actor: StaffActor): string {
   return actor.kind === 'user' ? actor.user.email : `api-token:${actor.token.name}`;

@@ -33,6 +33,7 @@ export {
   inTransaction,
   withKnex,
   actorName,
+  formatMinor,
   DEALER_ROLES,
 } from './graphql';
 export type {

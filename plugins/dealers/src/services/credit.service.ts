@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, isUniqueViolation, notFound, parseInput, withKnex } from '@channelflow/sdk';
+import { ChannelflowError, conflict, formatMinor, isUniqueViolation, notFound, parseInput, withKnex } from '@channelflow/sdk';
 import { DEALER } from './dealers.service';
 import { ageing, daysBetween, openDebits, overdue, receivableEffect, statement, type EntryKind, type LedgerLine } from './credit-ledger';
 
@@ -427,13 +427,8 @@ export function toCents(value: unknown): number {
   return n;
 }
 
-/** "CNY 1,234.50" for messages (templates format money with the locale's helpers). */
-export function formatCents(amountCents: number, currency: string): string {
-  const sign = amountCents < 0 ? '-' : '';
-  const abs = Math.abs(amountCents);
-  const major = Math.floor(abs / 100).toLocaleString('en-US');
-  return `${sign}${currency} ${major}.${String(abs % 100).padStart(2, '0')}`;
-}
+/** Kept under its old name for the dealers plug-in's callers. */
+export const formatCents = formatMinor;
 
 /** Ledger dates are UTC calendar dates. */
 export function today(): string {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, isChannelflowError, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
+import { ChannelflowError, conflict, formatMinor, isChannelflowError, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
 import { INVOICE, INVOICE_LINE, ORDER, ORDER_LINE, PAYMENT, PRODUCT, SHIPMENT } from '../uids';
 import { today } from './days';
 
@@ -244,9 +244,4 @@ function toPayment(p: any) {
   };
 }
 
-function formatMinor(amountMinor: number, currency: string): string {
-  const sign = amountMinor < 0 ? '-' : '';
-  const abs = Math.abs(amountMinor);
-  return `${sign}${currency} ${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
-}
 
