@@ -1,7 +1,9 @@
 import type { Core } from '@strapi/strapi';
 import { extendGraphql, mergeGraphql, platformRegistry } from '@channelflow/sdk';
 import { ensureAdminUser } from './admin-user';
-import { outboxProvider } from './notify/outbox-provider';
+import { installOutbox } from './notify/outbox-provider';
+import { createSealer } from './notify/sealed-body';
+import { redactStoredSecretsOnce } from './notify/redact-stored';
 import { smtpConfigured } from './notify/smtp';
 import { printBanner } from './banner';
 import { PLATFORM_PERMISSIONS, platformGraphql } from './graphql/platform.graphql';
@@ -14,10 +16,12 @@ import { operationsGraphql } from './workflow/operations.graphql';
 import { tasksGraphql } from './workflow/tasks.graphql';
 import { salesTeamsGraphql } from './graphql/sales-teams.graphql';
 import { cacheAuthLookups } from './auth/auth-cache';
+import { equalizeAuthTiming } from './auth/equal-timing';
 
 export default {
   /** Runs after every plug-in registered: the registry is complete here. */
   register({ strapi }: { strapi: Core.Strapi }) {
+    equalizeAuthTiming(strapi);
     const registry = platformRegistry(strapi);
     registry.addPlugin({
       name: 'platform',
@@ -43,8 +47,11 @@ export default {
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
     cacheAuthLookups(strapi);
     // Every e-mail goes through the outbox; SMTP (nodemailer) delivers it when configured.
-    const email = strapi.plugin('email') as unknown as { provider: Parameters<typeof outboxProvider>[1] };
-    email.provider = outboxProvider(strapi, smtpConfigured() ? email.provider : null);
+    const email = strapi.plugin('email') as unknown as { provider: Parameters<typeof installOutbox>[1] };
+    const encryptionKey = strapi.config.get<string | undefined>('admin.secrets.encryptionKey');
+    if (!encryptionKey) strapi.log.warn('ENCRYPTION_KEY is not set: e-mails that carry a secret cannot be retried after a failed delivery');
+    email.provider = installOutbox(strapi, smtpConfigured() ? email.provider : null, createSealer(encryptionKey));
+    await redactStoredSecretsOnce(strapi);
     await ensureRoles(strapi);
     await closeSelfRegistrationOnce(strapi);
     const admin = await ensureAdminUser(strapi);

@@ -485,3 +485,38 @@ function confirmationData(): Record<string, unknown> {
     brandName: 'Acme',
   };
 }
+
+describe('secrets in e-mails', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'templates-secret-'));
+  fs.mkdirSync(path.join(root, 'probe'));
+  fs.writeFileSync(path.join(root, 'probe', 'link.en.hbs'), '---\nsubject: "Join {{dealer}}"\nlayout: none\n---\n<p>{{dealer}}: <a href="{{secret url}}">accept</a></p>\n');
+  fs.writeFileSync(path.join(root, 'probe', 'whole.en.hbs'), '---\nsubject: "Your code"\nlayout: none\nsecret: true\n---\n<p>Code {{code}}</p>\n');
+  fs.writeFileSync(path.join(root, 'probe', 'plain.en.hbs'), '---\nlayout: none\n---\n<p>{{dealer}}</p>\n');
+  fs.writeFileSync(path.join(root, 'probe', 'bad.en.hbs'), '---\nsecret: maybe\n---\n<p>x</p>\n');
+  const render = (name: string, data: Record<string, unknown>) => createTemplateRenderer({ roots: [root] }).render(`probe/${name}`, { locale: 'en', data });
+  const url = 'https://portal.example/accept?token=abc123';
+
+  it('delivers a {{secret}} value as is and keeps a readable copy with it redacted', () => {
+    const rendered = render('link', { dealer: 'D1', url });
+    expect(rendered.html).toContain('href="https://portal.example/accept?token&#x3D;abc123"');
+    expect(rendered.redacted).toEqual({ subject: 'Join D1', html: expect.stringContaining('href="[redacted]"'), text: 'D1: accept' });
+    expect(JSON.stringify(rendered.redacted)).not.toContain('abc123');
+    expect(rendered.redacted!.html).toContain('D1');
+  });
+
+  it('redacts the whole body of a template marked secret: true', () => {
+    const rendered = render('whole', { code: '884211' });
+    expect(rendered.text).toContain('884211');
+    expect(rendered.redacted).toMatchObject({ subject: 'Your code', text: '[redacted]' });
+    expect(JSON.stringify(rendered.redacted)).not.toContain('884211');
+  });
+
+  it('keeps no redacted copy of an e-mail without secrets', () => {
+    expect(render('plain', { dealer: 'D1' }).redacted).toBeNull();
+  });
+
+  it('refuses a secret that is not a string, and a front matter secret that is not true or false', () => {
+    expect(templateError(() => render('link', { dealer: 'D1', url: 42 })).message).toMatch(/secret: expected a non-empty string/);
+    expect(templateError(() => render('bad', {})).message).toMatch(/"secret" is true or false/);
+  });
+});

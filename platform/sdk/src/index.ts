@@ -2,6 +2,7 @@ export { definePlugin, extendGraphql, mergeGraphql, afterAnyChange, appendOnly }
 export { notifications } from './notifications';
 export { workflows } from './workflows';
 export { rateLimit } from './rate-limit';
+export { equalizeFailure, equalizePasswordFailure, notePasswordWork } from './password-timing';
 export { rawBody } from './http';
 export type { HttpRoute, HttpContext } from './http';
 export type { Workflows, StartProcessInput, PublishMessageInput } from './workflows';

@@ -7,6 +7,8 @@ export interface RenderedTemplate {
   subject: string | null;
   html: string;
   text: string;
+  /** The copy the outbox keeps readable when the e-mail carries a secret (each shown as [redacted]); null otherwise. */
+  redacted: { subject: string | null; html: string; text: string } | null;
 }
 
 export interface TemplateRenderer {

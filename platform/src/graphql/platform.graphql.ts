@@ -15,6 +15,8 @@ export const platformGraphql: GraphqlExtension = {
       template: String
       locale: String
       status: OutboxStatus!
+      "True when the e-mail carried a secret (a reset code, an invitation or answer link): html, text and subject show it as [redacted]."
+      carriesSecret: Boolean!
       statusReason: String
       sentAt: String
       createdAt: String!
@@ -23,7 +25,7 @@ export const platformGraphql: GraphqlExtension = {
     type PlatformPlugin { name: String! jobTypes: [String!]! templates: [String!]! permissions: [String!]! }
     type PlatformInfo { database: String! plugins: [PlatformPlugin!]! }
     extend type Query {
-      "Staff: every e-mail the platform produced, newest first, with its delivery status."
+      "Platform admins (or whoever is granted platform.read-outbox): every e-mail the platform produced, newest first, with its delivery status. Secrets in them read [redacted]; e-mails to staff are listed to platform admins only."
       outboxMessages(status: OutboxStatus, to: String, page: Int, pageSize: Int): OutboxMessagePage!
       "Staff: what is installed (plug-ins, their job types, templates and permissions)."
       platformInfo: PlatformInfo!
@@ -31,13 +33,17 @@ export const platformGraphql: GraphqlExtension = {
     extend type Mutation {
       "Platform admins: send the test e-mail to check SMTP delivery."
       sendTestEmail(to: String!, locale: String): OutboxMessage!
+      "Platform admins: deliver a failed or unsent e-mail again, exactly as first rendered (secrets included)."
+      retryOutboxMessage(documentId: ID!): OutboxMessage!
     }
   `,
   resolvers: {
+    // Rows stored before secrets were tracked read false; the upgrade marks those that carried one.
+    OutboxMessage: { carriesSecret: (message: { carriesSecret?: boolean | null }) => Boolean(message.carriesSecret) },
     Query: {
-      outboxMessages: staffScope('platform.read-outbox', async (args, { strapi }) => {
+      outboxMessages: staffScope('platform.read-outbox', async (args, { strapi, actor }) => {
         const filter = { status: args.status ?? undefined, to: args.to ?? undefined };
-        return strapi.service('api::outbox-message.outbox-message').list(filter, parsePage(args));
+        return strapi.service('api::outbox-message.outbox-message').list(filter, parsePage(args), actor);
       }),
       platformInfo: staffScope('platform.read-registry', async (_args, { strapi }) => ({
         database: strapi.db.dialect.client,
@@ -52,6 +58,10 @@ export const platformGraphql: GraphqlExtension = {
       })),
     },
     Mutation: {
+      retryOutboxMessage: staffScope('platform.retry-outbox', async (args, { strapi }) => {
+        const { documentId } = parseInput(z.object({ documentId: z.string().min(1).max(64) }), args);
+        return strapi.service('api::outbox-message.outbox-message').retry(documentId);
+      }),
       sendTestEmail: staffScope('platform.send-test-email', async (args, { strapi }) => {
         const input = parseInput(z.object({ to: z.email(), locale: z.enum(['zh-CN', 'en']).optional() }), args);
         const recipient = await strapi.db.query('plugin::users-permissions.user').findOne({ where: { email: input.to } });
@@ -67,7 +77,9 @@ export const platformGraphql: GraphqlExtension = {
 };
 
 export const PLATFORM_PERMISSIONS = {
-  'platform.read-outbox': ['channel-manager', 'finance'],
+  // E-mails hold what dealers and applicants were told, and links into their accounts: platform admins only, unless granted.
+  'platform.read-outbox': [],
+  'platform.retry-outbox': [],
   'platform.read-registry': ['channel-manager', 'sales-rep', 'finance'],
   'platform.send-test-email': [],
   'platform.read-processes': ['channel-manager'],

@@ -1,5 +1,8 @@
 import type { Core } from '@strapi/strapi';
+import { ChannelflowError, conflict, notFound, STAFF_ROLES } from '@channelflow/sdk';
 import { htmlToText } from '../templates/html-to-text';
+import { redactBody, sameBody } from './redact';
+import type { MailBody, Sealer } from './sealed-body';
 import { NOT_SENT_NO_SMTP } from './smtp';
 
 const OUTBOX = 'api::outbox-message.outbox-message';
@@ -13,24 +16,52 @@ export interface OutboxMeta {
   template?: string;
   locale?: string;
   dealerDocumentId?: string;
+  /** The rendered template's readable copy when the e-mail carries a secret (see the `secret` helper). */
+  redacted?: { subject: string | null; html: string; text: string } | null;
+}
+
+export interface Outbox extends EmailProvider {
+  /** Delivers a failed or never-sent message again, with its secret (from the sealed copy) intact. */
+  retry(documentId: string): Promise<unknown>;
+  /** What was (or is to be) delivered; null for a delivered secret e-mail, whose sealed copy is gone. Server-side only. */
+  deliveredBody(message: { carriesSecret?: boolean | null; sealedBody?: string | null; subject: string; html: string; text: string }): MailBody | null;
+}
+
+const outboxes = new WeakMap<Core.Strapi, Outbox>();
+
+/** This platform's outbox (installed in bootstrap). */
+export function outboxOf(strapi: Core.Strapi): Outbox {
+  const outbox = outboxes.get(strapi);
+  if (!outbox) throw new Error('the outbox is not installed yet');
+  return outbox;
 }
 
 /**
  * Wraps Strapi's e-mail provider so that every e-mail, ours and Strapi's own (password
  * reset, e-mail confirmation), is stored in the outbox before delivery. `delivery` is the
  * SMTP provider, or null when no SMTP server is configured.
+ *
+ * An e-mail that carries a secret (a reset code, an invitation or answer link) is stored readable
+ * only with the secret shown as [redacted]; what is delivered is kept sealed (sealed-body.ts) until
+ * it has been delivered, so a failed delivery can be retried and nobody reading the outbox can
+ * take over the account the secret opens.
  */
-export function outboxProvider(strapi: Core.Strapi, delivery: EmailProvider | null): EmailProvider {
-  return {
+export function installOutbox(strapi: Core.Strapi, delivery: EmailProvider | null, sealer: Sealer): Outbox {
+  const outbox: Outbox = {
     async send({ channelflow, ...options }: Record<string, unknown>) {
       const meta = (channelflow ?? {}) as OutboxMeta;
+      const to = String(options.to);
       const html = typeof options.html === 'string' ? options.html : escapeHtml(String(options.text ?? ''));
+      const delivered: MailBody = { subject: String(options.subject ?? ''), html, text: typeof options.text === 'string' ? options.text : htmlToText(html) };
+      const readable = await readableCopy(strapi, to, delivered, meta);
+      const secret = !sameBody(readable, delivered);
       const message = await strapi.db.query(OUTBOX).create({
         data: {
-          to: String(options.to),
-          subject: String(options.subject ?? ''),
-          html,
-          text: typeof options.text === 'string' ? options.text : htmlToText(html),
+          to,
+          ...readable,
+          sealedBody: secret ? sealer.seal(delivered) : null,
+          carriesSecret: secret,
+          toStaff: await isStaffAddress(strapi, to),
           template: meta.template ?? null,
           locale: meta.locale ?? null,
           dealerDocumentId: meta.dealerDocumentId ?? null,
@@ -51,7 +82,31 @@ export function outboxProvider(strapi: Core.Strapi, delivery: EmailProvider | nu
       }
       return deliver(delivery, message.id, options);
     },
+
+    async retry(documentId: string) {
+      const message = await strapi.db.query(OUTBOX).findOne({ where: { documentId } });
+      if (!message) throw notFound('Outbox message', documentId);
+      if (message.status === 'sent' || message.status === 'queued') throw conflict(`Outbox message ${documentId} is ${message.status}; only failed or unsent e-mails are retried`);
+      if (!delivery) throw new ChannelflowError('NOT_SUPPORTED', 'No SMTP server is configured (SMTP_HOST), so the e-mail cannot be delivered');
+      const body = outbox.deliveredBody(message);
+      if (!body) {
+        throw conflict(`Outbox message ${documentId} carries a secret whose sealed copy cannot be opened (none kept, or ENCRYPTION_KEY changed): have it sent anew`);
+      }
+      await strapi.db.query(OUTBOX).update({ where: { id: message.id }, data: { status: 'queued', statusReason: null } });
+      try {
+        return await deliver(delivery, message.id, { to: message.to, ...body });
+      } catch (error: any) {
+        if (error?.outboxMessage) return error.outboxMessage;
+        throw error;
+      }
+    },
+
+    deliveredBody(message) {
+      return message.carriesSecret ? sealer.open(message.sealedBody) : { subject: message.subject, html: message.html, text: message.text };
+    },
   };
+  outboxes.set(strapi, outbox);
+  return outbox;
 
   async function deliver(delivery: EmailProvider, id: number, options: Record<string, unknown>) {
     try {
@@ -61,8 +116,41 @@ export function outboxProvider(strapi: Core.Strapi, delivery: EmailProvider | nu
       const failed = await strapi.db.query(OUTBOX).update({ where: { id }, data: { status: 'failed', statusReason: reason } });
       throw Object.assign(new Error(reason), { outboxMessage: failed });
     }
-    return strapi.db.query(OUTBOX).update({ where: { id }, data: { status: 'sent', sentAt: new Date() } });
+    // Delivered: the sealed copy has done its job and goes.
+    return strapi.db.query(OUTBOX).update({ where: { id }, data: { status: 'sent', sentAt: new Date(), sealedBody: null } });
   }
+}
+
+/**
+ * The copy staff may read. A template says itself which parts are secret; Strapi's own e-mails
+ * (password reset, e-mail confirmation, admin invitations) do not, so the recipient's pending
+ * tokens are looked up and blanked wherever they appear, and so is any token-looking link parameter.
+ */
+async function readableCopy(strapi: Core.Strapi, to: string, delivered: MailBody, meta: OutboxMeta): Promise<MailBody> {
+  if (meta.redacted) {
+    return redactBody({ subject: meta.redacted.subject ?? delivered.subject, html: meta.redacted.html, text: meta.redacted.text }, []);
+  }
+  return redactBody(delivered, meta.template ? [] : await pendingTokens(strapi, to));
+}
+
+/** One-time tokens users-permissions and the admin panel hold for this address (the secrets their e-mails carry). */
+export async function pendingTokens(strapi: Core.Strapi, to: string): Promise<string[]> {
+  const email = to.toLowerCase();
+  const [user, admin] = await Promise.all([
+    strapi.db.query('plugin::users-permissions.user').findOne({ where: { email }, select: ['resetPasswordToken', 'confirmationToken'] }),
+    strapi.db.query('admin::user').findOne({ where: { email }, select: ['resetPasswordToken', 'registrationToken'] }),
+  ]);
+  return [user?.resetPasswordToken, user?.confirmationToken, admin?.resetPasswordToken, admin?.registrationToken].filter(Boolean);
+}
+
+/** A brand employee's address (a staff login or an admin-panel user): their mail is for platform admins' eyes only. */
+export async function isStaffAddress(strapi: Core.Strapi, to: string): Promise<boolean> {
+  const email = to.toLowerCase();
+  const [user, admin] = await Promise.all([
+    strapi.db.query('plugin::users-permissions.user').findOne({ where: { email }, select: ['id'], populate: { role: { select: ['type'] } } }),
+    strapi.db.query('admin::user').findOne({ where: { email }, select: ['id'] }),
+  ]);
+  return Boolean(admin) || (STAFF_ROLES as readonly string[]).includes(user?.role?.type);
 }
 
 function escapeHtml(text: string): string {

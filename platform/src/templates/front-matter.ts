@@ -7,6 +7,8 @@ export interface FrontMatter {
   subjectLineOffset?: number;
   /** A layout name under layouts/, or 'none'. */
   layout?: string;
+  /** `secret: true`: the whole e-mail is a secret (the outbox keeps only a redacted copy readable). */
+  secret?: boolean;
 }
 
 export interface TemplateParts {
@@ -47,8 +49,11 @@ export function splitFrontMatter(source: string, filePath: string): TemplatePart
     } else if (key === 'layout') {
       if (!layoutName.test(value)) throw new InvalidSourceError(`${filePath}:${index + 1}: layout "${value}" is not a layout name`, filePath);
       frontMatter.layout = value;
+    } else if (key === 'secret') {
+      if (value !== 'true' && value !== 'false') throw new InvalidSourceError(`${filePath}:${index + 1}: "secret" is true or false, not "${value}"`, filePath);
+      frontMatter.secret = value === 'true';
     } else {
-      throw new InvalidSourceError(`${filePath}:${index + 1}: unknown front matter key "${key}" (allowed: subject, layout)`, filePath);
+      throw new InvalidSourceError(`${filePath}:${index + 1}: unknown front matter key "${key}" (allowed: subject, layout, secret)`, filePath);
     }
   }
 

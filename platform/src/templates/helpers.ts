@@ -8,7 +8,19 @@ type HandlebarsInstance = typeof Handlebars;
 export interface RenderFrame {
   locale: string;
   timeZone: string;
+  /** Shared by every frame of one render: whether `{{secret}}` was used, and whether to print it. */
+  secrets?: SecretsFrame;
 }
+
+export interface SecretsFrame {
+  /** Set by the `secret` helper: this e-mail carries a secret. */
+  used: boolean;
+  /** The stored copy's render: secrets print as REDACTED. */
+  redact: boolean;
+}
+
+/** What a stored copy shows instead of a secret (a one-time link, a code). */
+export const REDACTED = '[redacted]';
 
 const dateStyles = {
   short: { dateStyle: 'short' },
@@ -38,6 +50,13 @@ export function registerHelpers(hb: HandlebarsInstance, translate: Translate): v
     return translate(locale, key, hash);
   });
   helper('eq', [2], ([a, b]) => a === b);
+  // A one-time link or code: delivered as is, but the outbox's readable copy shows REDACTED.
+  helper('secret', [1], ([value], frame) => {
+    if (typeof value !== 'string' || value === '') throw new Error(`secret: expected a non-empty string, got ${describeValue(value)}`);
+    if (!frame.secrets) throw new Error('secret: no secrets in the render\'s @data frame');
+    frame.secrets.used = true;
+    return frame.secrets.redact ? REDACTED : value;
+  });
 }
 
 /** Formats an integer count of minor units exactly: the integer becomes a decimal string and never a float. */
@@ -109,7 +128,7 @@ function renderFrame(helperName: string, options: Handlebars.HelperOptions): Ren
   if (typeof data?.locale !== 'string' || typeof data.timeZone !== 'string') {
     throw new Error(`${helperName}: no locale/timeZone in the render's @data frame`);
   }
-  return { locale: data.locale, timeZone: data.timeZone };
+  return { locale: data.locale, timeZone: data.timeZone, secrets: data.secrets };
 }
 
 // lib ES2022's types only admit number | bigint, but Node 20's ICU formats numeric strings exactly (Intl.NumberFormat v3).

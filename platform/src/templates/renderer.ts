@@ -1,6 +1,6 @@
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { registerHelpers, type RenderFrame } from './helpers';
+import { REDACTED, registerHelpers, type RenderFrame } from './helpers';
 import { htmlToText } from './html-to-text';
 import { createTranslator } from './i18n';
 import { canonicalLocale, scanTemplateRoots, type TemplateCatalog } from './template-catalog';
@@ -24,6 +24,11 @@ export interface RenderedTemplate {
   subject: string | null;
   html: string;
   text: string;
+  /**
+   * Set when the e-mail carries a secret (`{{secret …}}` in it, or `secret: true` in its front
+   * matter): the copy anyone may read later, with every secret shown as [redacted].
+   */
+  redacted: { subject: string | null; html: string; text: string } | null;
 }
 
 /** Everything derived from the roots; dropped as a whole by reload(). */
@@ -76,20 +81,26 @@ export function createTemplateRenderer(opts: TemplateRendererOptions) {
 
     return withTemplateErrors(name, file, () => {
       const template = compiler.template(file);
-      const options = { data: { locale, timeZone } satisfies RenderFrame };
       const data = input.data;
-      // One line, whitespace collapsed: a subject is a mail header, and a newline in it would be header injection.
-      const subject = template.subject ? template.subject(data, options).replace(/\s+/g, ' ').trim() : null;
-      const body = template.body(data, options);
-
-      const layoutName = template.layout ?? (catalog.layouts.has('default') ? 'default' : 'none');
-      let html = body;
-      if (layoutName !== 'none') {
-        const layoutFile = catalog.layouts.get(layoutName);
-        if (!layoutFile) throw new InvalidSourceError(`${file}: layout "${layoutName}" is not in any root's layouts/`, file);
-        html = compiler.plain(layoutFile)({ ...data, subject, body }, options);
-      }
-      return { name, locale, subject, html, text: htmlToText(html) };
+      const once = (redact: boolean) => {
+        const secrets = { used: false, redact };
+        const options = { data: { locale, timeZone, secrets } satisfies RenderFrame };
+        // One line, whitespace collapsed: a subject is a mail header, and a newline in it would be header injection.
+        const subject = template.subject ? template.subject(data, options).replace(/\s+/g, ' ').trim() : null;
+        const body = redact && template.secret ? `<p>${REDACTED}</p>` : template.body(data, options);
+        const layoutName = template.layout ?? (catalog.layouts.has('default') ? 'default' : 'none');
+        let html = body;
+        if (layoutName !== 'none') {
+          const layoutFile = catalog.layouts.get(layoutName);
+          if (!layoutFile) throw new InvalidSourceError(`${file}: layout "${layoutName}" is not in any root's layouts/`, file);
+          html = compiler.plain(layoutFile)({ ...data, subject, body }, options);
+        }
+        return { subject, html, text: htmlToText(html), secret: secrets.used || template.secret };
+      };
+      const { secret, ...delivered } = once(false);
+      // Rendered a second time only for e-mails that carry a secret.
+      const redacted = secret ? (({ secret: _, ...copy }) => copy)(once(true)) : null;
+      return { name, locale, ...delivered, redacted };
     });
   }
 

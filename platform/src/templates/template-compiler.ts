@@ -13,6 +13,8 @@ export interface CompiledTemplate {
   body: RenderFn;
   /** From front matter; undefined means "the default layout when there is one". */
   layout?: string;
+  /** From front matter: the whole e-mail is a secret. */
+  secret: boolean;
 }
 
 /** The file (and how far its compiled text is shifted from the file's first line) an error was thrown from. */
@@ -38,6 +40,7 @@ export function createTemplateCompiler(hb: HandlebarsInstance) {
       subject: frontMatter.subject === undefined ? null : compileSource(hb, frontMatter.subject, file, frontMatter.subjectLineOffset ?? 0, true),
       body: compileSource(hb, body, file, bodyLineOffset, false),
       layout: frontMatter.layout,
+      secret: frontMatter.secret ?? false,
     };
   });
   const plainFiles = createFileCache((source, file) => compileSource(hb, source.replace(/^\uFEFF/, ''), file, 0, false));

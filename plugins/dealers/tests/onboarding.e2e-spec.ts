@@ -62,7 +62,7 @@ describe('dealer onboarding process', () => {
     await manager.query(COMPLETE, { id: task.id, vars });
   };
   const answerToken = async (to: string) => {
-    const [mail] = await mails(to, 'application-needs-info');
+    const [mail] = await env.mailbox(to, 'dealers/application-needs-info');
     const token = /application-answer\?token(?:=|&#x3D;)([A-Za-z0-9_-]+)/.exec(mail?.html ?? '')?.[1];
     if (!token) throw new Error(`no question e-mailed to ${to}`);
     return token;

@@ -48,6 +48,11 @@ export interface TestEnvironment {
   asRole(roleType: string): Promise<GraphqlClient & { user: TestUser }>;
   createDealer(attributes?: { code?: string; name?: string }): Promise<DealerRef>;
   http(pathname: string, init?: RequestInit): Promise<Response>;
+  /**
+   * The e-mails to `to` as the recipient gets them (secret links included), newest first,
+   * optionally of one template. The outbox itself shows secrets only as [redacted].
+   */
+  mailbox(to: string, template?: string): Promise<Array<{ documentId: string; template: string | null; status: string; subject: string; html: string; text: string }>>;
   /** Stops Strapi and boots it again on the same database, as a second `npm start` would. */
   restart(): Promise<void>;
   destroy(): Promise<void>;
@@ -187,6 +192,13 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       });
     },
     http: (pathname, init) => fetch(`${baseUrl}${pathname}`, init),
+    async mailbox(to, template) {
+      const rows = await strapi.service('api::outbox-message.outbox-message' as any).deliveredTo(to, template ? { template } : {});
+      return rows.map((row: any) => {
+        if (!row.delivered) throw new Error(`outbox message ${row.documentId} to ${to} was delivered; its secret is no longer kept (read it from the SMTP server)`);
+        return { documentId: row.documentId, template: row.template, status: row.status, ...row.delivered };
+      });
+    },
     async restart() {
       if (live) await destroyKeepingHostListeners(strapi);
       live = false;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, DEALER_PORTAL_ROLE, DEALER_ROLES, inTransaction, notFound, notifications, parseInput } from '@channelflow/sdk';
+import { ChannelflowError, conflict, DEALER_PORTAL_ROLE, DEALER_ROLES, equalizePasswordFailure, inTransaction, notePasswordWork, notFound, notifications, parseInput } from '@channelflow/sdk';
 import { DEALER } from './dealers.service';
 
 export const INVITATION = 'plugin::dealers.invitation';
@@ -74,7 +74,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Creates the portal account the invitation names, linked to its dealer, and signs it in. */
     async accept(raw: z.input<typeof acceptInput>) {
       const input = parseInput(acceptInput, raw, 'invitation');
-      return inTransaction(strapi, async () => {
+      // Every refusal costs a password hash, as an acceptance does: timing tells nothing about tokens or accounts.
+      return equalizePasswordFailure(strapi, () => inTransaction(strapi, async () => {
         const invitation = await invitations().findOne({ where: { tokenHash: hash(input.token) } });
         const unusable = (why: string) => new ChannelflowError('INVITATION_INVALID', `This invitation ${why}; ask for a new one`);
         if (!invitation) throw unusable('does not exist');
@@ -92,6 +93,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const taken = await invitations().updateMany({ where: { id: invitation.id, acceptedAt: { $null: true } }, data: { acceptedAt: new Date() } });
         if (!taken.count) throw unusable('has already been used');
         const role = await strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: DEALER_PORTAL_ROLE } });
+        notePasswordWork();
         const user = await strapi.plugin('users-permissions').service('user').add({
           username,
           email: invitation.email,
@@ -104,7 +106,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await strapi.plugin('dealers').service('portal-users').link({ userId: user.id, dealerId: invitation.dealerId, role: invitation.role });
         await invitations().update({ where: { id: invitation.id }, data: { acceptedUserId: user.id } });
         return { jwt: strapi.plugin('users-permissions').service('jwt').issue({ id: user.id }) as string, email: invitation.email, role: invitation.role };
-      });
+      }));
     },
 
     async revoke(dealerId: number, invitationId: number) {

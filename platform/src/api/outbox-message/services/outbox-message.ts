@@ -1,7 +1,7 @@
 import { factories } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, paginate, parseInput, templates, type OutboxMessage, type SendEmailInput } from '@channelflow/sdk';
-import type { OutboxMeta } from '../../../notify/outbox-provider';
+import { ChannelflowError, paginate, parseInput, templates, type OutboxMessage, type SendEmailInput, type StaffActor } from '@channelflow/sdk';
+import { outboxOf, type OutboxMeta } from '../../../notify/outbox-provider';
 
 const UID = 'api::outbox-message.outbox-message';
 
@@ -19,11 +19,30 @@ export const outboxFilter = z.object({
 });
 
 export default factories.createCoreService(UID, ({ strapi }) => ({
-  /** Newest first, for staff. */
-  async list(raw: z.input<typeof outboxFilter>, page: { page: number; pageSize: number }) {
+  /**
+   * Newest first, for staff. E-mails to the brand's own people (staff logins, admin-panel users) are
+   * listed to platform admins only: whoever else was granted the outbox sees the dealers' and
+   * applicants' mail, never a colleague's.
+   */
+  async list(raw: z.input<typeof outboxFilter>, page: { page: number; pageSize: number }, actor: StaffActor) {
     const { status, to } = parseInput(outboxFilter, raw, 'outbox filter');
-    const where = { ...(status ? { status } : {}), ...(to ? { to: { $containsi: to } } : {}) };
+    const platformAdmin = actor.kind === 'user' && actor.role === 'platform-admin';
+    const where = { ...(status ? { status } : {}), ...(to ? { to: { $containsi: to } } : {}), ...(platformAdmin ? {} : { toStaff: false }) };
     return paginate(strapi, UID, { where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }, page);
+  },
+
+  /**
+   * The e-mails to `to` as their recipient gets them, secrets included, newest first: for tests and
+   * server-side tooling only, never exposed over an API. A delivered secret e-mail reads null.
+   */
+  async deliveredTo(to: string, where: Record<string, unknown> = {}) {
+    const rows = await strapi.db.query(UID).findMany({ where: { to, ...where }, orderBy: [{ id: 'desc' }] });
+    return rows.map((row: any) => ({ ...row, sealedBody: undefined, delivered: outboxOf(strapi).deliveredBody(row) }));
+  },
+
+  /** Delivers a failed or unsent e-mail again (its secret, if any, from the sealed copy). */
+  async retry(documentId: string): Promise<OutboxMessage> {
+    return (await outboxOf(strapi).retry(documentId)) as OutboxMessage;
   },
 
   async sendEmail(raw: SendEmailInput): Promise<OutboxMessage> {
@@ -49,7 +68,12 @@ export default factories.createCoreService(UID, ({ strapi }) => ({
         subject: rendered.subject ?? input.template,
         html: rendered.html,
         text: rendered.text,
-        channelflow: { template: input.template, locale: rendered.locale, dealerDocumentId: input.dealerDocumentId } satisfies OutboxMeta,
+        channelflow: {
+          template: input.template,
+          locale: rendered.locale,
+          dealerDocumentId: input.dealerDocumentId,
+          redacted: rendered.redacted,
+        } satisfies OutboxMeta,
       })) as OutboxMessage;
     } catch (error: any) {
       if (error?.outboxMessage) return error.outboxMessage as OutboxMessage;
