@@ -187,7 +187,7 @@ async function sampleMemory(platform, count = 3) {
 
 async function run(db) {
   const platform = await startPlatform(db, { memoryProbe: true });
-  const zeebe = zeebeClient(platform.zeebeAddress);
+  const zeebe = zeebeClient(platform);
   const store = await openStore(platform.database);
   const tag = db.padEnd(8);
   const runId = `${process.pid.toString(36)}${Date.now().toString(36)}`;

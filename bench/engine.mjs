@@ -29,7 +29,7 @@ const PROCESS = `<?xml version="1.0" encoding="UTF-8"?>
 
 async function run(db) {
   const platform = await startPlatform(db, { nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : [] });
-  const zeebe = zeebeClient(platform.zeebeAddress);
+  const zeebe = zeebeClient(platform);
   try {
     await zeebe.deployResource({ name: 'bench-order.bpmn', process: Buffer.from(PROCESS) });
     const readyAt = new Map(); // processInstanceKey -> when its next job became available

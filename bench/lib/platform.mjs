@@ -49,7 +49,7 @@ export async function startPlatform(db, { nodeArgs = [], memoryProbe = false, se
   const script = `import('@channelflow/sdk/testing').then(async ({ createTestEnvironment }) => {
       const env = await createTestEnvironment();
       ${probe}
-      const ready = { zeebeAddress: env.zeebeAddress, database: env.database };
+      const ready = { zeebeAddress: env.zeebeAddress, zeebeToken: env.zeebeToken, database: env.database };
       ${commands}
       process.stdout.write('READY ' + JSON.stringify(ready) + '\\n');
       process.on('SIGTERM', () => env.destroy().finally(() => process.exit(0)));
@@ -98,11 +98,13 @@ export async function startPlatform(db, { nodeArgs = [], memoryProbe = false, se
   };
 }
 
-export function zeebeClient(zeebeAddress) {
+/** A Zeebe client for the platform's gateway (`startPlatform`'s zeebeAddress and zeebeToken). */
+export function zeebeClient({ zeebeAddress, zeebeToken }) {
   const { Camunda8 } = requireFromPlatform('@camunda8/sdk');
   return new Camunda8({
     ZEEBE_GRPC_ADDRESS: zeebeAddress,
-    CAMUNDA_AUTH_STRATEGY: 'NONE',
+    CAMUNDA_AUTH_STRATEGY: 'BEARER',
+    CAMUNDA_OAUTH_TOKEN: zeebeToken,
     zeebeGrpcSettings: { ZEEBE_CLIENT_LOG_LEVEL: 'NONE' },
   }).getZeebeGrpcApiClient();
 }

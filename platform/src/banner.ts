@@ -39,6 +39,6 @@ function workflowLine(strapi: Core.Strapi): string {
   const runtime = platformRegistry(strapi).workflowRuntime();
   if (!runtime) return 'not started';
   return runtime.mode === 'embedded'
-    ? `embedded engine, Zeebe gateway at ${runtime.gatewayAddress?.replace('grpc://', '')}`
+    ? `embedded engine, Zeebe gateway at ${runtime.gatewayAddress?.replace(/^grpcs?:\/\//, '')}${runtime.gatewayAddress?.startsWith('grpcs:') ? ' (TLS)' : ''} (credentials: WORKFLOW_GATEWAY_* in platform/.env)`
     : 'Camunda 8 / Zeebe cluster (WORKFLOW_ENGINE=zeebe)';
 }

@@ -5,24 +5,38 @@ export type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>;
 
 /**
  * The one client path: the platform deploys, starts and works jobs through the official Zeebe
- * client in both modes. Embedded mode points it at our gateway (plaintext, no auth); Zeebe mode
+ * client in both modes. Embedded mode points it at our gateway with its bearer token; Zeebe mode
  * leaves configuration to the SDK's standard ZEEBE_* / CAMUNDA_* environment, TLS and OAuth included.
  */
-export function createZeebeClient(embeddedAddress: string | null): ZeebeClient {
-  if (embeddedAddress) {
+export function createZeebeClient(embedded: { address: string; token: string } | null): ZeebeClient {
+  if (embedded) {
     return new Camunda8({
-      ZEEBE_GRPC_ADDRESS: embeddedAddress,
-      CAMUNDA_AUTH_STRATEGY: 'NONE',
+      ZEEBE_GRPC_ADDRESS: embedded.address,
+      // The SDK's static-token strategy: `authorization: Bearer <CAMUNDA_OAUTH_TOKEN>` on every call.
+      CAMUNDA_AUTH_STRATEGY: 'BEARER',
+      CAMUNDA_OAUTH_TOKEN: embedded.token,
       zeebeGrpcSettings: { ZEEBE_CLIENT_LOG_LEVEL: 'NONE' },
     } as any).getZeebeGrpcApiClient();
   }
   if (!process.env.ZEEBE_GRPC_ADDRESS && !process.env.ZEEBE_ADDRESS) {
     throw new Error('WORKFLOW_ENGINE=zeebe needs ZEEBE_GRPC_ADDRESS (e.g. grpc://zeebe:26500, grpcs:// for TLS) or ZEEBE_ADDRESS');
   }
-  // The SDK snapshots the environment when first imported; read the address now.
-  const address = process.env.ZEEBE_GRPC_ADDRESS;
-  return new Camunda8(address ? ({ ZEEBE_GRPC_ADDRESS: address } as any) : {}).getZeebeGrpcApiClient();
+  // The SDK snapshots the environment when first imported; read the address and credentials now.
+  const now = Object.fromEntries(CALL_TIME_SETTINGS.filter((name) => process.env[name]).map((name) => [name, process.env[name]]));
+  return new Camunda8(now as any).getZeebeGrpcApiClient();
 }
+
+/** String settings that may be set after the SDK was first imported (e.g. by a test environment). */
+const CALL_TIME_SETTINGS = [
+  'ZEEBE_GRPC_ADDRESS',
+  'CAMUNDA_AUTH_STRATEGY',
+  'CAMUNDA_OAUTH_TOKEN',
+  'CAMUNDA_OAUTH_URL',
+  'ZEEBE_CLIENT_ID',
+  'ZEEBE_CLIENT_SECRET',
+  'ZEEBE_TOKEN_AUDIENCE',
+  'CAMUNDA_CUSTOM_ROOT_CERT_PATH',
+];
 
 /** gRPC status codes a Zeebe gateway answers with, mapped onto the platform's error codes. */
 const GRPC_CODES: Record<number, string> = {

@@ -5,6 +5,8 @@ import { platformRegistry, type Workflows } from '@channelflow/sdk';
 import { repoRoot } from '../paths';
 import { createZeebeClient, fromZeebeError, type ZeebeClient } from './client';
 import { Engine } from './engine/engine';
+import { gatewayCredentials, type GatewayCredentials } from './gateway/credentials';
+import { gatewayListenOptions } from './gateway/listen-options';
 import { startGateway, type RunningGateway } from './gateway/server';
 import { TaskInbox } from './tasks';
 import { startJobWorkers, type RunningWorkers } from './workers';
@@ -27,6 +29,8 @@ export async function stopWorkflowRuntime(strapi: Core.Strapi): Promise<void> {
 export interface WorkflowRuntime {
   mode: WorkflowEngineMode;
   gateway: RunningGateway | null;
+  /** Who may call the embedded gateway (null in Zeebe mode); the OAuth token endpoint issues from it. */
+  gatewayCredentials: GatewayCredentials | null;
   /** The embedded engine (null in Zeebe mode); the platform itself talks to it only through `client`. */
   engine: Engine | null;
   client: ZeebeClient;
@@ -52,21 +56,26 @@ export async function startWorkflowRuntime(strapi: Core.Strapi): Promise<Workflo
   };
   let gateway: RunningGateway | null = null;
   let engine: Engine | null = null;
+  let credentials: GatewayCredentials | null = null;
   if (mode === 'embedded') {
+    // Both read before the engine starts: a bad setting stops the start with nothing half-running.
+    const listen = gatewayListenOptions(process.env);
+    credentials = gatewayCredentials(process.env, log);
     engine = new Engine(strapi.db.connection, log);
     await engine.start();
-    gateway = await startGateway({
-      engine,
-      host: process.env.WORKFLOW_GATEWAY_HOST ?? '127.0.0.1',
-      port: Number(process.env.WORKFLOW_GATEWAY_PORT ?? 26500),
-      log,
-    });
+    try {
+      gateway = await startGateway({ engine, listen, credentials, log });
+    } catch (error) {
+      await engine.stop();
+      throw error;
+    }
   }
-  const client = createZeebeClient(gateway?.address ?? null);
+  const client = createZeebeClient(gateway && credentials ? { address: gateway.localAddress, token: credentials.token } : null);
   let stopping: Promise<void> | undefined;
   const runtime: WorkflowRuntime = {
     mode,
     gateway,
+    gatewayCredentials: credentials,
     engine,
     client,
     workers: null,

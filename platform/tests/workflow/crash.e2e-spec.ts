@@ -32,7 +32,7 @@ describe('crash: SIGKILL mid-flow, then restart', () => {
     db = await createThrowAwayDatabase(requestedDatabase());
     const env = { ...db.env, CHANNELFLOW_EXTRA_PLUGIN_DIRS: fixture, JOBS_DEMO_SLOW_MS: '150', WORKFLOW_JOB_TIMEOUT_MS: '2000', LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' };
     platform = await startChildPlatform(env);
-    let client = clientFor(platform.zeebeAddress);
+    let client = clientFor(platform.zeebeAddress, platform.zeebeToken);
     const id = uniqueId('Crash');
     await client.deployResource({
       name: `${id}.bpmn`,
@@ -65,7 +65,7 @@ describe('crash: SIGKILL mid-flow, then restart', () => {
     expect(Number(before)).toBeLessThan(INSTANCES * 2);
 
     platform = await startChildPlatform(env);
-    client = clientFor(platform.zeebeAddress);
+    client = clientFor(platform.zeebeAddress, platform.zeebeToken);
     await eventually(
       async () => {
         const open = await reader!('wf_process_instances').where({ bpmn_process_id: id }).whereNot({ state: 'COMPLETED' }).count({ n: '*' });

@@ -25,7 +25,7 @@ describe('workflows/*.bpmn are deployed on start', () => {
 
   it('deploys each file at start', async () => {
     expect(await versions()).toEqual([1]);
-    const client = clientFor(env.zeebeAddress);
+    const client = clientFor(env.zeebeAddress, env.zeebeToken);
     // Deploying the same content again is a no-op: proof that what started is what is on disk.
     const again = await client.deployResource({ name: 'demo-onboarding.bpmn', process: fs.readFileSync(path.join(dir, 'demo-onboarding.bpmn')) });
     await client.close();

@@ -51,7 +51,7 @@ describe.skipIf(Boolean(process.env.ZEEBE_ADDRESS))('embedded engine: deployment
     const first = await target.client.deployResource({ name: `${id}.bpmn`, process: Buffer.from(oneTaskProcess(id)) });
     await target.client.close();
     await target.env!.restart();
-    target.client = clientFor(target.env!.zeebeAddress);
+    target.client = clientFor(target.env!.zeebeAddress, target.env!.zeebeToken);
     const again = await target.client.deployResource({ name: `${id}.bpmn`, process: Buffer.from(oneTaskProcess(id)) });
     expect(again.deployments[0]!.process).toMatchObject({ version: 1, processDefinitionKey: first.deployments[0]!.process.processDefinitionKey });
   });

@@ -21,7 +21,7 @@ describe('plug-in jobs as workers', () => {
   let client: ZeebeClient;
   beforeAll(async () => {
     env = await createTestEnvironment({ env: { CHANNELFLOW_EXTRA_PLUGIN_DIRS: fixture } });
-    client = clientFor(env.zeebeAddress);
+    client = clientFor(env.zeebeAddress, env.zeebeToken);
   });
   afterAll(async () => {
     await client?.close();

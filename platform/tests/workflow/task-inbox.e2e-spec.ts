@@ -55,7 +55,7 @@ describe('task inbox', () => {
     // A linked form (zeebe:formDefinition formId) lives in workflows/ as Camunda Modeler saves it.
     fs.writeFileSync(path.join(workflows, 'order-approval.form'), JSON.stringify(APPROVAL_FORM));
     env = await createTestEnvironment({ env: { CHANNELFLOW_WORKFLOWS_DIR: workflows } });
-    client = clientFor(env.zeebeAddress);
+    client = clientFor(env.zeebeAddress, env.zeebeToken);
     financeA = await env.asStaff('finance');
     financeB = await env.asStaff('finance');
   });

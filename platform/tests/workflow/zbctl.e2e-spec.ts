@@ -14,12 +14,48 @@ const run = promisify(execFile);
 describe.runIf(process.platform === 'linux')('zbctl against the embedded gateway', () => {
   let env: TestEnvironment;
   let dir: string;
-  const zbctl = (...args: string[]) =>
-    run(ZBCTL, ['--insecure', '--address', env.zeebeAddress.replace('grpc://', ''), ...args], { timeout: 30_000 });
+  /** zbctl as a person runs it, with only `credentials` in its environment (no ZEEBE_* of this shell). */
+  const bare = (credentials: Record<string, string>, ...args: string[]) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ZEEBE_') && !name.startsWith('CAMUNDA_')));
+    // The Go client caches access tokens in ~/.camunda/credentials (per audience): a throw-away home keeps runs apart.
+    const env = { ...clean, HOME: dir, ZEEBE_CLIENT_CONFIG_PATH: path.join(dir, 'credentials'), ...credentials };
+    return run(ZBCTL, ['--insecure', '--address', address(), ...args], { timeout: 30_000, env });
+  };
+  const address = () => env.zeebeAddress.replace('grpc://', '');
+  const oauth = () => ({
+    ZEEBE_CLIENT_ID: env.zeebeClientCredentials.clientId,
+    ZEEBE_CLIENT_SECRET: env.zeebeClientCredentials.clientSecret,
+    ZEEBE_AUTHORIZATION_SERVER_URL: env.zeebeClientCredentials.tokenUrl,
+  });
+  const zbctl = (...args: string[]) => bare(oauth(), ...args);
+  const failure = (call: Promise<unknown>) =>
+    call.then(
+      () => null,
+      (error: { stdout: string; stderr: string }) => error.stdout + error.stderr,
+    );
 
   beforeAll(async () => {
     env = await createTestEnvironment();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zbctl-'));
+  });
+
+  it('zbctl without credentials is refused as unauthenticated', async () => {
+    const refused = await failure(bare({}, 'status'));
+    expect(refused).toMatch(/Unauthenticated/);
+    expect(refused).toMatch(/Expected bearer token/);
+  });
+
+  it('zbctl with a wrong client secret gets no token', async () => {
+    // Its own token cache, so no token from another test can stand in.
+    const refused = await failure(bare({ ...oauth(), ZEEBE_CLIENT_SECRET: 'not-the-secret', ZEEBE_CLIENT_CONFIG_PATH: path.join(dir, 'wrong-secret') }, 'status'));
+    expect(refused).toMatch(/invalid_client|401/);
+    expect(refused).not.toMatch(/Partition 1/);
+  });
+
+  it('zbctl takes the client credentials as flags too (--clientId, --clientSecret, --authzUrl)', async () => {
+    const { clientId, clientSecret, tokenUrl } = env.zeebeClientCredentials;
+    const { stdout } = await bare({}, '--clientId', clientId, '--clientSecret', clientSecret, '--authzUrl', tokenUrl, 'status');
+    expect(stdout).toMatch(/Partition 1 : Leader, Healthy/);
   });
   afterAll(async () => {
     await env?.destroy();
@@ -49,12 +85,9 @@ describe.runIf(process.platform === 'linux')('zbctl against the embedded gateway
     const id = uniqueId('Process_ZbctlBad');
     const file = path.join(dir, `${id}.bpmn`);
     fs.writeFileSync(file, oneTaskProcess(id).replace(/<bpmn:extensionElements>.*<\/bpmn:extensionElements>/, ''));
-    const failure = await zbctl('deploy', file).then(
-      () => null,
-      (error: { stdout: string; stderr: string }) => error.stdout + error.stderr,
-    );
-    expect(failure).toMatch(/InvalidArgument/);
-    expect(failure).toMatch(/Task_Work/);
+    const refused = await failure(zbctl('deploy', file));
+    expect(refused).toMatch(/InvalidArgument/);
+    expect(refused).toMatch(/Task_Work/);
   });
 
   it('zbctl create instance, activate jobs and complete job drive an instance', async () => {
@@ -73,10 +106,7 @@ describe.runIf(process.platform === 'linux')('zbctl against the embedded gateway
     expect(String(activated.jobs[0].processInstanceKey)).toBe(String(created.processInstanceKey));
     await zbctl('complete', 'job', String(activated.jobs[0].key), '--variables', '{"shipped":true}');
     // Completing it again is refused: the job is gone once the instance moved on.
-    const again = await zbctl('complete', 'job', String(activated.jobs[0].key)).then(
-      () => null,
-      (error: { stdout: string; stderr: string }) => error.stdout + error.stderr,
-    );
+    const again = await failure(zbctl('complete', 'job', String(activated.jobs[0].key)));
     expect(again).toMatch(/NotFound/);
   });
 });

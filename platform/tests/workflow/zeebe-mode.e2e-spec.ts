@@ -20,7 +20,13 @@ describe('WORKFLOW_ENGINE=zeebe', () => {
     cluster = await startChildPlatform();
     fs.writeFileSync(path.join(dir, 'demo-remote.bpmn'), oneTaskProcess('demo-remote'));
     platform = await createTestEnvironment({
-      env: { WORKFLOW_ENGINE: 'zeebe', ZEEBE_GRPC_ADDRESS: cluster.zeebeAddress, CHANNELFLOW_WORKFLOWS_DIR: dir },
+      env: {
+        WORKFLOW_ENGINE: 'zeebe',
+        ZEEBE_GRPC_ADDRESS: cluster.zeebeAddress,
+        CAMUNDA_AUTH_STRATEGY: 'BEARER',
+        CAMUNDA_OAUTH_TOKEN: cluster.zeebeToken,
+        CHANNELFLOW_WORKFLOWS_DIR: dir,
+      },
     });
   });
   afterAll(async () => {
@@ -36,7 +42,7 @@ describe('WORKFLOW_ENGINE=zeebe', () => {
   });
 
   it('deploys its workflows to the cluster through the Zeebe client', async () => {
-    const client = clientFor(cluster.zeebeAddress);
+    const client = clientFor(cluster.zeebeAddress, cluster.zeebeToken);
     // The cluster already holds this exact XML as version 1, so deploying it again changes nothing.
     const again = await client.deployResource({ name: 'demo-remote.bpmn', process: fs.readFileSync(path.join(dir, 'demo-remote.bpmn')) });
     const changed = await client.deployResource({ name: 'demo-remote.bpmn', process: Buffer.from(oneTaskProcess('demo-remote', 'demo.other-work')) });
@@ -60,7 +66,7 @@ describe('WORKFLOW_ENGINE=zeebe', () => {
     // The cluster knows the instance (cancelling works once) and then no longer runs it.
     const cancel = 'mutation ($key: ID!) { cancelProcessInstance(key: $key) }';
     expect(await admin.query(cancel, { key: startProcessInstance.key })).toEqual({ cancelProcessInstance: true });
-    const client = clientFor(cluster.zeebeAddress);
+    const client = clientFor(cluster.zeebeAddress, cluster.zeebeToken);
     const again = await client.cancelProcessInstance(startProcessInstance.key).then(() => 'cancelled twice', (error: { code?: number }) => error.code);
     await client.close();
     expect(again).toBe(5); // NOT_FOUND

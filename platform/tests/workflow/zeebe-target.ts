@@ -14,7 +14,8 @@ export async function zeebeTarget(): Promise<{ client: ZeebeClient; env: TestEnv
   // Only the suite's own Zeebe client may take user-task jobs: the platform's task inbox stays off.
   const env = external ? null : await createTestEnvironment({ env: { WORKFLOW_TASK_INBOX: 'false' } });
   const address = external ? (external.includes('://') ? external : `grpc://${external}`) : env!.zeebeAddress;
-  const client = clientFor(address);
+  // A real Zeebe takes whatever CAMUNDA_* credentials the environment holds; the embedded gateway its token.
+  const client = clientFor(address, env?.zeebeToken);
   return {
     client,
     env,
@@ -25,11 +26,14 @@ export async function zeebeTarget(): Promise<{ client: ZeebeClient; env: TestEnv
   };
 }
 
-/** A plain Zeebe client for `address` (grpc://host:port), failing fast instead of retrying. */
-export function clientFor(address: string): ZeebeClient {
+/**
+ * A plain Zeebe client for `address` (grpc://host:port), failing fast instead of retrying. With
+ * `token` it sends `authorization: Bearer <token>` (the embedded gateway's WORKFLOW_GATEWAY_TOKEN).
+ */
+export function clientFor(address: string, token?: string | null): ZeebeClient {
   return new Camunda8({
     ZEEBE_GRPC_ADDRESS: address,
-    CAMUNDA_AUTH_STRATEGY: (process.env.CAMUNDA_AUTH_STRATEGY as any) ?? 'NONE',
+    ...(token ? { CAMUNDA_AUTH_STRATEGY: 'BEARER', CAMUNDA_OAUTH_TOKEN: token } : { CAMUNDA_AUTH_STRATEGY: (process.env.CAMUNDA_AUTH_STRATEGY as any) ?? 'NONE' }),
     zeebeGrpcSettings: { ZEEBE_GRPC_CLIENT_RETRY: false, ZEEBE_CLIENT_LOG_LEVEL: 'NONE' },
   } as any).getZeebeGrpcApiClient();
 }

@@ -83,7 +83,7 @@ describe('dealer onboarding process', () => {
 
   it('approval creates an active dealer with credit, invites its owner, welcomes it and announces onboarding.completed', async () => {
     // A process of another plug-in (training, say) that starts when a dealer is onboarded.
-    const client = new Camunda8({ ZEEBE_GRPC_ADDRESS: env.zeebeAddress, CAMUNDA_AUTH_STRATEGY: 'NONE', zeebeGrpcSettings: { ZEEBE_CLIENT_LOG_LEVEL: 'NONE' } } as any).getZeebeGrpcApiClient();
+    const client = new Camunda8({ ZEEBE_GRPC_ADDRESS: env.zeebeAddress, CAMUNDA_AUTH_STRATEGY: 'BEARER', CAMUNDA_OAUTH_TOKEN: env.zeebeToken, zeebeGrpcSettings: { ZEEBE_CLIENT_LOG_LEVEL: 'NONE' } } as any).getZeebeGrpcApiClient();
     await client.deployResource({
       name: 'test-onboarded-listener.bpmn',
       process: Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>

@@ -35,6 +35,10 @@ export interface TestEnvironment {
   database: { client: DatabaseClient; name: string };
   /** grpc://127.0.0.1:<port> of this platform's embedded Zeebe gateway, for Zeebe clients in tests. */
   zeebeAddress: string;
+  /** The gateway's bearer token (WORKFLOW_GATEWAY_TOKEN): @camunda8/sdk with CAMUNDA_AUTH_STRATEGY 'BEARER', CAMUNDA_OAUTH_TOKEN. */
+  zeebeToken: string;
+  /** OAuth client credentials for the gateway (zbctl --clientId/--clientSecret/--authzUrl, Camunda Modeler). */
+  zeebeClientCredentials: { clientId: string; clientSecret: string; tokenUrl: string };
   anonymous: GraphqlClient;
   /**
    * A GraphQL client signed in as a new staff user with `role`; `team` also makes them a member of
@@ -83,6 +87,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     TRANSFER_TOKEN_SALT: randomBytes(16).toString('base64'),
     JWT_SECRET: randomBytes(16).toString('base64'),
     ENCRYPTION_KEY: randomBytes(16).toString('base64'),
+    WORKFLOW_GATEWAY_TOKEN: randomBytes(32).toString('base64url'),
+    WORKFLOW_GATEWAY_CLIENT_ID: 'channelflow',
+    WORKFLOW_GATEWAY_CLIENT_SECRET: randomBytes(32).toString('base64url'),
     SMTP_HOST: '',
     ...db.env,
     ...options.env,
@@ -156,6 +163,16 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       if (!address) throw new Error('this platform runs no embedded Zeebe gateway (WORKFLOW_ENGINE=zeebe?)');
       return address;
     },
+    get zeebeToken() {
+      return gatewaySecret('WORKFLOW_GATEWAY_TOKEN');
+    },
+    get zeebeClientCredentials() {
+      return {
+        clientId: process.env.WORKFLOW_GATEWAY_CLIENT_ID || 'channelflow',
+        clientSecret: gatewaySecret('WORKFLOW_GATEWAY_CLIENT_SECRET'),
+        tokenUrl: `${baseUrl}/api/workflow/oauth/token`,
+      };
+    },
     get anonymous() {
       return new GraphqlClient(graphqlUrl, null);
     },
@@ -221,6 +238,13 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     },
   };
   return env;
+}
+
+/** A gateway secret this environment set (an `env` option may have emptied it, leaving the platform to generate one). */
+function gatewaySecret(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is empty in this test environment, so the platform generated one it does not share`);
+  return value;
 }
 
 async function joinTeam(strapi: Core.Strapi, team: { code: string; regionCode: string }, email: string) {

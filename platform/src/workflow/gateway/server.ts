@@ -3,6 +3,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { DEFAULT_TENANT, DeploymentRejected, type DeployedProcess } from '../engine/deployments';
 import type { Engine } from '../engine/engine';
 import { CommandRejected } from '../engine/errors';
+import type { GatewayCredentials } from './credentials';
+import type { GatewayListenOptions } from './listen-options';
 
 export interface GatewayLogger {
   info(message: string): void;
@@ -12,8 +14,13 @@ export interface GatewayLogger {
 export interface RunningGateway {
   host: string;
   port: number;
-  /** grpc://host:port, what a Zeebe client (ZEEBE_GRPC_ADDRESS) connects to. */
+  /** grpc://host:port (grpcs:// with TLS), what a Zeebe client (ZEEBE_GRPC_ADDRESS) connects to. */
   address: string;
+  /**
+   * What the platform's own client connects to: `address` in plaintext; with TLS a second,
+   * plaintext listener on 127.0.0.1 (token still required), as the certificate need not name this machine.
+   */
+  localAddress: string;
   stop(): Promise<void>;
 }
 
@@ -27,12 +34,17 @@ type Unary = (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData
  * The Zeebe gateway gRPC API over the embedded engine. RPCs not implemented yet answer
  * UNIMPLEMENTED, as a Zeebe gateway does for unknown calls.
  */
-export async function startGateway(options: { engine: Engine; host: string; port: number; log: GatewayLogger }): Promise<RunningGateway> {
-  const { engine } = options;
+export async function startGateway(options: {
+  engine: Engine;
+  listen: GatewayListenOptions;
+  credentials: GatewayCredentials;
+  log: GatewayLogger;
+}): Promise<RunningGateway> {
+  const { engine, listen } = options;
   const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
   const service = (grpc.loadPackageDefinition(definition) as any).gateway_protocol.Gateway.service;
-  const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
-  let boundPort = options.port;
+  const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, interceptors: [requireBearer(options.credentials)] });
+  let boundPort = listen.port;
 
   const handle =
     (work: (request: any) => Promise<unknown>): Unary =>
@@ -48,7 +60,7 @@ export async function startGateway(options: { engine: Engine; host: string; port
       brokers: [
         {
           nodeId: 0,
-          host: options.host,
+          host: listen.host,
           port: boundPort,
           version: GATEWAY_VERSION,
           partitions: [{ partitionId: 1, role: 'LEADER', health: 'HEALTHY' }],
@@ -154,16 +166,34 @@ export async function startGateway(options: { engine: Engine; host: string; port
     }),
   });
 
-  boundPort = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (error, port) =>
-      error ? reject(new Error(`the Zeebe gateway cannot listen on ${options.host}:${options.port}: ${error.message}`)) : resolve(port),
-    ),
-  );
-  options.log.info(`Zeebe gateway listening on ${options.host}:${boundPort}`);
+  const bind = (host: string, port: number, credentials: grpc.ServerCredentials) =>
+    new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (error, bound) =>
+        error ? reject(new Error(`the Zeebe gateway cannot listen on ${host}:${port}: ${error.message}`)) : resolve(bound),
+      ),
+    );
+  const tls = listen.tls ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: listen.tls.cert, private_key: listen.tls.key }], false) : null;
+  try {
+    boundPort = await bind(listen.host, listen.port, tls ?? grpc.ServerCredentials.createInsecure());
+  } catch (error) {
+    server.forceShutdown();
+    throw error;
+  }
+  const address = `${tls ? 'grpcs' : 'grpc'}://${listen.host}:${boundPort}`;
+  let localAddress = address;
+  if (tls) {
+    const localPort = await bind('127.0.0.1', 0, grpc.ServerCredentials.createInsecure()).catch((error) => {
+      server.forceShutdown();
+      throw error;
+    });
+    localAddress = `grpc://127.0.0.1:${localPort}`;
+  }
+  options.log.info(`Zeebe gateway listening on ${listen.host}:${boundPort} (${tls ? 'TLS' : 'plaintext, this machine only'}; bearer token required)`);
   return {
-    host: options.host,
+    host: listen.host,
     port: boundPort,
-    address: `grpc://${options.host}:${boundPort}`,
+    address,
+    localAddress,
     stop: () =>
       new Promise<void>((resolve) => {
         // Give in-flight calls (long-polling job activation later) a moment, then cut them.
@@ -177,6 +207,36 @@ export async function startGateway(options: { engine: Engine; host: string; port
         });
       }),
   };
+}
+
+/**
+ * Every call, the ActivateJobs stream included, needs `authorization: Bearer <token>` (the shape
+ * Zeebe's OAuth-secured gateways expect); anything else ends as UNAUTHENTICATED before a handler runs.
+ */
+function requireBearer(credentials: GatewayCredentials): grpc.ServerInterceptor {
+  return (_method, call) =>
+    new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, proceed) => {
+            const refusal = bearerRefusal(metadata.get('authorization'), credentials);
+            if (refusal) call.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: refusal });
+            else proceed(metadata);
+          },
+        }),
+    });
+}
+
+function bearerRefusal(values: grpc.MetadataValue[], credentials: GatewayCredentials): string | null {
+  const how =
+    "send 'authorization: Bearer <token>' with WORKFLOW_GATEWAY_TOKEN, or an access token from POST /api/workflow/oauth/token (OAuth client credentials)";
+  // @camunda8/sdk without credentials sends an empty header: that is nothing too.
+  const header = String(values[0] ?? '').trim();
+  if (!header) return `Expected bearer token at header with key [authorization], but found nothing: ${how}`;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) return `Expected the authorization header to be 'Bearer <token>': ${how}`;
+  if (!credentials.accepts(match[1]!)) return `The bearer token is not valid for this gateway (wrong, or an access token that expired): ${how}`;
+  return null;
 }
 
 /** Zeebe's gateway waits this long for a result unless the request says otherwise. */
