@@ -1,3 +1,5 @@
+import { securityConfig } from '../src/security/headers';
+
 export default ({ env }: { env: any }) => [
   'strapi::logger',
   // Outside strapi::errors, which writes the 404 body this one completes.
@@ -5,7 +7,10 @@ export default ({ env }: { env: any }) => [
   'strapi::errors',
   // After strapi::errors so it sees failures first: errors on /graphql keep the GraphQL shape.
   'global::graphql-http-errors',
-  'strapi::security',
+  // Content-Security-Policy (frame-ancestors), nosniff and Referrer-Policy on every response; see src/security/headers.ts.
+  { name: 'strapi::security', config: securityConfig },
+  // Inside strapi::security, which sets its headers before the response exists: HTML outside the admin gets no scripts.
+  'global::html-policy',
   'strapi::cors',
   'strapi::poweredBy',
   'strapi::query',

@@ -377,6 +377,8 @@ describe('errors', () => {
   it.each([
     ['broken/unknown-key', /unknown front matter key "subjcet"/],
     ['broken/missing-layout', /layout "nowhere" is not in any root/],
+    // Unescaped output would let a dealer's name or a staff note become markup: refused, with the file's line.
+    ['broken/raw-output', /\{\{\{dealerName\}\}\} writes dealerName unescaped.* - 5:0$/],
   ])('reports %s as TEMPLATE_INVALID', (name, message) => {
     const error = templateError(() => renderer().render(name, { locale: 'en', data: {} }));
     expect(error.code).toBe('TEMPLATE_INVALID');

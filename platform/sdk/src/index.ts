@@ -49,6 +49,7 @@ export type {
   AuthenticatedUser,
 } from './graphql';
 export { templates } from './templates';
+export { printablePage, PRINTABLE_PAGE_CSP, PRINTABLE_PAGE_DIRECTIVES } from './printable';
 export type { TemplateRenderer, RenderedTemplate } from './templates';
 export {
   ChannelflowError,

@@ -37,13 +37,13 @@ export function createTemplateCompiler(hb: HandlebarsInstance) {
     return {
       file,
       // A subject is a plain-text header: not HTML-escaped here (the layout escapes it in <title>), and kept to one line.
-      subject: frontMatter.subject === undefined ? null : compileSource(hb, frontMatter.subject, file, frontMatter.subjectLineOffset ?? 0, true),
-      body: compileSource(hb, body, file, bodyLineOffset, false),
+      subject: frontMatter.subject === undefined ? null : compileSource(hb, frontMatter.subject, file, frontMatter.subjectLineOffset ?? 0, true, NO_RAW),
+      body: compileSource(hb, body, file, bodyLineOffset, false, NO_RAW),
       layout: frontMatter.layout,
       secret: frontMatter.secret ?? false,
     };
   });
-  const plainFiles = createFileCache((source, file) => compileSource(hb, source.replace(/^\uFEFF/, ''), file, 0, false));
+  const plainFiles = createFileCache((source, file) => compileSource(hb, source.replace(/^\uFEFF/, ''), file, 0, false, LAYOUT_RAW));
   return {
     template: (file: string) => templates.get(file),
     /** A layout or partial: no front matter. */
@@ -63,12 +63,19 @@ export function shiftLineNumbers(message: string, lineOffset: number): string {
     .replace(/ - (\d+):(\d+)$/, (_all, line: string, column: string) => ` - ${Number(line) + lineOffset}:${column}`);
 }
 
-function compileSource(hb: HandlebarsInstance, source: string, file: string, lineOffset: number, noEscape: boolean): RenderFn {
+/**
+ * Values unescaped output ({{{x}}} or {{&x}}) may write: none in a template, where every value is data (a dealer's
+ * name, a reference typed by staff); in a layout only `body`, the template's already escaped HTML.
+ */
+const NO_RAW: ReadonlySet<string> = new Set();
+const LAYOUT_RAW: ReadonlySet<string> = new Set(['body']);
+
+function compileSource(hb: HandlebarsInstance, source: string, file: string, lineOffset: number, noEscape: boolean, rawAllowed: ReadonlySet<string>): RenderFn {
   const options: CompileOptions = { strict: true, noEscape };
   let template: Handlebars.TemplateDelegate;
   try {
     const ast = hb.parse(source);
-    new StrictArguments().accept(ast);
+    new StrictArguments(rawAllowed).accept(ast);
     // compile() is lazy; precompiling now reports compiler errors at load time instead of at the first render.
     hb.precompile(ast, options);
     template = hb.compile(ast, options);
@@ -95,7 +102,17 @@ type Call = { path?: hbs.AST.Node; params: hbs.AST.Expression[]; hash?: hbs.AST.
  * partial arguments strict as well; `#if`/`#unless` arguments stay lenient because testing for absence is their job.
  */
 class StrictArguments extends Handlebars.Visitor {
+  constructor(private readonly rawAllowed: ReadonlySet<string>) {
+    super();
+  }
+
   override MustacheStatement(node: hbs.AST.MustacheStatement): void {
+    const raw = !node.escaped && node.path.type === 'PathExpression' ? (node.path as hbs.AST.PathExpression).original : null;
+    if (!node.escaped && (raw === null || !this.rawAllowed.has(raw))) {
+      const what = raw ?? 'an expression';
+      // Ends in " - line:column" so shiftLineNumbers maps it to the file's line.
+      throw new Error(`{{{${what}}}} writes ${what} unescaped; use {{${what}}} so its text cannot become HTML - ${node.loc.start.line}:${node.loc.start.column}`);
+    }
     markArguments(node);
     super.MustacheStatement(node);
   }

@@ -130,6 +130,30 @@ describe('orders plug-in: staff reports and their Excel exports', () => {
     expect(Math.round((rows.at(-1)![3] as number) * 100)).toBe(receivablesReport.totals.receivableMinor);
   });
 
+  it('exports a dealer named like a formula as text, and a negative receivable as a number', async () => {
+    // Runs after the receivables test, whose totals it would change.
+    const hostile = '=HYPERLINK("http://evil","x")';
+    const dealer: DealerRef = await env.createDealer({ name: hostile });
+    const credit = env.strapi.plugin('dealers').service('credit');
+    await credit.openAccount({ dealerId: dealer.id, limitCents: 1_000_000, currency: 'CNY' });
+    // A credit note with nothing invoiced: the brand owes the dealer, so the receivable is negative.
+    await credit.post({ dealerId: dealer.id, kind: 'credit_note', amountCents: 12_345, idempotencyKey: key('cn'), reference: 'RMA-1' });
+    const file = (await director.query('{ exportReceivablesReport { base64 } }')).exportReceivablesReport;
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(file.base64, 'base64') as any);
+    const sheet = workbook.worksheets[0]!;
+    const rowNumber = [...Array(sheet.rowCount).keys()].map((i) => i + 1).find((n) => sheet.getRow(n).getCell(2).value === `'${hostile}`);
+    expect(rowNumber, 'the dealer\'s row, its name quoted').toBeDefined();
+    const row = sheet.getRow(rowNumber!);
+    expect(row.getCell(1).value).toBe(dealer.code);
+    for (const column of [1, 2]) {
+      expect(row.getCell(column).type).toBe(ExcelJS.ValueType.String);
+      expect(row.getCell(column).formula).toBeUndefined();
+    }
+    expect(row.getCell(4).type).toBe(ExcelJS.ValueType.Number);
+    expect(row.getCell(4).value).toBe(-123.45);
+  });
+
   it('stock by warehouse with stock age, and a replenishment suggestion below safety stock', async () => {
     await env.strapi.plugin('orders').service('stock').setSafetyStock({ sku: 'FR-1', warehouseCode: 'WH-EAST', safetyStock: 100 });
     const { stockReport } = await manager.query(`{ stockReport { rows { warehouseCode sku onHand reserved days0to30 averageAgeDays annualDemand economicOrderQuantity replenishment { kind quantity fromWarehouseCode reason } } totals { onHand valueMinor } } }`);

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { parseArgs, templates } from '@channelflow/sdk';
+import { parseArgs, printablePage, templates } from '@channelflow/sdk';
 import type { Ageing } from '../services/credit-ledger';
 
 export const creditTypeDefs = /* GraphQL */ `
@@ -110,10 +110,13 @@ export function toCreditStatement(s: any, printable?: { strapi: Core.Strapi; dea
     html: (args: { locale?: string | null }) => {
       const { locale } = parseArgs(z.object({ locale: z.enum(['zh-CN', 'en']).optional() }), args);
       if (!printable) throw new Error('this statement was not loaded for printing');
-      return templates(printable.strapi).render('dealers/account-statement', {
-        locale,
-        data: { ...s, dealerCode: printable.dealer.code, dealerName: printable.dealer.name },
-      }).html;
+      // Handlebars escapes every value (names, references); the page's own policy forbids any script in it.
+      return printablePage(
+        templates(printable.strapi).render('dealers/account-statement', {
+          locale,
+          data: { ...s, dealerCode: printable.dealer.code, dealerName: printable.dealer.name },
+        }).html,
+      );
     },
     from: s.from,
     to: s.to,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseInput } from '@channelflow/sdk';
 import { STOCK_MOVEMENT } from '../uids';
 import { annualDemand, economicOrderQuantity, suggestReplenishment } from './replenishment';
+import { spreadsheetCell } from './spreadsheet-cell';
 import { stockAge } from './stock-age';
 import { today } from './days';
 
@@ -134,7 +135,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const sheet = workbook.addWorksheet(report);
       const spec = EXPORTS[report];
       sheet.columns = spec.map((c) => ({ header: c.header, key: c.key, width: c.width ?? 14, ...(c.money ? { style: { numFmt: '#,##0.00' } } : {}) }));
-      for (const row of data.rows) sheet.addRow(Object.fromEntries(spec.map((c) => [c.key, c.value(row)])));
+      // Every row's text passes spreadsheetCell: names, codes and references are typed by dealers and staff.
+      for (const row of data.rows) sheet.addRow(Object.fromEntries(spec.map((c) => [c.key, spreadsheetCell(c.value(row))])));
       const totals = sheet.addRow(Object.fromEntries(spec.map((c, i) => [c.key, i === 0 ? 'Total' : c.total ? c.total(data.totals) : null])));
       totals.font = { bold: true };
       sheet.getRow(1).font = { bold: true };

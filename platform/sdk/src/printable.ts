@@ -1,0 +1,39 @@
+/**
+ * Printable pages (statements, letters) are inline-styled HTML that needs no script, no font, no frame and no form:
+ * this Content-Security-Policy allows their inline styles and same-origin or inline images, and nothing else.
+ */
+export const PRINTABLE_PAGE_DIRECTIVES: ReadonlyArray<readonly [directive: string, ...sources: string[]]> = [
+  ['default-src', "'none'"],
+  ['style-src', "'unsafe-inline'"],
+  ['img-src', "'self'", 'data:'],
+  ['base-uri', "'none'"],
+  ['form-action', "'none'"],
+  ['frame-ancestors', "'self'"],
+];
+
+/** The policy as a Content-Security-Policy header value (the platform sends it on every HTML response outside the admin panel). */
+export const PRINTABLE_PAGE_CSP = PRINTABLE_PAGE_DIRECTIVES.map((d) => d.join(' ')).join('; ');
+
+// A <meta> policy cannot carry frame-ancestors (browsers ignore it there and warn).
+const META_CSP = PRINTABLE_PAGE_DIRECTIVES.filter(([name]) => name !== 'frame-ancestors')
+  .map((d) => d.join(' '))
+  .join('; ');
+
+/**
+ * A printable page that travels inside a JSON answer (a GraphQL `html` field) has no response headers of its own,
+ * so the policy goes into the document: whoever opens it (a new window, a blob: URL, an iframe) runs no script from it.
+ * The tag goes first in <head>, before anything the template wrote there.
+ */
+export function printablePage(html: string): string {
+  const tag = `<meta http-equiv="Content-Security-Policy" content="${META_CSP}">`;
+  const head = /<head\b[^>]*>/i.exec(html);
+  if (head) return insertAt(html, head.index + head[0].length, tag);
+  // Before a doctype the tag would switch the browser into quirks mode.
+  const doctype = /^\s*<!doctype[^>]*>/i.exec(html);
+  if (doctype) return insertAt(html, doctype[0].length, tag);
+  return tag + html;
+}
+
+function insertAt(text: string, index: number, insert: string): string {
+  return text.slice(0, index) + insert + text.slice(index);
+}
