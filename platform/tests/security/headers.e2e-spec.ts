@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
 
-const htmlPage = path.join(__dirname, 'fixtures', 'plugins', 'html-page');
+const htmlPage = path.join(__dirname, '..', 'fixtures', 'plugins', 'html-page');
 const today = new Date().toISOString().slice(0, 10);
 const STATEMENT = 'query ($from: String!, $to: String!) { myStatement(from: $from, to: $to) { html(locale: "en") } }';
 
