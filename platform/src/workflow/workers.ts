@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { isChannelflowError, platformRegistry } from '@channelflow/sdk';
+import { isBpmnError, isChannelflowError, platformRegistry } from '@channelflow/sdk';
 import type { ZeebeClient } from './client';
 
 /** How long a platform worker may hold a job before the engine hands it to someone else. */
@@ -12,8 +12,9 @@ export interface RunningWorkers {
 
 /**
  * Every `defineJob` of every plug-in becomes a Zeebe job worker on the one client, in both
- * engine modes. Input and output are validated by the registry; a handler error fails the job
- * with its message (retries - 1, so the last failure becomes an incident an operator can see).
+ * engine modes. Input and output are validated by the registry; a BpmnError is thrown to the
+ * engine (the process's error boundary or event subprocess catches it); any other handler error
+ * fails the job with its message (retries - 1, so the last failure becomes an incident an operator can see).
  * Delivery is at least once, so handlers get the job key as their idempotency key.
  */
 export function startJobWorkers(strapi: Core.Strapi, client: ZeebeClient): RunningWorkers {
@@ -47,6 +48,9 @@ export function startJobWorkers(strapi: Core.Strapi, client: ZeebeClient): Runni
           });
           return await activated.complete(output);
         } catch (error) {
+          if (isBpmnError(error)) {
+            return activated.error({ errorCode: error.errorCode, errorMessage: error.message.slice(0, 2000), variables: error.variables });
+          }
           const message = isChannelflowError(error) ? error.message : `${plugin} job ${job.type} failed: ${(error as Error)?.message ?? error}`;
           if (!isChannelflowError(error)) log.error((error as Error)?.stack ?? String(error));
           return activated.fail({ errorMessage: message.slice(0, 2000), retries: Math.max(0, Number(activated.retries) - 1), retryBackOff: 1000 });

@@ -216,6 +216,81 @@ describe('orders plug-in: dealer orders reserve stock and credit together', () =
     expect(letters[0].subject).toContain('已批准');
   });
 
+  it('a lost stock race retried after the credit check starts clean: one history entry, the credit reserved under the order, nothing left over', async () => {
+    await env.strapi.db.query('plugin::orders.product').create({ data: { sku: 'RACE-400', name: 'Raced product', category: 'test', basePriceMinor: 50_000, currency: 'CNY', active: true } });
+    await receive('RACE-400', 'WH-EAST', 2);
+    const { dealer, buyer } = await dealerWith(100_000);
+    // The first attempt meets a rival in its own transaction (real credit and stock reservations, rolled back with
+    // it): the rival's credit makes ours exceed the limit, and its stock makes our guarded update find none left.
+    const creditService = credit();
+    const stockService = stock();
+    const realReserveCredit = creditService.reserve;
+    const realReserveStock = stockService.reserve;
+    let attempts = 0;
+    creditService.reserve = async (input: any) => {
+      if (input.reference !== 'RIVAL' && (attempts += 1) === 1) {
+        await realReserveCredit.call(creditService, { dealerId: dealer.id, amountCents: 60_000, currency: 'CNY', idempotencyKey: key('rival-credit'), reference: 'RIVAL', actor: 'rival' });
+      }
+      return realReserveCredit.call(creditService, input);
+    };
+    stockService.reserve = async (trx: any, picks: any[], meta: any) => {
+      if (attempts === 1 && meta.reference !== 'RIVAL') await realReserveStock.call(stockService, trx, picks, { ...meta, reference: 'RIVAL', keyPrefix: key('rival-stock'), actor: 'rival' });
+      return realReserveStock.call(stockService, trx, picks, meta);
+    };
+    let placed: any;
+    try {
+      placed = (await buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'RACE-400', quantity: 2 }] } })).placeOrder;
+    } finally {
+      creditService.reserve = realReserveCredit;
+      stockService.reserve = realReserveStock;
+    }
+    expect(attempts).toBe(2);
+    // The retry found the credit free again: the order is submitted, its history says so once.
+    expect(placed.order).toMatchObject({ status: 'submitted', creditShortfall: null, history: [{ status: 'submitted' }] });
+    const row = await env.strapi.db.query('plugin::orders.order').findOne({ where: { number: placed.order.number } });
+    expect(row.creditReservationKey).toBe(`order:${placed.order.number}`);
+    expect((await credit().summary(dealer.id)).reservedCents).toBe(100_000);
+    expect(await count('plugin::dealers.credit-entry', { reference: 'RIVAL' })).toBe(0);
+    expect(await level('RACE-400', 'WH-EAST')).toMatchObject({ onHand: 2, reserved: 2, available: 0 });
+    // Cancelling releases what the order holds: the reservation is the order's, under its key.
+    await buyer.query(CANCEL, { id: placed.order.id, reason: 'raced' });
+    expect((await credit().summary(dealer.id)).reservedCents).toBe(0);
+  });
+
+  it('a dealer suspended while finance approves takes the Dealer blocked path: the order is cancelled, no incident', async () => {
+    const { dealer, buyer } = await dealerWith(10_000);
+    const before = await level('FR-100', 'WH-HQ');
+    const { placeOrder } = await buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'FR-100', quantity: 1 }] } });
+    expect(placeOrder.order.status).toBe('pending_approval');
+    const finance = await env.asStaff('finance');
+    const task = await eventually(async () => {
+      const found = (await finance.query(INBOX)).taskInbox.nodes.find((t: any) => t.variables.orderNumber === placeOrder.order.number);
+      expect(found).toBeDefined();
+      return found;
+    });
+    await env.strapi.plugin('dealers').service('dealers').changeStatus({ dealerId: dealer.id, to: 'suspended', reason: 'payment dispute', actor: 'test' });
+    await finance.query(CLAIM, { id: task.id });
+    await finance.query(COMPLETE, { id: task.id, vars: { financeDecision: 'approve' } });
+    // Reserving the credit refuses DEALER_BLOCKED: the error boundary rejects the order at once.
+    await eventually(async () => expect((await buyer.query(MY_ORDER, { id: placeOrder.order.id })).myOrder.status).toBe('cancelled'));
+    expect(await level('FR-100', 'WH-HQ')).toEqual(before);
+    expect((await credit().summary(dealer.id)).reservedCents).toBe(0);
+    const admin = await env.asStaff('platform-admin');
+    const instances = await admin.query('{ processInstances(bpmnProcessId: "orders-approval") { nodes { key variables } } }');
+    const instance = instances.processInstances.nodes.find((i: any) => i.variables.orderNumber === placeOrder.order.number);
+    const { processInstance } = await eventually(async () => {
+      const found = await admin.query('query ($key: ID!) { processInstance(key: $key) { state variables history(pageSize: 100) { nodes { elementId } } incidents { errorMessage } } }', { key: instance.key });
+      expect(found.processInstance.state).toBe('COMPLETED');
+      return found;
+    });
+    expect(processInstance.incidents).toEqual([]);
+    expect(processInstance.history.nodes.map((h: any) => h.elementId)).toEqual(expect.arrayContaining(['Event_DealerBlocked', 'Task_RejectOrder', 'EndEvent_Rejected']));
+    // The boundary's output mapping carried the refusal into the note the dealer's letter gives.
+    expect(processInstance.variables.financeNote).toMatch(/suspended/);
+    const { incidents } = await admin.query('query ($key: ID) { incidents(state: RESOLVED, processInstanceKey: $key) { total } }', { key: instance.key });
+    expect(incidents.total).toBe(0);
+  });
+
   it('finance rejecting an order over the limit cancels it and releases its stock', async () => {
     const { dealer, buyer } = await dealerWith(10_000);
     const before = await level('FR-100', 'WH-HQ');

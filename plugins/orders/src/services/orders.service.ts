@@ -185,7 +185,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const productIds = pricedLines.map((l) => l.product.id);
     const warehouseIds = warehouses.map((w) => w.id);
     const reservationKey = `order:${number}`;
-    const orderRow: Record<string, any> = {
+    // What every attempt starts from; an attempt changes only its own copy, so a retry after a lost race starts clean.
+    const submittedRow: Readonly<Record<string, any>> = {
       number,
       dealerId: dealer.id,
       dealerCode: dealer.code,
@@ -207,6 +208,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     const attempt = () =>
       strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
+        let orderRow: Record<string, any> = { ...submittedRow };
         // Read without locks: the guarded updates below are the check, and a lost race retries with fresh figures.
         const levels: Array<ReturnType<typeof toLevel>> = (await trx(LEVELS_TABLE).whereIn('product_id', productIds).whereIn('warehouse_id', warehouseIds)).map(toLevel);
         const candidates = warehouses.map((w) => ({
@@ -236,12 +238,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           if (!isChannelflowError(error) || error.code !== 'CREDIT_LIMIT_EXCEEDED') throw error;
           // Over the limit is finance's decision, not a refusal: the order keeps its stock and waits for it.
           const shortfall = Number((error.details as any).requestedCents) - Number((error.details as any).availableCents);
-          Object.assign(orderRow, {
+          orderRow = {
+            ...orderRow,
             status: 'pending_approval',
             creditReservationKey: null,
             creditShortfallMinor: shortfall,
             history: [...orderRow.history, { at: new Date().toISOString(), by: 'platform', from: 'submitted', to: 'pending_approval', note: error.message }],
-          });
+          };
           await orders().updateMany({ where: { id: orderId }, data: { status: orderRow.status, creditReservationKey: null, creditShortfallMinor: shortfall, history: orderRow.history } });
         }
         const reserved = await strapi.plugin('orders').service('stock').reserve(trx, allocation.picks, { orderId, reference: number, keyPrefix: `${number}:reserve`, actor: input.placedBy });
