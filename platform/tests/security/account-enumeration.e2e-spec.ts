@@ -103,4 +103,18 @@ describe('sign-in does not tell whether an account exists', () => {
     await eventually(() => expect(received.filter((to) => to.includes(staff.user.email))).toHaveLength(1));
     expect(received.some((to) => to.includes('nobody@example.com'))).toBe(false);
   });
+
+  it('answers an e-mail confirmation request alike for a confirmed account and for no account', async () => {
+    const staff = await env.asStaff('finance');
+    const ask = async (email: string) => {
+      const res = await env.http('/api/auth/send-email-confirmation', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+      return { status: res.status, body: await res.json() };
+    };
+    const known = await ask(staff.user.email);
+    const unknown = await ask('nobody@example.com');
+    expect(known).toEqual({ status: 200, body: { email: staff.user.email, sent: true } });
+    expect(unknown).toEqual({ status: 200, body: { email: 'nobody@example.com', sent: true } });
+    // A malformed address is still refused, for anyone.
+    expect((await ask('not-an-address')).status).toBe(400);
+  });
 });
