@@ -1,7 +1,6 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SMTPServer } from 'smtp-server';
 import { createTestEnvironment, eventually, type TestEnvironment } from '@channelflow/sdk/testing';
+import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture';
 
 // Whether an account exists must not show in how long sign-in takes. The cost itself is compared
 // statistically in platform/sdk/tests/password-timing.spec.ts; here the wiring is proved without a
@@ -13,32 +12,15 @@ const ACCEPT = 'mutation ($token: String!, $password: String!) { acceptDealerInv
 
 describe('sign-in does not tell whether an account exists', () => {
   let env: TestEnvironment;
-  let smtp: SMTPServer;
-  let holding: Promise<void> | null = null;
-  let release = () => undefined as void;
-  const received: string[][] = [];
+  let smtp: SmtpCapture;
 
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, session, callback) {
-        stream.resume();
-        stream.on('end', async () => {
-          await holding;
-          received.push(session.envelope.rcptTo.map((r) => r.address));
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    const port = (smtp.server.address() as net.AddressInfo).port;
-    env = await createTestEnvironment({ env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_IGNORE_TLS: 'true' } });
+    smtp = await startSmtpCapture();
+    env = await createTestEnvironment({ env: smtp.env });
   });
   afterAll(async () => {
-    release();
     await env?.destroy();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp?.stop();
   });
 
   /** How many password checks users-permissions makes while `run` runs. */
@@ -90,18 +72,17 @@ describe('sign-in does not tell whether an account exists', () => {
 
   it('answers a reset request before the e-mail for a known address is even delivered', async () => {
     const staff = await env.asStaff('director');
-    holding = new Promise<void>((resolve) => (release = resolve));
+    const release = smtp.hold();
     try {
       expect(await env.anonymous.query(FORGOT, { e: staff.user.email })).toEqual({ forgotPassword: { ok: true } });
       expect(await env.anonymous.query(FORGOT, { e: 'nobody@example.com' })).toEqual({ forgotPassword: { ok: true } });
       // The SMTP server still holds the message: the answer did not wait for the account's work.
-      expect(received.some((to) => to.includes(staff.user.email))).toBe(false);
+      expect(smtp.to(staff.user.email)).toHaveLength(0);
     } finally {
       release();
-      holding = null;
     }
-    await eventually(() => expect(received.filter((to) => to.includes(staff.user.email))).toHaveLength(1));
-    expect(received.some((to) => to.includes('nobody@example.com'))).toBe(false);
+    await eventually(() => expect(smtp.to(staff.user.email)).toHaveLength(1));
+    expect(smtp.to('nobody@example.com')).toHaveLength(0);
   });
 
   it('answers an e-mail confirmation request alike for a confirmed account and for no account', async () => {

@@ -1,7 +1,6 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SMTPServer } from 'smtp-server';
 import { createTestEnvironment, eventually, type TestEnvironment } from '@channelflow/sdk/testing';
+import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture';
 
 // The attack: anyone asks for a platform admin's password reset (1), a colleague holding the outbox
 // reads the code from it (2) and resets the password to sign in as the admin (3).
@@ -116,34 +115,15 @@ describe('no staff account can take over another through the outbox', () => {
 
 describe('secret e-mails over SMTP', () => {
   let env: TestEnvironment;
-  let smtp: SMTPServer;
-  let port: number;
-  const received: Array<{ to: string[]; raw: string }> = [];
-  const listen = async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, session, callback) {
-        let raw = '';
-        stream.on('data', (chunk) => (raw += chunk.toString()));
-        stream.on('end', () => {
-          received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(port, '127.0.0.1', resolve));
-    port = (smtp.server.address() as net.AddressInfo).port;
-  };
+  let smtp: SmtpCapture;
 
   beforeAll(async () => {
-    port = 0;
-    await listen();
-    env = await createTestEnvironment({ env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_IGNORE_TLS: 'true' } });
+    smtp = await startSmtpCapture();
+    env = await createTestEnvironment({ env: smtp.env });
   });
   afterAll(async () => {
     await env?.destroy();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp?.stop();
   });
 
   /** The reset code as the SMTP server received it (quoted-printable soft breaks undone). */
@@ -152,10 +132,10 @@ describe('secret e-mails over SMTP', () => {
   it('delivers the working code and keeps no copy of it once delivered', async () => {
     const target = await env.asStaff('platform-admin');
     await env.anonymous.query(FORGOT, { e: target.user.email });
-    const mail = await eventually(() => {
-      const found = received.find((r) => r.to.includes(target.user.email));
-      expect(found).toBeTruthy();
-      return found!;
+    const [mail] = await eventually(() => {
+      const found = smtp.to(target.user.email);
+      expect(found).toHaveLength(1);
+      return found;
     });
     const code = codeIn(mail.raw);
     expect(code).toBeTruthy();
@@ -171,7 +151,7 @@ describe('secret e-mails over SMTP', () => {
 
   it('retries a failed delivery with the secret intact, for platform admins only', async () => {
     const target = await env.asStaff('finance');
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp.stop();
     await env.anonymous.query(FORGOT, { e: target.user.email });
     const failed = await eventually(async () => {
       const row = await env.strapi.db.query(OUTBOX).findOne({ where: { to: target.user.email } });
@@ -180,14 +160,14 @@ describe('secret e-mails over SMTP', () => {
     });
     expect(failed.sealedBody).toBeTruthy();
 
-    await listen();
+    await smtp.start();
     const RETRY = 'mutation ($id: ID!) { retryOutboxMessage(documentId: $id) { status carriesSecret text } }';
     const manager = await env.asStaff('channel-manager');
     await manager.expectError('FORBIDDEN', RETRY, { id: failed.documentId });
     const admin = await env.asStaff('platform-admin');
     const { retryOutboxMessage } = await admin.query(RETRY, { id: failed.documentId });
     expect(retryOutboxMessage).toMatchObject({ status: 'sent', carriesSecret: true, text: expect.stringContaining('[redacted]') });
-    const delivered = received.filter((r) => r.to.includes(target.user.email));
+    const delivered = smtp.to(target.user.email);
     expect(delivered).toHaveLength(1);
     const code = codeIn(delivered[0]!.raw);
     const user = await env.strapi.db.query('plugin::users-permissions.user').findOne({ where: { id: target.user.id } });
@@ -195,6 +175,6 @@ describe('secret e-mails over SMTP', () => {
     // Delivered: the sealed copy is gone, and a second retry is refused without sending anything.
     expect((await env.strapi.db.query(OUTBOX).findOne({ where: { id: failed.id } })).sealedBody).toBeNull();
     await admin.expectError('CONFLICT', RETRY, { id: failed.documentId });
-    expect(received.filter((r) => r.to.includes(target.user.email))).toHaveLength(1);
+    expect(smtp.to(target.user.email)).toHaveLength(1);
   });
 });

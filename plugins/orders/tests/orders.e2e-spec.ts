@@ -34,6 +34,13 @@ describe('orders plug-in: dealer orders reserve stock and credit together', () =
     await credit().openAccount({ dealerId: dealer.id, limitCents, currency: 'CNY' });
     return { dealer, buyer: await env.asDealer(dealer, 'buyer') };
   };
+  /** Finance's approval task for an order, once the approval process has put it in the inbox. */
+  const financeTaskFor = (finance: GraphqlClient, orderNumber: string) =>
+    eventually(async () => {
+      const found = (await finance.query(INBOX)).taskInbox.nodes.find((t: any) => t.variables.orderNumber === orderNumber);
+      expect(found).toBeDefined();
+      return found;
+    });
   const receive = (sku: string, warehouseCode: string, quantity: number) => stock().receive({ sku, warehouseCode, quantity, idempotencyKey: key(`receipt-${sku}-${warehouseCode}`), actor: 'test' });
 
   beforeAll(async () => {
@@ -193,11 +200,7 @@ describe('orders plug-in: dealer orders reserve stock and credit together', () =
     expect(placeOrder.order).toMatchObject({ status: 'pending_approval', total: { amountMinor: 100_000 }, creditShortfall: { amountMinor: 40_000 } });
     expect((await credit().summary(dealer.id)).reservedCents).toBe(0);
     const finance = await env.asStaff('finance');
-    const task = await eventually(async () => {
-      const found = (await finance.query(INBOX)).taskInbox.nodes.find((t: any) => t.variables.orderNumber === placeOrder.order.number);
-      expect(found).toBeDefined();
-      return found;
-    });
+    const task = await financeTaskFor(finance, placeOrder.order.number);
     expect(task.name).toBe('Finance: approve over the limit?');
     await finance.query(CLAIM, { id: task.id });
     await finance.query(COMPLETE, { id: task.id, vars: { financeDecision: 'approve' } });
@@ -263,11 +266,7 @@ describe('orders plug-in: dealer orders reserve stock and credit together', () =
     const { placeOrder } = await buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'FR-100', quantity: 1 }] } });
     expect(placeOrder.order.status).toBe('pending_approval');
     const finance = await env.asStaff('finance');
-    const task = await eventually(async () => {
-      const found = (await finance.query(INBOX)).taskInbox.nodes.find((t: any) => t.variables.orderNumber === placeOrder.order.number);
-      expect(found).toBeDefined();
-      return found;
-    });
+    const task = await financeTaskFor(finance, placeOrder.order.number);
     await env.strapi.plugin('dealers').service('dealers').changeStatus({ dealerId: dealer.id, to: 'suspended', reason: 'payment dispute', actor: 'test' });
     await finance.query(CLAIM, { id: task.id });
     await finance.query(COMPLETE, { id: task.id, vars: { financeDecision: 'approve' } });
@@ -297,11 +296,7 @@ describe('orders plug-in: dealer orders reserve stock and credit together', () =
     const { placeOrder } = await buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'FR-100', quantity: 1 }] } });
     expect(placeOrder.order.status).toBe('pending_approval');
     const finance = await env.asStaff('finance');
-    const task = await eventually(async () => {
-      const found = (await finance.query(INBOX)).taskInbox.nodes.find((t: any) => t.variables.orderNumber === placeOrder.order.number);
-      expect(found).toBeDefined();
-      return found;
-    });
+    const task = await financeTaskFor(finance, placeOrder.order.number);
     await finance.query(CLAIM, { id: task.id });
     await finance.query(COMPLETE, { id: task.id, vars: { financeDecision: 'reject', financeNote: 'settle the overdue invoices first' } });
     await eventually(async () => expect((await buyer.query(MY_ORDER, { id: placeOrder.order.id })).myOrder.status).toBe('cancelled'));
