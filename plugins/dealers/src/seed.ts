@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { SeedContext } from '@channelflow/sdk';
+import { dayOf, type SeedContext } from '@channelflow/sdk';
 import { creditCodeCheckCharacter } from './services/tax-id';
 import { DEFAULT_TIERS } from './services/classifications.service';
 import { samplePdf } from './sample-pdf';
@@ -142,7 +142,7 @@ async function seedCredit(
   }
 }
 
-const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+const daysAgo = (n: number) => dayOf(Date.now() - n * 86_400_000);
 
 /**
  * Demo processes: applications waiting for a channel manager's review (and one the automatic

@@ -1,5 +1,4 @@
-import { withKnex, type SeedContext } from '@channelflow/sdk';
-import { dayOf } from './services/days';
+import { dayOf, withKnex, type SeedContext } from '@channelflow/sdk';
 import { toLineRow } from './services/orders.service';
 import { resolvePrice } from './services/pricing';
 import { ORDER, ORDER_LINE, SHIPMENT, SHIPMENT_EVENT, STOCK_MOVEMENT } from './uids';
@@ -160,5 +159,5 @@ async function payFor(invoice: { number: string; totalMinor: number; dueDate: st
   const recent = now - due < 45 * DAY;
   const amountMinor = recent && random() < 0.15 ? Math.round((invoice.totalMinor * (0.4 + random() * 0.5)) / 100) * 100 : invoice.totalMinor;
   if (amountMinor <= 0) return;
-  await billing.postPayment({ invoiceNumber: invoice.number, amountMinor, paidOn: new Date(paidAt).toISOString().slice(0, 10), reference: `BANK-${invoice.number.slice(4)}`, idempotencyKey: `history:payment:${invoice.number}`, postedBy: 'seed' });
+  await billing.postPayment({ invoiceNumber: invoice.number, amountMinor, paidOn: dayOf(paidAt), reference: `BANK-${invoice.number.slice(4)}`, idempotencyKey: `history:payment:${invoice.number}`, postedBy: 'seed' });
 }

@@ -66,3 +66,32 @@ export async function harness(): Promise<void> {
   myGifts.map((g) => g.toUpperCase());
   await env.destroy();
 }
+
+// A ledger a gifts plug-in could define: balance columns are checked in effects and guards.
+import { defineLedger } from '@channelflow/sdk';
+interface GiftMovement extends Record<string, unknown> {
+  giftId: number;
+  kind: 'receipt' | 'reservation';
+  quantity: number;
+  idempotencyKey: string;
+}
+const giftLedger = defineLedger<GiftMovement, 'on_hand' | 'reserved'>({
+  entryName: 'gift movement',
+  entries: 'plugin::gifts.gift-movement',
+  balances: { table: 'gift_stock_levels', columns: ['on_hand', 'reserved'] },
+  effect: (m) => (m.kind === 'receipt' ? { on_hand: m.quantity } : { reserved: m.quantity }),
+  guards: [{ terms: { on_hand: 1, reserved: -1 } }],
+  fingerprint: ['giftId', 'kind', 'quantity'],
+});
+defineLedger<GiftMovement, 'on_hand'>({
+  ...giftLedger.options,
+  balances: { table: 'gift_stock_levels', columns: ['on_hand'] },
+  // @ts-expect-error an effect moves only the ledger's balance columns
+  effect: () => ({ in_transit: 1 }),
+  guards: [],
+});
+export async function reserveGift(strapi: any, movement: GiftMovement): Promise<boolean> {
+  const ledger = giftLedger.bind(strapi);
+  const { applied } = await ledger.transaction((trx) => ledger.post(trx, { id: movement.giftId }, movement));
+  return applied;
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Core } from '@strapi/strapi';
-import { actorName, dealerScope, notFound, parseArgs, parsePage, staffScope, presentArgs, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
+import { actorName, dealerScope, notFound, parseArgs, parsePage, staffListScope, staffScope, presentArgs, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
 import { toDealerServiceRecords } from './dealer-views';
 
 const listArgs = z.object({
@@ -69,12 +69,10 @@ export const serviceRecordsGraphql: GraphqlExtension = {
     Query: {
       serviceRecords: staffScope('dealers.read', async (args, { strapi, actor }) => {
         const filter = parseArgs(listArgs, { kind: args.kind, status: args.status, overdueOnly: args.overdueOnly, assignedToMe: args.assignedToMe });
-        const dealers = strapi.plugin('dealers').service('dealers');
-        const dealer = args.dealerCode ? await dealers.visibleByCode(String(args.dealerCode), actor) : null;
         // A sales rep sees their dealers' records, and whatever complaint is assigned to them.
-        const dealerIds = dealer || filter.assignedToMe ? null : await dealers.reachableIds(actor);
+        const scope = filter.assignedToMe && !args.dealerCode ? {} : await staffListScope(strapi, actor, args.dealerCode);
         return service(strapi).list(
-          { dealerId: dealer?.id, dealerIds: dealerIds ?? undefined, kind: filter.kind, status: filter.status, overdueOnly: filter.overdueOnly, assignee: filter.assignedToMe ? actorName(actor) : undefined },
+          { ...scope, kind: filter.kind, status: filter.status, overdueOnly: filter.overdueOnly, assignee: filter.assignedToMe ? actorName(actor) : undefined },
           parsePage(args),
         );
       }),

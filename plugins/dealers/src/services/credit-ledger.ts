@@ -4,6 +4,8 @@
  * oldest open debit first (first in, first out by due date), which is how overdue amounts and
  * ageing buckets are derived. Reservations never enter receivables: they are exposure only.
  */
+import { addDays, dayOf } from '@channelflow/sdk';
+
 export type EntryKind = 'reserve' | 'release' | 'invoice' | 'payment' | 'credit_note' | 'adjustment';
 
 export interface LedgerLine {
@@ -161,7 +163,7 @@ export function paymentBehaviour(lines: LedgerLine[], asOf: string, windowDays: 
       }
     }
   }
-  const windowStart = new Date(Date.parse(`${asOf}T00:00:00Z`) - windowDays * 86_400_000).toISOString().slice(0, 10);
+  const windowStart = addDays(asOf, -windowDays);
   const due = debits.filter((d) => d.dueDate <= asOf && d.dueDate > windowStart);
   const late = due.map((d) => Math.max(0, daysBetween(d.dueDate, d.settledOn ?? asOf)));
   const paidOnTime = late.filter((days, i) => days === 0 && due[i]!.settledOn !== null).length;
@@ -180,7 +182,7 @@ export function averageUtilisation(lines: LedgerLine[], asOf: string, months: nu
   const cursor = new Date(`${asOf.slice(0, 7)}-01T00:00:00Z`);
   for (let i = 0; i < months; i += 1) {
     cursor.setUTCDate(0); // the last day of the month before
-    ends.push(cursor.toISOString().slice(0, 10));
+    ends.push(dayOf(cursor));
   }
   const balances = ends.map((end) => lines.filter((l) => l.date <= end).reduce((sum, l) => sum + receivableEffect(l), 0));
   const average = balances.reduce((a, b) => a + Math.max(0, b), 0) / ends.length;

@@ -1,8 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, formatMinor, isUniqueViolation, notFound, parseInput, withKnex } from '@channelflow/sdk';
+import { addDays, ChannelflowError, conflict, dayOf, defineLedger, formatMinor, isoDate, isUniqueViolation, notFound, parseInput, today, withKnex } from '@channelflow/sdk';
 import { DEALER } from './dealers.service';
-import { ageing, daysBetween, openDebits, overdue, receivableEffect, statement, type EntryKind, type LedgerLine } from './credit-ledger';
+import { ageing, daysBetween, openDebits, overdue, receivableEffect, reservationEffect, statement, type EntryKind, type LedgerLine } from './credit-ledger';
 
 export const CREDIT_ACCOUNT = 'plugin::dealers.credit-account';
 export const CREDIT_ENTRY = 'plugin::dealers.credit-entry';
@@ -12,7 +12,6 @@ const ACCOUNTS_TABLE = 'dealer_credit_accounts';
 const cents = z.number().int('amounts are integer minor units (cents)').positive('amounts must be positive').max(1e13);
 const idempotencyKey = z.string().trim().min(8, 'idempotency keys have at least 8 characters').max(200);
 const currency = z.string().regex(/^[A-Z]{3}$/, 'currencies are ISO 4217 codes such as CNY');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates look like 2026-11-23');
 
 const reserveInput = z.object({
   dealerId: z.number().int().positive(),
@@ -63,6 +62,24 @@ const limitInput = z.union([
 
 type Trx = any;
 
+interface CreditEntryData {
+  dealerId: number;
+  kind: EntryKind;
+  amountCents: number;
+  idempotencyKey: string;
+  [field: string]: unknown;
+}
+
+/** The credit ledger: entries move the account's reserved and receivable totals; a release never holds less than nothing. */
+export const creditLedger = defineLedger<CreditEntryData, 'reserved_cents' | 'receivable_cents'>({
+  entryName: 'credit entry',
+  entries: CREDIT_ENTRY,
+  balances: { table: ACCOUNTS_TABLE, columns: ['reserved_cents', 'receivable_cents'] },
+  effect: (entry) => ({ reserved_cents: reservationEffect(entry), receivable_cents: receivableEffect(entry) }),
+  guards: [{ terms: { reserved_cents: 1 } }],
+  fingerprint: ['dealerId', 'kind', 'amountCents'],
+});
+
 /**
  * Credit enforcement for every plug-in that commits a dealer's money (orders, gifts, ...):
  * reserve, release and post against the dealer's limit. Each call is one transaction that
@@ -74,53 +91,37 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const entries = () => strapi.db.query(CREDIT_ENTRY as any);
   const currencies = new Map<number, string>();
 
+  const ledger = creditLedger.bind(strapi);
+
   /** Runs `work` with the dealer's account locked; NOT_FOUND when the dealer has no credit account. */
   async function withLockedAccount<T>(dealerId: number, idempotencyKey: string | null, work: (account: Account, trx: Trx) => Promise<T>): Promise<T> {
-    // PostgreSQL: the key check reads the snapshot from before the lock wait, so a concurrent call with the same key
-    // that committed meanwhile shows only as a unique violation. On our own transaction, look again (then it is a replay).
-    const own = !strapi.db.inTransaction();
-    try {
-      return await lockedOnce(dealerId, idempotencyKey, work);
-    } catch (error) {
-      if (!own || !(error instanceof KeyTaken)) throw error;
-      return lockedOnce(dealerId, idempotencyKey, work);
-    }
-  }
-
-  async function lockedOnce<T>(dealerId: number, idempotencyKey: string | null, work: (account: Account, trx: Trx) => Promise<T>): Promise<T> {
-    return (await strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
+    return ledger.transaction(async (trx) => {
       // The dealer's status and whether the key was used come along: a reservation is on every order, so one statement, not three.
-      let query = trx(`${ACCOUNTS_TABLE} as a`)
-        .join('dealers as d', 'd.id', 'a.dealer_id')
-        .where('a.dealer_id', dealerId)
-        .select('a.*', 'd.code as dealer_code', 'd.status as dealer_status', trx.raw('(select e.id from dealer_credit_entries e where e.idempotency_key = ?) as replay_entry_id', [idempotencyKey ?? '']));
-      if (strapi.db.dialect.client !== 'sqlite') query = query.forUpdate('a');
-      const row = await query.first();
+      const row = await ledger.lock(trx, { 'a.dealer_id': dealerId }, {
+        alias: 'a',
+        idempotencyKey,
+        extend: (query) => query.join('dealers as d', 'd.id', 'a.dealer_id').select('d.code as dealer_code', 'd.status as dealer_status'),
+      });
       if (!row) throw notFound('Credit account of dealer', dealerId);
       return work(toAccount(row), trx);
-    })) as T;
+    });
   }
 
-  /** The first call's entry under this key, checked to be the same request. */
-  async function replayOf(account: Account, key: string, expected: { dealerId: number; kind: EntryKind; amountCents?: number }) {
-    if (!account.replayEntryId) return null;
-    const entry = await entries().findOne({ where: { id: account.replayEntryId } });
-    if (!entry) return null;
-    const same =
-      entry.dealerId === expected.dealerId && entry.kind === expected.kind && (expected.amountCents === undefined || toCents(entry.amountCents) === expected.amountCents);
-    if (!same) throw conflict(`Idempotency key ${key} was already used for a different credit entry`, { idempotencyKey: key });
-    return entry;
+  /** The first call's entry under this key (read with the lock), checked to be the same request. */
+  function replayOf(account: Account, key: string, expected: { dealerId: number; kind: EntryKind; amountCents?: number }) {
+    return ledger.replayOf({ id: account.replayEntryId, key }, expected);
   }
 
-  async function insertEntry(trx: Trx, account: Account, data: Record<string, unknown>, options: { readBack?: boolean } = { readBack: true }) {
-    try {
-      if (options.readBack) return await entries().create({ data: { currency: account.currency, entryDate: today(), ...data } });
-      // Reservations are written on every order: one insert, nothing read back.
-      await entries().createMany({ data: [{ currency: account.currency, entryDate: today(), ...data }] });
-      return null;
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new KeyTaken(`Idempotency key ${String(data.idempotencyKey)} was already used for a different credit entry`);
-      throw error;
+  async function insertEntry(account: Account, data: CreditEntryData, options: { readBack?: boolean } = { readBack: true }) {
+    // Reservations are written on every order: one insert, nothing read back.
+    const [created] = await ledger.append([{ currency: account.currency, entryDate: today(), ...data }], options);
+    return created ?? null;
+  }
+
+  /** Moves the account's totals by the entry; a release that would hold less than nothing is a bug, not a refusal. */
+  async function moveAccount(trx: Trx, account: Account, entry: Pick<CreditEntryData, 'kind' | 'amountCents'>) {
+    if (!(await ledger.move(trx, { id: account.id }, creditLedger.effectOf(entry as CreditEntryData)))) {
+      throw new Error(`credit account ${account.id} cannot take a ${entry.kind} of ${entry.amountCents}`);
     }
   }
 
@@ -204,7 +205,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           );
         }
         const overLimit = input.overLimitApprovedBy && input.amountCents > figures.availableCents;
-        await insertEntry(trx, account, {
+        await insertEntry(account, {
           dealerId: input.dealerId,
           kind: 'reserve',
           amountCents: input.amountCents,
@@ -213,7 +214,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           actor: input.actor,
           note: overLimit ? `over the limit by ${formatCents(input.amountCents - figures.availableCents, account.currency)}, approved by ${input.overLimitApprovedBy}` : undefined,
         }, { readBack: false });
-        await trx(ACCOUNTS_TABLE).where({ id: account.id }).increment('reserved_cents', input.amountCents);
+        await moveAccount(trx, account, { kind: 'reserve', amountCents: input.amountCents });
         return { idempotencyKey: input.idempotencyKey, amountCents: input.amountCents, currency: account.currency, replayed: false };
       });
     },
@@ -233,7 +234,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (amountCents > heldCents) {
           throw conflict(`Reservation ${input.reservationKey} holds ${formatCents(heldCents, account.currency)}; ${formatCents(amountCents, account.currency)} cannot be released`, { heldCents });
         }
-        await insertEntry(trx, account, {
+        await insertEntry(account, {
           dealerId: reservation.dealerId,
           kind: 'release',
           amountCents,
@@ -242,7 +243,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           reference: reservation.reference,
           actor: input.actor,
         }, { readBack: false });
-        await trx(ACCOUNTS_TABLE).where({ id: account.id }).decrement('reserved_cents', amountCents);
+        await moveAccount(trx, account, { kind: 'release', amountCents });
         return { idempotencyKey: input.idempotencyKey, amountCents, currency: account.currency, replayed: false };
       });
     },
@@ -256,7 +257,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         assertCurrency(account, input.currency);
         const entryDate = input.entryDate ?? today();
         const isDebit = receivableEffect(input) > 0;
-        const created = await insertEntry(trx, account, {
+        const created = await insertEntry(account, {
           dealerId: input.dealerId,
           kind: input.kind,
           amountCents: input.amountCents,
@@ -267,7 +268,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           note: input.note,
           actor: input.actor,
         });
-        await trx(ACCOUNTS_TABLE).where({ id: account.id }).increment('receivable_cents', receivableEffect(input));
+        await moveAccount(trx, account, input);
         const [oldestOpen] = openDebits(await ledgerLines(input.dealerId));
         await trx(ACCOUNTS_TABLE).where({ id: account.id }).update({ oldest_open_due_date: oldestOpen?.dueDate ?? null });
         return { ...toEntry(created), replayed: false };
@@ -334,13 +335,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 };
 
-/** A unique violation on an entry's idempotency key: a CONFLICT to callers, a reason to look again to withLockedAccount. */
-class KeyTaken extends ChannelflowError {
-  constructor(message: string) {
-    super('CONFLICT', message);
-  }
-}
-
 interface Account {
   id: number;
   dealerId: number;
@@ -387,7 +381,7 @@ function toDay(value: unknown): string | null {
   if (typeof value === 'string') return value.slice(0, 10);
   // node-postgres reads a date column as local midnight.
   if (value instanceof Date) return `${value.getFullYear()}-${String(value.getMonth() + 1).padStart(2, '0')}-${String(value.getDate()).padStart(2, '0')}`;
-  return new Date(Number(value)).toISOString().slice(0, 10);
+  return dayOf(Number(value));
 }
 
 /** The temporary limit replaces the permanent one until it expires. */
@@ -430,11 +424,5 @@ export function toCents(value: unknown): number {
 /** Kept under its old name for the dealers plug-in's callers. */
 export const formatCents = formatMinor;
 
-/** Ledger dates are UTC calendar dates. */
-export function today(): string {
-  return new Date().toISOString().slice(0, 10);
-}
-
-function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
+/** Ledger dates are UTC calendar dates (the SDK's); kept here for the plug-in's callers. */
+export { today };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, forbidden, notFound, paginate, parseInput, STAFF_ROLES } from '@channelflow/sdk';
+import { ChannelflowError, conflict, dayOf, dealerWhere, forbidden, notFound, paginate, parseInput, STAFF_ROLES } from '@channelflow/sdk';
 
 export const SERVICE_RECORD = 'plugin::dealers.service-record';
 
@@ -59,7 +59,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const record = await records().create({
         data: {
           ...input,
-          number: `${prefix}-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex').toUpperCase()}`,
+          number: `${prefix}-${dayOf(now).replace(/-/g, '')}-${randomBytes(3).toString('hex').toUpperCase()}`,
           // Consultations and surveys are done when logged; a complaint starts accepted, with its due date.
           status: input.kind === 'complaint' ? 'accepted' : 'closed',
           dueAt: input.kind === 'complaint' ? new Date(now.getTime() + replyDays() * 86_400_000) : null,
@@ -119,10 +119,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return toRecord(await load(record.number));
     },
 
-    async list(filter: { dealerId?: number; dealerIds?: number[]; kind?: string; status?: string; overdueOnly?: boolean; assignee?: string }, page: { page: number; pageSize: number }) {
-      const where: Record<string, unknown> = {};
-      if (filter.dealerId) where.dealerId = filter.dealerId;
-      else if (filter.dealerIds) where.dealerId = { $in: filter.dealerIds };
+    async list(filter: { dealerId?: number; dealerIds?: number[] | null; kind?: string; status?: string; overdueOnly?: boolean; assignee?: string }, page: { page: number; pageSize: number }) {
+      const where: Record<string, unknown> = dealerWhere(filter);
       if (filter.kind) where.kind = filter.kind;
       if (filter.status) where.status = filter.status;
       if (filter.assignee) where.assignee = filter.assignee;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actorName, ChannelflowError, dealerScope, parseArgs, parsePage, staffScope, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
+import { actorName, ChannelflowError, dealerScope, parseArgs, parsePage, staffListScope, staffScope, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
 import { parsePaymentCsv } from '../services/payment-csv';
 import { money } from './types';
 
@@ -52,11 +52,11 @@ export const billingGraphql: GraphqlExtension = {
   resolvers: {
     Query: {
       invoices: staffScope('orders.read-invoices', async (args, { strapi, actor }) => {
-        const page = await strapi.plugin('orders').service('billing').invoices({ ...(await dealerFilter(strapi, actor, args.dealerCode)), status: args.status ?? undefined }, parsePage(args));
+        const page = await strapi.plugin('orders').service('billing').invoices({ ...(await staffListScope(strapi, actor, args.dealerCode)), status: args.status ?? undefined }, parsePage(args));
         return { ...page, nodes: page.nodes.map(toInvoiceView) };
       }),
       payments: staffScope('orders.read-invoices', async (args, { strapi, actor }) => {
-        const page = await strapi.plugin('orders').service('billing').payments(await dealerFilter(strapi, actor, args.dealerCode), parsePage(args));
+        const page = await strapi.plugin('orders').service('billing').payments(await staffListScope(strapi, actor, args.dealerCode), parsePage(args));
         return { ...page, nodes: page.nodes.map(toPaymentView) };
       }),
       myInvoices: dealerScope(async (args, { strapi, dealer }) => {
@@ -102,11 +102,6 @@ export const billingGraphql: GraphqlExtension = {
     },
   },
 };
-
-async function dealerFilter(strapi: any, actor: StaffActor, dealerCode: string | null | undefined) {
-  const dealers = strapi.plugin('dealers').service('dealers');
-  return dealerCode ? { dealerId: (await dealers.visibleByCode(dealerCode, actor)).id } : { dealerIds: await dealers.reachableIds(actor) };
-}
 
 /** Field resolvers run after the root resolver's scope check: Strapi's global instance serves them. */
 async function invoicesOf(orderId: number) {

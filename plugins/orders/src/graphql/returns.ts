@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dealerScope, parseArgs, parsePage, staffScope, type GraphqlExtension } from '@channelflow/sdk';
+import { dealerScope, parseArgs, parsePage, staffListScope, staffScope, type GraphqlExtension } from '@channelflow/sdk';
 import { money } from './types';
 
 const orderIdArgs = z.object({ orderId: z.coerce.number().int().positive('order ids are positive numbers') });
@@ -44,8 +44,7 @@ export const returnsGraphql: GraphqlExtension = {
         return { ...page, nodes: page.nodes.map((r: any) => toReturnView(r)) };
       }),
       returns: staffScope('orders.read', async (args, { strapi, actor }) => {
-        const dealers = strapi.plugin('dealers').service('dealers');
-        const filter = args.dealerCode ? { dealerId: (await dealers.visibleByCode(args.dealerCode, actor)).id } : { dealerIds: await dealers.reachableIds(actor) };
+        const filter = await staffListScope(strapi, actor, args.dealerCode);
         const page = await strapi.plugin('orders').service('returns').list({ ...filter, status: args.status ?? undefined }, parsePage(args));
         return { ...page, nodes: page.nodes.map((r: any) => toReturnView(r)) };
       }),

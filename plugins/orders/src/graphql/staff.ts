@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actorName, notFound, parseArgs, parsePage, staffScope, type GraphqlExtension } from '@channelflow/sdk';
+import { actorName, notFound, parseArgs, parsePage, staffListScope, staffScope, type GraphqlExtension } from '@channelflow/sdk';
 import { catalogResolvers, catalogTypeDefs, money, orderLineViews } from './types';
 
 
@@ -87,10 +87,7 @@ export const staffGraphql: GraphqlExtension = {
         return strapi.plugin('orders').service('stock').movements({ productId: level.productId, warehouseId: level.warehouseId }, parsePage(args));
       }),
       orders: staffScope('orders.read', async (args, { strapi, actor }) => {
-        const dealers = strapi.plugin('dealers').service('dealers');
-        const filter = args.dealerCode
-          ? { dealerId: (await dealers.visibleByCode(args.dealerCode, actor)).id }
-          : { dealerIds: await dealers.reachableIds(actor) };
+        const filter = await staffListScope(strapi, actor, args.dealerCode);
         const page = await strapi.plugin('orders').service('orders').list({ ...filter, status: args.status ?? undefined }, parsePage(args));
         return { ...page, nodes: page.nodes.map(toStaffOrder) };
       }),

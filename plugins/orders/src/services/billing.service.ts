@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, formatMinor, isChannelflowError, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
+import { ChannelflowError, conflict, dealerWhere, forUpdate, formatMinor, isChannelflowError, isoDate, isUniqueViolation, notFound, parseInput, today } from '@channelflow/sdk';
 import { INVOICE, INVOICE_LINE, ORDER, ORDER_LINE, PAYMENT, PRODUCT, SHIPMENT } from '../uids';
-import { today } from './days';
 
 const INVOICES_TABLE = 'order_invoices';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates look like 2026-12-01');
 const paymentInput = z.object({
   invoiceNumber: z.string().trim().min(1).max(40),
   amountMinor: z.number().int('amounts are integer minor units (cents)').positive('a payment is more than zero').max(1e13),
@@ -123,9 +121,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return { ...toPayment(replay), replayed: true };
       }
       const created = await strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
-        let read = trx(INVOICES_TABLE).where({ number: input.invoiceNumber });
-        if (strapi.db.dialect.client !== 'sqlite') read = read.forUpdate();
-        const row = await read.first();
+        const row = await forUpdate(strapi, trx(INVOICES_TABLE).where({ number: input.invoiceNumber })).first();
         if (!row) throw new ChannelflowError('NOT_FOUND', `There is no invoice ${input.invoiceNumber}`, { invoiceNumber: input.invoiceNumber });
         const invoice = await invoices().findOne({ where: { id: row.id } });
         if (input.currency && input.currency !== invoice.currency) throw new ChannelflowError('BAD_INPUT', `Invoice ${invoice.number} is in ${invoice.currency}, not ${input.currency}`);
@@ -169,9 +165,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async invoices(filter: { dealerId?: number; dealerIds?: number[] | null; status?: 'open' | 'paid'; orderId?: number }, page: { page: number; pageSize: number }) {
-      const where: Record<string, unknown> = {};
-      if (filter.dealerId) where.dealerId = filter.dealerId;
-      else if (filter.dealerIds) where.dealerId = { $in: filter.dealerIds };
+      const where: Record<string, unknown> = dealerWhere(filter);
       if (filter.status) where.status = filter.status;
       if (filter.orderId) where.orderId = filter.orderId;
       const [rows, total] = await Promise.all([
@@ -189,9 +183,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async payments(filter: { dealerId?: number; dealerIds?: number[] | null; invoiceId?: number }, page: { page: number; pageSize: number }) {
-      const where: Record<string, unknown> = {};
-      if (filter.dealerId) where.dealerId = filter.dealerId;
-      else if (filter.dealerIds) where.dealerId = { $in: filter.dealerIds };
+      const where: Record<string, unknown> = dealerWhere(filter);
       if (filter.invoiceId) where.invoiceId = filter.invoiceId;
       const [rows, total] = await Promise.all([
         payments().findMany({ where, orderBy: [{ paidOn: 'desc' }, { id: 'desc' }], offset: (page.page - 1) * page.pageSize, limit: page.pageSize }),

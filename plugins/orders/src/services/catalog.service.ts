@@ -1,10 +1,9 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, notFound, paginate, parseInput } from '@channelflow/sdk';
+import { ChannelflowError, isoDate, notFound, paginate, parseInput, today } from '@channelflow/sdk';
 import { PRICE_RULE, PRODUCT, WAREHOUSE } from '../uids';
 import { servingOrder } from './allocation';
 import { resolvePrice, type PriceRule } from './pricing';
-import { today } from './days';
 
 
 export const productFilter = z.object({
@@ -13,7 +12,6 @@ export const productFilter = z.object({
   activeOnly: z.boolean().default(true),
 });
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates look like 2026-12-01');
 const priceRuleInput = z
   .object({
     sku: z.string().trim().min(1).max(64),

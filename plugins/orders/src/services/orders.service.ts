@@ -1,12 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, isChannelflowError, isUniqueViolation, notFound, notifications, parseInput, platformRegistry, withKnex, workflows } from '@channelflow/sdk';
+import { ChannelflowError, conflict, dealerWhere, forUpdate, isChannelflowError, isUniqueViolation, notFound, notifications, parseInput, platformRegistry, today, withKnex, workflows } from '@channelflow/sdk';
 import { allocate, DEFAULT_ALLOCATION_RULE, type AllocationRule } from './allocation';
 import { INVOICE, ORDER, ORDER_LINE, PRODUCT, SHIPMENT, STOCK_MOVEMENT } from '../uids';
 import { resolvePrice, type PriceRule } from './pricing';
 import { toLevel } from './stock.service';
-import { today } from './days';
 
 export const APPROVAL_PROCESS = 'orders-approval';
 export const FULFILMENT_PROCESS = 'orders-fulfilment';
@@ -519,9 +518,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async list(filter: { dealerId?: number; dealerIds?: number[] | null; status?: OrderStatus }, page: { page: number; pageSize: number }) {
-      const where: Record<string, unknown> = {};
-      if (filter.dealerId) where.dealerId = filter.dealerId;
-      else if (filter.dealerIds) where.dealerId = { $in: filter.dealerIds };
+      const where: Record<string, unknown> = dealerWhere(filter);
       if (filter.status) where.status = filter.status;
       const [rows, total] = await Promise.all([
         orders().findMany({ where, orderBy: [{ id: 'desc' }], offset: (page.page - 1) * page.pageSize, limit: page.pageSize }),
@@ -539,7 +536,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (strapi.db.dialect.client === 'sqlite') return;
     const held = await heldStock(orderId);
     if (!held.length) return;
-    await trx(LEVELS_TABLE).whereIn('product_id', [...new Set(held.map((h) => h.productId))]).whereIn('warehouse_id', [...new Set(held.map((h) => h.warehouseId))]).orderBy(['product_id', 'warehouse_id']).forUpdate();
+    await forUpdate(strapi, trx(LEVELS_TABLE).whereIn('product_id', [...new Set(held.map((h) => h.productId))]).whereIn('warehouse_id', [...new Set(held.map((h) => h.warehouseId))]).orderBy(['product_id', 'warehouse_id']));
   }
 
   return this_;

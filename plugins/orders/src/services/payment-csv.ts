@@ -1,3 +1,4 @@
+import { isCalendarDay } from '@channelflow/sdk';
 import Decimal from 'decimal.js';
 
 /**
@@ -94,7 +95,7 @@ export function parsePaymentCsv(text: string): ParsedPaymentCsv {
     if (!/^[A-Z]{3}$/.test(currency)) fail(`currency "${cell('currency')}" is not an ISO 4217 code such as CNY`);
     const paidOn = cell('paid_on');
     if (paidOn === '') fail('paid_on is empty');
-    else if (!isRealDay(paidOn)) fail(`paid_on "${paidOn}" is not a date written YYYY-MM-DD`);
+    else if (!isCalendarDay(paidOn)) fail(`paid_on "${paidOn}" is not a date written YYYY-MM-DD`);
     const reference = cell('reference');
 
     if (errors.length === before && typeof amount === 'number') rows.push({ line, invoiceNumber, amountMinor: amount, currency, paidOn, reference: reference === '' ? null : reference });
@@ -117,12 +118,6 @@ function parseAmountMinor(raw: string): number | string {
   return minor.toNumber();
 }
 
-function isRealDay(day: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  if (!match) return false;
-  const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-  return new Date(ms).toISOString().slice(0, 10) === day;
-}
 
 function refuse(message: string): ParsedPaymentCsv {
   return { rows: [], errors: [{ line: 1, message }] };

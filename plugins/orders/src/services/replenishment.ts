@@ -1,3 +1,4 @@
+import { isCalendarDay } from '@channelflow/sdk';
 import Decimal from 'decimal.js';
 
 /**
@@ -142,8 +143,6 @@ function assertWhole(value: number, what: string): void {
 
 /** Days since 1970-01-01 for a real calendar day written YYYY-MM-DD. */
 function dayNumber(day: string): number {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  const ms = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
-  if (!match || new Date(ms).toISOString().slice(0, 10) !== day) throw new Error(`not a day (YYYY-MM-DD): ${day}`);
-  return ms / 86_400_000;
+  if (!isCalendarDay(day)) throw new Error(`not a day (YYYY-MM-DD): ${day}`);
+  return Date.parse(`${day}T00:00:00Z`) / 86_400_000;
 }

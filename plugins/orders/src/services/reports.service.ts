@@ -1,14 +1,12 @@
 import type { Core } from '@strapi/strapi';
 import ExcelJS from 'exceljs';
 import { z } from 'zod';
-import { parseInput } from '@channelflow/sdk';
+import { dayOf, isoDate, parseInput, today } from '@channelflow/sdk';
 import { STOCK_MOVEMENT } from '../uids';
 import { annualDemand, economicOrderQuantity, suggestReplenishment } from './replenishment';
 import { spreadsheetCell } from './spreadsheet-cell';
 import { stockAge } from './stock-age';
-import { today } from './days';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates look like 2026-12-01');
 const salesInput = z
   .object({ from: isoDate, to: isoDate, groupBy: z.enum(['dealer', 'rep', 'team', 'region', 'product']), dealerIds: z.array(z.number().int()).nullable() })
   .refine((r) => r.from <= r.to, { message: 'from must not be after to', path: ['to'] });
@@ -90,7 +88,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         where: { kind: { $in: ['receipt', 'transfer_in', 'return', 'shipment'] } },
         select: ['productId', 'warehouseId', 'kind', 'quantity', 'createdAt'],
       });
-      const day = (m: any) => new Date(m.createdAt).toISOString().slice(0, 10);
+      const day = (m: any) => dayOf(m.createdAt);
       const costs = replenishmentCosts();
       const rows = levels
         .filter((l) => !filter.warehouseCode || l.warehouseCode === filter.warehouseCode)

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, isUniqueViolation, notFound, parseInput, workflows } from '@channelflow/sdk';
+import { ChannelflowError, conflict, forUpdate, isUniqueViolation, notFound, parseInput, workflows } from '@channelflow/sdk';
 import { allocate } from './allocation';
 import { ORDER, ORDER_LINE, SHIPMENT, SHIPMENT_EVENT, WAREHOUSE } from '../uids';
 import { allocationRuleFromEnv } from './orders.service';
@@ -57,9 +57,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (!lines.length) return 0;
     const dealer = await strapi.plugin('dealers').service('dealers').commercialProfile(order.dealerId);
     const warehouses: Array<{ id: number }> = await strapi.plugin('orders').service('catalog').servingWarehouses(dealer?.regionId ?? null);
-    let query = trx(LEVELS_TABLE).whereIn('product_id', lines.map((l) => l.productId)).whereIn('warehouse_id', warehouses.map((w) => w.id)).orderBy('id');
-    if (strapi.db.dialect.client !== 'sqlite') query = query.forUpdate();
-    const levels: Array<ReturnType<typeof toLevel>> = (await query).map(toLevel);
+    const query = trx(LEVELS_TABLE).whereIn('product_id', lines.map((l) => l.productId)).whereIn('warehouse_id', warehouses.map((w) => w.id)).orderBy('id');
+    const levels: Array<ReturnType<typeof toLevel>> = (await forUpdate(strapi, query)).map(toLevel);
     // Back-orders take whatever is there, from as many warehouses as it takes.
     const allocation = allocate(
       lines.map((l) => ({ productId: l.productId, quantity: l.backorderedQuantity })),

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
+import { ChannelflowError, conflict, defineLedger, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
 import { PRODUCT, STOCK_LEVEL, STOCK_MOVEMENT, WAREHOUSE } from '../uids';
 
 const LEVELS_TABLE = 'order_stock_levels';
@@ -50,6 +50,7 @@ const safetyInput = z.object({ sku, warehouseCode, safetyStock: z.number().int()
 type Trx = any;
 
 export interface Movement {
+  [field: string]: unknown;
   productId: number;
   warehouseId: number;
   kind: MovementKind;
@@ -62,6 +63,22 @@ export interface Movement {
 }
 
 /**
+ * The stock ledger: movements move their level's on hand, reserved and in transit by guarded UPDATEs
+ * that keep on hand ≥ reserved ≥ 0 and in transit ≥ 0, so concurrent orders cannot oversell.
+ */
+export const stockLedger = defineLedger<Movement, 'on_hand' | 'reserved' | 'in_transit'>({
+  entryName: 'stock movement',
+  entries: STOCK_MOVEMENT,
+  balances: { table: LEVELS_TABLE, columns: ['on_hand', 'reserved', 'in_transit'], touch: 'updated_at' },
+  effect: (m) => {
+    const effect = movementEffect(m.kind, m.quantity);
+    return { on_hand: effect.onHand, reserved: effect.reserved, in_transit: effect.inTransit };
+  },
+  guards: [{ terms: { on_hand: 1, reserved: -1 } }, { terms: { reserved: 1 } }, { terms: { in_transit: 1 } }, { terms: { on_hand: 1 } }],
+  fingerprint: ['productId', 'warehouseId', 'kind', 'quantity'],
+});
+
+/**
  * Stock levels per product × warehouse, changed only by appending stock movements. Each movement
  * updates its level in the same transaction with a guarded UPDATE (on hand never below zero, never
  * below what is reserved), so concurrent orders cannot oversell; a movement's idempotency key makes
@@ -69,6 +86,7 @@ export interface Movement {
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const movements = () => strapi.db.query(STOCK_MOVEMENT as any);
+  const ledger = stockLedger.bind(strapi);
   const levels = () => strapi.db.query(STOCK_LEVEL as any);
 
   async function product(code: string) {
@@ -110,43 +128,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return true;
   }
 
+  function levelOf(movement: Pick<Movement, 'productId' | 'warehouseId'>) {
+    return { product_id: movement.productId, warehouse_id: movement.warehouseId };
+  }
+
   /** The guarded UPDATE of one level; false when the level cannot take the movement. */
-  async function applyToLevel(trx: Trx, movement: Movement): Promise<boolean> {
-    const effect = movementEffect(movement.kind, movement.quantity);
-    let update = trx(LEVELS_TABLE).where({ product_id: movement.productId, warehouse_id: movement.warehouseId });
-    // The guard is the invariant: on hand ≥ reserved ≥ 0 and in transit ≥ 0 after the change.
-    if (effect.onHand - effect.reserved < 0) update = update.whereRaw('on_hand - reserved >= ?', [effect.reserved - effect.onHand]);
-    if (effect.reserved < 0) update = update.where('reserved', '>=', -effect.reserved);
-    if (effect.inTransit < 0) update = update.where('in_transit', '>=', -effect.inTransit);
-    if (effect.onHand < 0) update = update.where('on_hand', '>=', -effect.onHand);
-    const changed = await update.update({
-      on_hand: trx.raw('on_hand + ?', [effect.onHand]),
-      reserved: trx.raw('reserved + ?', [effect.reserved]),
-      in_transit: trx.raw('in_transit + ?', [effect.inTransit]),
-      updated_at: new Date(),
-    });
-    return Boolean(changed);
+  function applyToLevel(trx: Trx, movement: Movement): Promise<boolean> {
+    return ledger.move(trx, levelOf(movement), stockLedger.effectOf(movement));
   }
 
   /** Appends movements in one statement (the ledger needs no row read back). */
   async function append(list: Movement[]) {
-    if (!list.length) return;
-    try {
-      await movements().createMany({ data: list.map((m) => ({ ...m, orderId: m.orderId ?? null, reference: m.reference ?? null, actor: m.actor ?? null, note: m.note ?? null })) });
-    } catch (error) {
-      if (isUniqueViolation(error)) throw conflict(`An idempotency key of these stock movements was already used for a different one`, { idempotencyKeys: list.map((m) => m.idempotencyKey) });
-      throw error;
-    }
+    await ledger.append(list.map((m) => ({ ...m, orderId: m.orderId ?? null, reference: m.reference ?? null, actor: m.actor ?? null, note: m.note ?? null })));
   }
 
-  /** The first movement under `key`, checked to be the same request; null when there is none. */
-  async function replayOf(key: string, expected: Pick<Movement, 'productId' | 'warehouseId' | 'kind'>) {
-    const first = await movements().findOne({ where: { idempotencyKey: key } });
-    if (!first) return null;
-    if (first.productId !== expected.productId || first.warehouseId !== expected.warehouseId || first.kind !== expected.kind) {
-      throw conflict(`Idempotency key ${key} was already used for a different stock movement`, { idempotencyKey: key });
-    }
-    return first;
+  /** The first movement under `key`, checked to be the same request (a stock-take's quantity is not known yet); null when there is none. */
+  function replayOf(key: string, expected: Pick<Movement, 'productId' | 'warehouseId' | 'kind'> & { quantity?: number }) {
+    return ledger.replayOf({ key }, expected);
   }
 
   async function levelView(productId: number, warehouseId: number) {
@@ -186,8 +184,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const input = parseInput(receiptInput, raw, 'stock receipt');
       const [p, w] = await Promise.all([product(input.sku), warehouse(input.warehouseCode)]);
       await ensureLevel(p.id, w.id);
-      await strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
-        if (await replayOf(input.idempotencyKey, { productId: p.id, warehouseId: w.id, kind: 'receipt' })) return;
+      await ledger.transaction(async (trx) => {
+        if (await replayOf(input.idempotencyKey, { productId: p.id, warehouseId: w.id, kind: 'receipt', quantity: input.quantity })) return;
         await apply(trx, { productId: p.id, warehouseId: w.id, kind: 'receipt', quantity: input.quantity, idempotencyKey: input.idempotencyKey, reference: input.reference, actor: input.actor });
       });
       return levelView(p.id, w.id);
@@ -198,11 +196,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const input = parseInput(stockTakeInput, raw, 'stock-take');
       const [p, w] = await Promise.all([product(input.sku), warehouse(input.warehouseCode)]);
       await ensureLevel(p.id, w.id);
-      await strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
+      await ledger.transaction(async (trx) => {
         if (await replayOf(input.idempotencyKey, { productId: p.id, warehouseId: w.id, kind: 'adjustment' })) return;
-        let read = trx(LEVELS_TABLE).where({ product_id: p.id, warehouse_id: w.id });
-        if (strapi.db.dialect.client !== 'sqlite') read = read.forUpdate();
-        const level = await read.first();
+        const level = await ledger.lock(trx, { product_id: p.id, warehouse_id: w.id });
         const difference = input.counted - Number(level.on_hand);
         if (input.counted < Number(level.reserved)) {
           throw conflict(`${input.counted} counted, but ${level.reserved} of ${input.sku} in ${input.warehouseCode} are reserved for orders; release or ship those first`, { reserved: Number(level.reserved) });
@@ -218,13 +214,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const input = parseInput(transferInput, raw, 'stock transfer');
       const [p, from, to] = await Promise.all([product(input.sku), warehouse(input.fromWarehouseCode), warehouse(input.toWarehouseCode)]);
       await Promise.all([ensureLevel(p.id, from.id), ensureLevel(p.id, to.id)]);
-      await strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
-        if (await replayOf(`${input.idempotencyKey}:out`, { productId: p.id, warehouseId: from.id, kind: 'transfer_out' })) return;
+      await ledger.transaction(async (trx) => {
+        if (await replayOf(`${input.idempotencyKey}:out`, { productId: p.id, warehouseId: from.id, kind: 'transfer_out', quantity: input.quantity })) return;
         const base = { productId: p.id, quantity: input.quantity, reference: `${from.code}→${to.code}`, actor: input.actor };
         if (!(await apply(trx, { ...base, warehouseId: from.id, kind: 'transfer_out', idempotencyKey: `${input.idempotencyKey}:out` }))) {
           throw await outOfStock(p.id, from.id, input.sku, input.quantity);
         }
-        await trx(LEVELS_TABLE).where({ product_id: p.id, warehouse_id: to.id }).increment('in_transit', input.quantity);
+        await ledger.move(trx, { product_id: p.id, warehouse_id: to.id }, { in_transit: input.quantity });
       });
       return { from: await levelView(p.id, from.id), to: await levelView(p.id, to.id) };
     },
@@ -233,8 +229,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async receiveTransfer(raw: { sku: string; warehouseCode: string; quantity: number; idempotencyKey: string; actor: string }) {
       const input = parseInput(receiptInput, raw, 'transfer receipt');
       const [p, w] = await Promise.all([product(input.sku), warehouse(input.warehouseCode)]);
-      await strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
-        if (await replayOf(input.idempotencyKey, { productId: p.id, warehouseId: w.id, kind: 'transfer_in' })) return;
+      await ledger.transaction(async (trx) => {
+        if (await replayOf(input.idempotencyKey, { productId: p.id, warehouseId: w.id, kind: 'transfer_in', quantity: input.quantity })) return;
         if (!(await apply(trx, { productId: p.id, warehouseId: w.id, kind: 'transfer_in', quantity: input.quantity, idempotencyKey: input.idempotencyKey, actor: input.actor }))) {
           throw conflict(`Fewer than ${input.quantity} of ${input.sku} are in transit to ${input.warehouseCode}`);
         }
