@@ -8,7 +8,8 @@ import { smtpConfigured } from './notify/smtp';
 import { printBanner } from './banner';
 import { PLATFORM_PERMISSIONS, platformGraphql } from './graphql/platform.graphql';
 import { templatesDir } from './paths';
-import { closeSelfRegistrationOnce, ensureRoles } from './roles';
+import { runPluginMigrations } from './plugin-migrations';
+import { closeSelfRegistrationOnce, ensureRoles, PLATFORM_STAFF_ROLES } from './roles';
 import { runSeedOnce, runSeedProcesses } from './seed/run-seed';
 import { createTemplateRenderer } from './templates/renderer';
 import { startWorkflowRuntime, stopWorkflowRuntime } from './workflow';
@@ -28,8 +29,12 @@ export default {
       jobs: [],
       templates: ['platform/test-message'],
       permissions: PLATFORM_PERMISSIONS,
+      roles: PLATFORM_STAFF_ROLES,
       seedAfter: [],
     });
+    registry.checkPermissionRoles();
+    // After schema sync (the tables exist), before any plug-in's bootstrap (which may rely on the indexes).
+    strapi.hook('strapi::content-types.afterSync').register(() => runPluginMigrations(strapi));
     extendGraphql(strapi, 'platform', mergeGraphql(platformGraphql, salesTeamsGraphql, operationsGraphql, tasksGraphql), [
       'api::outbox-message.outbox-message',
       'api::region.region',

@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import type { JobDefinition } from './define-job';
 import { bindScopedResolver, isScopedResolver, type ScopedResolver } from './graphql';
 import { toStrapiHttp, type HttpControllers, type HttpRoute, type HttpRouters } from './http';
-import { platformRegistry, type PluginManifest, type SeedContext, type StaffRole } from './registry';
+import { platformRegistry, type MigrationDefinition, type PluginManifest, type RoleDefinition, type SeedContext, type StaffRole, type TenantProvider } from './registry';
 
 export interface GraphqlExtension {
   typeDefs: string;
@@ -29,6 +29,12 @@ export interface PluginDefinition {
   http?: HttpRoute[];
   templates?: { dir?: string; names: string[] };
   permissions?: Record<string, readonly StaffRole[]>;
+  /** Staff roles this plug-in adds to the platform's five; permissions anywhere may grant to them. */
+  roles?: RoleDefinition[];
+  /** Schema changes (indexes, constraints) run once per database, in order, after Strapi's schema sync. */
+  migrations?: MigrationDefinition[];
+  /** Makes this plug-in the tenant (dealers) every dealer-scoped operation resolves; one plug-in at most. */
+  tenant?: TenantProvider;
   seed?: (ctx: SeedContext) => Promise<void>;
   /** Demo processes (open applications, requests, tasks), started once the workflow runtime runs after seeding. */
   seedProcesses?: (ctx: SeedContext) => Promise<void>;
@@ -82,6 +88,9 @@ export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
         templatesDir: definition.templates?.dir,
         templates: definition.templates?.names ?? [],
         permissions: definition.permissions ?? {},
+        roles: definition.roles ?? [],
+        migrations: definition.migrations ?? [],
+        tenant: definition.tenant,
         seed: definition.seed,
         seedProcesses: definition.seedProcesses,
         seedAfter: definition.seedAfter ?? [],

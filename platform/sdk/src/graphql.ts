@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
 import { badInputFromZod, ChannelflowError, forbidden, unauthenticated } from './errors';
-import { DEALER_PORTAL_ROLE, platformRegistry, STAFF_ROLES, type StaffRole } from './registry';
+import { DEALER_PORTAL_ROLE, platformRegistry, type StaffRole } from './registry';
 
 export interface AuthenticatedUser {
   id: number;
@@ -194,17 +194,19 @@ export function bindScopedResolver(strapi: Core.Strapi, field: string, scoped: S
         const user = await loadUser(strapi, context);
         if (!user) throw unauthenticated();
         const role = user.role.type;
-        if (!(STAFF_ROLES as readonly string[]).includes(role)) throw forbidden(`${field} is for staff only`);
-        if (!platformRegistry(strapi).roleHasPermission(role, scoped.permission)) {
+        const registry = platformRegistry(strapi);
+        if (!registry.isStaffRole(role)) throw forbidden(`${field} is for staff only`);
+        if (!registry.roleHasPermission(role, scoped.permission)) {
           throw forbidden(`Your role (${user.role.name}) lacks the permission "${scoped.permission}" needed for ${field}`);
         }
-        return scoped.resolve(args, { strapi, info, actor: { kind: 'user', user, role: role as StaffRole } }, parent);
+        return scoped.resolve(args, { strapi, info, actor: { kind: 'user', user, role } }, parent);
       }
       case 'dealer': {
+        const tenant = platformRegistry(strapi).tenant();
         const user = await loadUser(strapi, context);
         if (!user) throw unauthenticated();
         if (user.role.type !== DEALER_PORTAL_ROLE) throw forbidden(`${field} is for dealer portal users`);
-        const membership = await strapi.plugin('dealers').service('portal-users').dealerOf(user.id);
+        const membership = await tenant.resolveUser(strapi, user.id);
         if (!membership) throw forbidden('Your portal account is not linked to a dealer; ask your dealer owner to invite you again');
         if (!scoped.roles.includes(membership.role)) {
           throw forbidden(`${field} needs one of the dealer roles ${scoped.roles.join(', ')}; you are ${membership.role}`);

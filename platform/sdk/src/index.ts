@@ -16,9 +16,10 @@ export {
   PlatformRegistry,
   platformRegistry,
   STAFF_ROLES,
+  KNOWN_STAFF_ROLES,
   DEALER_PORTAL_ROLE,
 } from './registry';
-export type { StaffRole, PluginManifest, SeedContext, RunJobContext, WorkflowRuntimeInfo } from './registry';
+export type { StaffRole, KnownStaffRole, RoleDefinition, MigrationDefinition, TenantProvider, TenantMembership, PluginManifest, SeedContext, RunJobContext, WorkflowRuntimeInfo } from './registry';
 export {
   staffScope,
   dealerScope,

@@ -3,11 +3,56 @@ import type { Core } from '@strapi/strapi';
 import type { JobDefinition, JobInfo, JobLogger } from './define-job';
 import { ChannelflowError, issuesFromZod, summarizeIssues } from './errors';
 import type { TemplateRenderer } from './templates';
+import type { DealerRef, DealerRole } from './graphql';
 
-/** Staff roles known to the platform (users-permissions role `type`s). */
-export const STAFF_ROLES = ['platform-admin', 'channel-manager', 'sales-rep', 'finance', 'director'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
+/** The platform's own staff roles (users-permissions role `type`s); plug-ins declare more with `roles`. */
+export const KNOWN_STAFF_ROLES = ['platform-admin', 'channel-manager', 'sales-rep', 'finance', 'director'] as const;
+export type KnownStaffRole = (typeof KNOWN_STAFF_ROLES)[number];
+/** A staff role type: the platform's five as suggestions, or any role a plug-in declares. */
+export type StaffRole = KnownStaffRole | (string & {});
+/**
+ * @deprecated The platform's five roles only, not those plug-ins declare: ask
+ * `platformRegistry(strapi).isStaffRole(type)` / `.staffRoles()` instead.
+ */
+export const STAFF_ROLES = KNOWN_STAFF_ROLES;
 export const DEALER_PORTAL_ROLE = 'dealer';
+/** users-permissions' own roles and the portal role: never staff, so no plug-in may declare them. */
+const RESERVED_ROLES = ['authenticated', 'public', DEALER_PORTAL_ROLE];
+
+/** A staff role a plug-in declares; the platform creates it once (by `type`) and never renames it. */
+export interface RoleDefinition {
+  type: string;
+  name: string;
+  description?: string;
+}
+
+/**
+ * A schema change the platform runs once per database, after Strapi's schema sync (so the
+ * plug-in's tables exist), in its own transaction, recorded in `channelflow_migrations`.
+ * `up` gets that transaction: use it, not strapi.db.connection (SQLite has one connection).
+ */
+export interface MigrationDefinition {
+  /** Unique within the plug-in, e.g. `001-credit-entry-indexes`; never rename a migration that shipped. */
+  name: string;
+  up: (knex: Core.Strapi['db']['connection']) => PromiseLike<unknown>;
+}
+
+/** Who a portal user is in the tenant (the dealer they act for, and as what). */
+export interface TenantMembership {
+  dealer: DealerRef;
+  role: DealerRole;
+}
+
+/**
+ * The tenant contract: how dealer-scoped operations and the test helpers reach dealers. Exactly
+ * one plug-in provides it (`definePlugin({ tenant })`); the dealers plug-in does.
+ */
+export interface TenantProvider {
+  /** The dealer a portal user acts for, or null when the account is linked to none. */
+  resolveUser(strapi: Core.Strapi, userId: number): Promise<TenantMembership | null>;
+  linkUser(strapi: Core.Strapi, input: { userId: number; dealerId: number; role: DealerRole }): Promise<unknown>;
+  createTenant(strapi: Core.Strapi, attributes: { code: string; name: string }): Promise<DealerRef>;
+}
 
 export interface SeedContext {
   strapi: Core.Strapi;
@@ -24,8 +69,13 @@ export interface PluginManifest {
   /** Directory with this plug-in's default templates (`<domain>/<name>.<locale>.hbs`). */
   templatesDir?: string;
   templates: string[];
-  /** permission name → staff roles granted it by default. */
+  /** permission name → staff roles granted it by default (declared by this or another plug-in). */
   permissions: Record<string, readonly StaffRole[]>;
+  /** Staff roles this plug-in declares. */
+  roles?: readonly RoleDefinition[];
+  /** Run in order, once per database, after schema sync. */
+  migrations?: readonly MigrationDefinition[];
+  tenant?: TenantProvider;
   seed?: (ctx: SeedContext) => Promise<void>;
   /** Runs once after the seeding start's workflow runtime is up: demo data that needs processes (open requests, tasks). */
   seedProcesses?: (ctx: SeedContext) => Promise<void>;
@@ -53,6 +103,8 @@ export class PlatformRegistry {
   private readonly plugins = new Map<string, PluginManifest>();
   private readonly jobs = new Map<string, { plugin: string; job: JobDefinition }>();
   private readonly permissions = new Map<string, { plugin: string; roles: readonly StaffRole[] }>();
+  private readonly roles = new Map<string, { plugin: string; role: RoleDefinition }>();
+  private tenantProvider: { plugin: string; provider: TenantProvider } | undefined;
   private templateRenderer: TemplateRenderer | undefined;
   private workflow: WorkflowRuntimeInfo | undefined;
   private workflowProcesses: Workflows | undefined;
@@ -68,14 +120,29 @@ export class PlatformRegistry {
         throw new Error(`job type "${job.type}" of plug-in "${manifest.name}" must start with "${manifest.name}."`);
       }
     }
-    for (const [permission, roles] of Object.entries(manifest.permissions)) {
+    for (const permission of Object.keys(manifest.permissions)) {
       if (!permission.startsWith(`${manifest.name}.`)) {
         throw new Error(`permission "${permission}" of plug-in "${manifest.name}" must start with "${manifest.name}."`);
       }
-      const unknown = roles.filter((r) => !(STAFF_ROLES as readonly string[]).includes(r));
-      if (unknown.length) throw new Error(`permission "${permission}" names unknown staff roles: ${unknown.join(', ')}`);
+    }
+    for (const role of manifest.roles ?? []) {
+      if (!/^[a-z][a-z0-9-]*$/.test(role.type)) throw new Error(`staff role "${role.type}" of plug-in "${manifest.name}" must be kebab-case`);
+      if (RESERVED_ROLES.includes(role.type)) throw new Error(`plug-in "${manifest.name}" may not declare "${role.type}" as a staff role`);
+      const owner = this.roles.get(role.type)?.plugin;
+      if (owner) throw new Error(`staff role "${role.type}" is declared by both "${owner}" and "${manifest.name}"`);
+    }
+    const migrationNames = new Set<string>();
+    for (const migration of manifest.migrations ?? []) {
+      if (!migration.name?.trim()) throw new Error(`plug-in "${manifest.name}" has a migration without a name`);
+      if (migrationNames.has(migration.name)) throw new Error(`plug-in "${manifest.name}" defines migration "${migration.name}" twice`);
+      migrationNames.add(migration.name);
+    }
+    if (manifest.tenant && this.tenantProvider) {
+      throw new Error(`plug-ins "${this.tenantProvider.plugin}" and "${manifest.name}" both provide the tenant; exactly one may`);
     }
     this.plugins.set(manifest.name, manifest);
+    for (const role of manifest.roles ?? []) this.roles.set(role.type, { plugin: manifest.name, role });
+    if (manifest.tenant) this.tenantProvider = { plugin: manifest.name, provider: manifest.tenant };
     for (const job of manifest.jobs) this.jobs.set(job.type, { plugin: manifest.name, job });
     for (const [permission, roles] of Object.entries(manifest.permissions)) {
       this.permissions.set(permission, { plugin: manifest.name, roles });
@@ -96,6 +163,40 @@ export class PlatformRegistry {
 
   listJobs(): Array<{ plugin: string; job: JobDefinition }> {
     return [...this.jobs.values()];
+  }
+
+  /**
+   * Every permission grant must name a declared staff role. Roles may come from any plug-in, so
+   * the platform checks once all have registered; a typo stops the start instead of granting nothing.
+   */
+  checkPermissionRoles(): void {
+    const problems: string[] = [];
+    for (const [permission, { plugin, roles }] of this.permissions) {
+      const unknown = roles.filter((r) => !this.roles.has(r));
+      if (unknown.length) problems.push(`permission "${permission}" of plug-in "${plugin}" names undeclared staff roles: ${unknown.join(', ')}`);
+    }
+    if (problems.length) throw new Error(`${problems.join('; ')} (declared: ${[...this.roles.keys()].join(', ') || 'none'})`);
+  }
+
+  /** Every declared staff role, in registration order. */
+  listRoles(): Array<RoleDefinition & { plugin: string }> {
+    return [...this.roles.values()].map(({ plugin, role }) => ({ ...role, plugin }));
+  }
+
+  staffRoles(): StaffRole[] {
+    return [...this.roles.keys()];
+  }
+
+  isStaffRole(type: unknown): type is StaffRole {
+    return typeof type === 'string' && this.roles.has(type);
+  }
+
+  /** The tenant provider; dealer-scoped work without one is a platform set-up error. */
+  tenant(): TenantProvider {
+    if (!this.tenantProvider) {
+      throw new ChannelflowError('NOT_SUPPORTED', 'No plug-in provides the dealer tenant (definePlugin({ tenant })), so dealer-scoped operations cannot run on this platform');
+    }
+    return this.tenantProvider.provider;
   }
 
   /** Platform admins hold every permission; everyone else only what a plug-in granted their role. */

@@ -13,9 +13,22 @@ const USERS: Record<number, { role: string; blocked?: boolean }> = {
 };
 const MEMBERSHIPS: Record<number, { role: string }> = { 4: { role: 'owner' }, 5: { role: 'viewer' } };
 
-function fakeStrapi() {
+const roles = ['platform-admin', 'sales-rep', 'finance'].map((type) => ({ type, name: type }));
+// The tenant is the real contract; only its dealer lookup answers from the table above.
+const tenant = {
+  resolveUser: async (_strapi: unknown, userId: number) =>
+    (MEMBERSHIPS[userId] && { dealer: { id: 90 + userId, documentId: `d${userId}`, code: `D${userId}`, name: `Dealer ${userId}`, status: 'active' }, role: MEMBERSHIPS[userId]!.role }) as any,
+  linkUser: async () => undefined,
+  createTenant: async () => {
+    throw new Error('not used here');
+  },
+};
+
+function fakeStrapi({ withTenant = true } = {}) {
   const registry = new PlatformRegistry();
-  registry.addPlugin({ name: 'gifts', jobs: [], templates: [], seedAfter: [], permissions: { 'gifts.read': ['sales-rep'] } });
+  registry.addPlugin({ name: 'gifts', jobs: [], templates: [], seedAfter: [], permissions: { 'gifts.read': ['sales-rep'] }, tenant: withTenant ? tenant : undefined });
+  registry.addPlugin({ name: 'platform', jobs: [], templates: [], seedAfter: [], permissions: {}, roles });
+  registry.checkPermissionRoles();
   return {
     has: () => true,
     get: () => registry,
@@ -27,12 +40,6 @@ function fakeStrapi() {
         },
       }),
     },
-    plugin: () => ({
-      service: () => ({
-        dealerOf: async (userId: number) =>
-          MEMBERSHIPS[userId] && { dealer: { id: 90 + userId, code: `D${userId}` }, role: MEMBERSHIPS[userId]!.role },
-      }),
-    }),
   } as any;
 }
 
@@ -76,5 +83,19 @@ describe('bindScopedResolver', () => {
       (error) => error.code,
     );
     expect(outcome).toBe(expected);
+  });
+
+  it('fails a dealer-scoped operation clearly when no plug-in provides the tenant', async () => {
+    const resolve = bindScopedResolver(fakeStrapi({ withTenant: false }), 'Query.probe', ownersOnly);
+    await expect(resolve(null, {}, context({ user: 4 }) as any, info('query'))).rejects.toMatchObject({
+      code: 'NOT_SUPPORTED',
+      message: expect.stringMatching(/No plug-in provides the dealer tenant/),
+    });
+  });
+
+  it('answers staff-only to a users-permissions role nobody declared', async () => {
+    const resolve = bindScopedResolver(fakeStrapi(), 'Query.probe', staff);
+    USERS[8] = { role: 'janitor' };
+    await expect(resolve(null, {}, context({ user: 8 }) as any, info('query'))).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/for staff only/) });
   });
 });

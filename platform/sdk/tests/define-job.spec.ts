@@ -96,9 +96,46 @@ describe('PlatformRegistry.addPlugin', () => {
     expect(() => r.addPlugin(manifest({ jobs: [checkDuplicates, checkDuplicates] }))).toThrow(/defines job type "dealers.check-duplicates" twice/);
   });
 
-  it('refuses permissions granted to unknown roles', () => {
+  const platform = (overrides: Partial<PluginManifest> = {}): PluginManifest => ({
+    name: 'platform',
+    jobs: [],
+    templates: [],
+    permissions: {},
+    seedAfter: [],
+    roles: [{ type: 'sales-rep', name: 'Sales rep' }],
+    ...overrides,
+  });
+
+  it('refuses, once every plug-in registered, permissions granted to undeclared roles', () => {
     const r = new PlatformRegistry();
-    expect(() => r.addPlugin(manifest({ permissions: { 'dealers.read': ['janitor' as any] } }))).toThrow(/unknown staff roles: janitor/);
+    r.addPlugin(manifest({ permissions: { 'dealers.read': ['sales-rep', 'janitor'] } }));
+    r.addPlugin(platform());
+    expect(() => r.checkPermissionRoles()).toThrow(/permission "dealers.read" of plug-in "dealers" names undeclared staff roles: janitor \(declared: sales-rep\)/);
+  });
+
+  it('grants to a role a later plug-in declares', () => {
+    const r = new PlatformRegistry();
+    r.addPlugin(manifest({ permissions: { 'dealers.read': ['trainer'] } }));
+    r.addPlugin(platform({ name: 'training', roles: [{ type: 'trainer', name: 'Trainer' }] }));
+    r.checkPermissionRoles();
+    expect(r.roleHasPermission('trainer', 'dealers.read')).toBe(true);
+    expect(r.isStaffRole('trainer')).toBe(true);
+    expect(r.isStaffRole('sales-rep')).toBe(false);
+  });
+
+  it.each([
+    ['a role declared twice', [platform(), platform({ name: 'training' })], /staff role "sales-rep" is declared by both "platform" and "training"/],
+    ['the portal role as a staff role', [platform({ roles: [{ type: 'dealer', name: 'Dealer' }] })], /may not declare "dealer" as a staff role/],
+    ['a role type that is not kebab-case', [platform({ roles: [{ type: 'Trainer', name: 'Trainer' }] })], /must be kebab-case/],
+    ['a migration name used twice', [platform({ migrations: [{ name: '001-a', up: async () => 1 }, { name: '001-a', up: async () => 2 }] })], /defines migration "001-a" twice/],
+    ['two tenant providers', [platform({ tenant: {} as any }), platform({ name: 'other', roles: [], tenant: {} as any })], /"platform" and "other" both provide the tenant; exactly one may/],
+  ])('refuses %s', (_what, manifests, error) => {
+    const r = new PlatformRegistry();
+    expect(() => manifests.forEach((m) => r.addPlugin(m))).toThrow(error);
+  });
+
+  it('says clearly that no plug-in provides the tenant', () => {
+    expect(() => new PlatformRegistry().tenant()).toThrow(/No plug-in provides the dealer tenant/);
   });
 
   it.each([

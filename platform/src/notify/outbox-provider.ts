@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { ChannelflowError, conflict, notFound, STAFF_ROLES } from '@channelflow/sdk';
+import { ChannelflowError, conflict, notFound, platformRegistry } from '@channelflow/sdk';
 import { htmlToText } from '../templates/html-to-text';
 import { redactBody, sameBody } from './redact';
 import type { MailBody, Sealer } from './sealed-body';
@@ -150,7 +150,7 @@ export async function isStaffAddress(strapi: Core.Strapi, to: string): Promise<b
     strapi.db.query('plugin::users-permissions.user').findOne({ where: { email }, select: ['id'], populate: { role: { select: ['type'] } } }),
     strapi.db.query('admin::user').findOne({ where: { email }, select: ['id'] }),
   ]);
-  return Boolean(admin) || (STAFF_ROLES as readonly string[]).includes(user?.role?.type);
+  return Boolean(admin) || platformRegistry(strapi).isStaffRole(user?.role?.type);
 }
 
 function escapeHtml(text: string): string {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STAFF_ROLES } from '@channelflow/sdk';
+import { platformRegistry } from '@channelflow/sdk';
 import { createTestEnvironment, type GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
 
 const USER = 'plugin::users-permissions.user';
@@ -32,7 +32,7 @@ describe('private user fields', () => {
 
     principals.push({ name: 'anonymous', client: env.anonymous, canListUsers: false });
     principals.push({ name: 'dealer portal user', client: await env.asDealer(await env.createDealer()), canListUsers: false });
-    for (const role of STAFF_ROLES) principals.push({ name: role, client: await env.asStaff(role), canListUsers: false });
+    for (const role of platformRegistry(env.strapi).staffRoles()) principals.push({ name: role, client: await env.asStaff(role), canListUsers: false });
     // Full-access tokens pass every permission check: the strongest reader there is, and the positive control.
     principals.push({ name: 'full-access API token', client: await env.asApiToken('full-access'), canListUsers: true });
     principals.push({ name: 'read-only API token', client: await env.asApiToken('read-only'), canListUsers: true });

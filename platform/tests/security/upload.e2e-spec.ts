@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STAFF_ROLES } from '@channelflow/sdk';
+import { platformRegistry } from '@channelflow/sdk';
 import { createTestEnvironment, type GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
 
 const FILE = 'plugin::upload.file';
@@ -19,7 +19,7 @@ describe('upload plug-in REST routes', () => {
     token = await env.asApiToken('full-access');
     refused.push({ name: 'anonymous', bearer: null });
     refused.push({ name: 'dealer portal user', bearer: (await env.asDealer(await env.createDealer())).token });
-    for (const role of STAFF_ROLES) refused.push({ name: role, bearer: (await env.asStaff(role)).token });
+    for (const role of platformRegistry(env.strapi).staffRoles()) refused.push({ name: role, bearer: (await env.asStaff(role)).token });
   });
   afterAll(() => env?.destroy());
 

@@ -40,6 +40,8 @@ import { serviceRecordsGraphql } from './graphql/service-records';
 import { publicGraphql } from './graphql/public';
 import applicationDocumentsService, { requiredDocumentKinds } from './services/application-documents.service';
 import { uploadApplicationDocument } from './http/application-documents';
+import { dealersMigrations } from './migrations';
+import { dealersTenant } from './tenant';
 
 /** Dealer records and portal accounts: the tenant every dealer-scoped operation resolves. */
 export default definePlugin({
@@ -92,6 +94,8 @@ export default definePlugin({
   },
   graphql: mergeGraphql(staffGraphql, dealerGraphql, publicGraphql, serviceRecordsGraphql),
   http: [uploadApplicationDocument],
+  migrations: dealersMigrations,
+  tenant: dealersTenant,
   permissions: {
     // Directors approve large credit limits, so they read the dealer and its credit too.
     'dealers.read': ['channel-manager', 'sales-rep', 'finance', 'director'],
@@ -109,13 +113,6 @@ export default definePlugin({
   bootstrap: async ({ strapi }) => {
     requiredDocumentKinds(); // a mistyped DEALERS_REQUIRED_DOCUMENTS stops the start, not an applicant
     await strapi.plugin('dealers').service('classifications').ensureDefaults();
-    // Every credit question reads one dealer's entries; a release looks for its reservation's.
-    await strapi.db.connection.raw('create index if not exists dealer_credit_entries_dealer_kind on dealer_credit_entries (dealer_id, kind)');
-    await strapi.db.connection.raw('create index if not exists dealer_credit_entries_reservation on dealer_credit_entries (reservation_key)');
-    // One open credit-limit request per dealer, enforced by the database: two concurrent requests cannot both open.
-    // One application under review per tax id, also when two arrive at once.
-    await strapi.db.connection.raw("create unique index if not exists dealer_applications_one_open on dealer_applications (tax_id) where status in ('in_review', 'needs_info')");
-    await strapi.db.connection.raw("create unique index if not exists dealer_credit_change_requests_one_open on dealer_credit_change_requests (dealer_id) where status = 'in_review'");
   },
   seed: seedDealers,
   seedProcesses: seedDealerProcesses,

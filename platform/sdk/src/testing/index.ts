@@ -177,13 +177,15 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       return new GraphqlClient(graphqlUrl, null);
     },
     async asStaff(role = 'channel-manager', options = {}) {
+      const registry = platformRegistry(strapi);
+      if (!registry.isStaffRole(role)) throw new Error(`"${role}" is not a declared staff role (declared: ${registry.staffRoles().join(', ')})`);
       const user = await createUser(role);
       if (options.team) await joinTeam(strapi, options.team, user.email);
       return Object.assign(new GraphqlClient(graphqlUrl, user.jwt), { user });
     },
     async asDealer(dealer, role = 'owner') {
       const user = await createUser(DEALER_PORTAL_ROLE);
-      await strapi.plugin('dealers').service('portal-users').link({ userId: user.id, dealerId: dealer.id, role });
+      await platformRegistry(strapi).tenant().linkUser(strapi, { userId: user.id, dealerId: dealer.id, role });
       return Object.assign(new GraphqlClient(graphqlUrl, user.jwt), { user });
     },
     async asRole(roleType) {
@@ -203,10 +205,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     async createDealer(attributes = {}) {
       counter += 1;
       const code = attributes.code ?? `T${String(counter).padStart(4, '0')}${randomBytes(2).toString('hex').toUpperCase()}`;
-      return strapi.plugin('dealers').service('dealers').create({
-        code,
-        name: attributes.name ?? `Test dealer ${code}`,
-      });
+      return platformRegistry(strapi).tenant().createTenant(strapi, { code, name: attributes.name ?? `Test dealer ${code}` });
     },
     http: (pathname, init) => fetch(`${baseUrl}${pathname}`, init),
     async mailbox(to, template) {

@@ -1,6 +1,6 @@
 // Compiled (never run) by public-api.spec.ts: integrators' code must keep compiling against the published types.
 import { z } from 'zod';
-import { defineJob, definePlugin, dealerScope, staffScope, publicScope, BpmnError, type JobContext } from '@channelflow/sdk';
+import { defineJob, definePlugin, dealerScope, staffScope, publicScope, BpmnError, type JobContext, type KnownStaffRole, type StaffRole } from '@channelflow/sdk';
 import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
 
 const reserve = defineJob({
@@ -49,8 +49,22 @@ export default definePlugin({
   },
 });
 
-// @ts-expect-error permissions name staff roles the platform knows
-definePlugin({ name: 'bad', permissions: { 'bad.read': ['janitor'] } });
+// Roles are open: grant to the platform's five or any declared role (the start refuses undeclared ones).
+definePlugin({
+  name: 'training',
+  roles: [{ type: 'trainer', name: 'Trainer', description: 'Runs dealer trainings' }],
+  permissions: { 'training.read': ['trainer', 'sales-rep'] },
+  migrations: [{ name: '001-courses-by-dealer', up: (knex) => knex.raw('create index if not exists training_courses_dealer on training_courses (dealer_id)') }],
+});
+export const suggested: StaffRole[] = ['director', 'trainer'];
+// @ts-expect-error KnownStaffRole is the platform's five only
+export const notKnown: KnownStaffRole = 'trainer';
+
+// @ts-expect-error a migration needs a name
+definePlugin({ name: 'bad-migration', migrations: [{ up: async () => undefined }] });
+
+// @ts-expect-error a tenant provides resolveUser, linkUser and createTenant
+definePlugin({ name: 'bad-tenant', tenant: { resolveUser: async () => null } });
 
 // @ts-expect-error HTTP routes are public for now (staff routes do not exist yet)
 definePlugin({ name: 'bad-http', http: [{ method: 'POST', path: '/x', scope: 'staff', handler: () => null }] });

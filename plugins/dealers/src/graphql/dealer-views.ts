@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { STAFF_ROLES } from '@channelflow/sdk';
+import { platformRegistry } from '@channelflow/sdk';
 import { toCreditLimitRequest, toCreditStatement } from './credit-types';
 
 /**
@@ -116,7 +116,7 @@ async function actorLabels(strapi: Core.Strapi, dealerId: number, actors: Array<
     ? await strapi.db.query('plugin::users-permissions.user').findMany({ where: { email: { $in: addresses } }, populate: ['role'] })
     : [];
   const roleOf = new Map<string, string>(
-    staff.filter((u: any) => (STAFF_ROLES as readonly string[]).includes(u.role?.type)).map((u: any) => [String(u.email).toLowerCase(), String(u.role.name)]),
+    staff.filter((u: any) => platformRegistry(strapi).isStaffRole(u.role?.type)).map((u: any) => [String(u.email).toLowerCase(), String(u.role.name)]),
   );
   const one = (actor: string) => {
     if (SYSTEM_ACTORS.has(actor)) return actor;

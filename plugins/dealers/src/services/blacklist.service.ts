@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, forbidden, inTransaction, notFound, parseInput, STAFF_ROLES } from '@channelflow/sdk';
+import { ChannelflowError, conflict, forbidden, inTransaction, notFound, parseInput, platformRegistry } from '@channelflow/sdk';
 import { DEALER, taxIdSchema } from './dealers.service';
 
 export const BLACKLIST = 'plugin::dealers.blacklist-entry';
@@ -12,7 +12,7 @@ const addInput = z
     legalName: z.string().trim().min(2).max(200).optional(),
     reason: z.string().trim().min(5, 'say why in a few words').max(2000),
     /** Staff roles that may lift the entry; platform admins always may. */
-    liftableBy: z.array(z.enum(STAFF_ROLES)).min(1).default(['director']),
+    liftableBy: z.array(z.string().min(1).max(100)).min(1).default(['director']),
     actor: z.string().min(1).max(200),
   })
   .refine((e) => e.dealerId || e.taxId, { message: 'name a dealer or a tax id', path: ['dealerId'] })
@@ -31,6 +31,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     async add(raw: z.input<typeof addInput>, actorRole?: string) {
       const input = parseInput(addInput, raw, 'blacklist entry');
+      const undeclared = input.liftableBy.filter((role) => !platformRegistry(strapi).isStaffRole(role));
+      if (undeclared.length) {
+        throw new ChannelflowError('BAD_INPUT', `Not staff roles: ${undeclared.join(', ')}`, { issues: undeclared.map((role) => ({ path: 'liftableBy', message: `${role} is not a staff role` })) });
+      }
       // Whoever blacklists cannot reserve the lifting for themselves (directors and admins may).
       if (actorRole && !['director', 'platform-admin'].includes(actorRole) && input.liftableBy.includes(actorRole as never)) {
         throw new ChannelflowError('BAD_INPUT', `You cannot make ${actorRole} a role that may lift your own blacklisting; name director or platform-admin`, { issues: [{ path: 'liftableBy', message: 'own role' }] });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, dayOf, dealerWhere, forbidden, notFound, paginate, parseInput, STAFF_ROLES } from '@channelflow/sdk';
+import { ChannelflowError, conflict, dayOf, dealerWhere, forbidden, notFound, paginate, parseInput, platformRegistry } from '@channelflow/sdk';
 
 export const SERVICE_RECORD = 'plugin::dealers.service-record';
 
@@ -99,7 +99,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!input.asManager) throw forbidden('Only a channel manager assigns complaints');
         if (!input.assignee) throw new ChannelflowError('BAD_INPUT', 'Name the staff member (e-mail) who handles the complaint', { issues: [{ path: 'assignee', message: 'required' }] });
         const staff = await strapi.db.query('plugin::users-permissions.user').findOne({ where: { email: input.assignee }, populate: ['role'] });
-        if (!staff || !(STAFF_ROLES as readonly string[]).includes(staff.role?.type)) throw notFound('Staff member', input.assignee);
+        if (!staff || !platformRegistry(strapi).isStaffRole(staff.role?.type)) throw notFound('Staff member', input.assignee);
         changes.assignee = input.assignee;
       }
       if ((input.step === 'start' || input.step === 'reply') && record.assignee !== input.actor && !input.asManager) {

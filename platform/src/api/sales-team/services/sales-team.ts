@@ -1,6 +1,6 @@
 import { factories } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, inTransaction, notFound, parseInput, STAFF_ROLES } from '@channelflow/sdk';
+import { ChannelflowError, inTransaction, notFound, parseInput, platformRegistry } from '@channelflow/sdk';
 
 const TEAM = 'api::sales-team.sales-team';
 const USER = 'plugin::users-permissions.user';
@@ -43,7 +43,7 @@ export default factories.createCoreService(TEAM as any, ({ strapi }) => ({
       const members = input.memberEmails.length
         ? await strapi.db.query(USER).findMany({ where: { email: { $in: input.memberEmails } }, populate: ['role'] })
         : [];
-      const unknown = input.memberEmails.filter((email) => !members.some((m: any) => m.email === email && (STAFF_ROLES as readonly string[]).includes(m.role?.type)));
+      const unknown = input.memberEmails.filter((email) => !members.some((m: any) => m.email === email && platformRegistry(strapi).isStaffRole(m.role?.type)));
       if (unknown.length) {
         throw new ChannelflowError('BAD_INPUT', `Not staff members: ${unknown.join(', ')}`, { issues: unknown.map((email) => ({ path: 'memberEmails', message: `${email} is not a staff member` })) });
       }
