@@ -40,6 +40,7 @@ import { serviceRecordsGraphql } from './graphql/service-records';
 import { publicGraphql } from './graphql/public';
 import applicationDocumentsService, { requiredDocumentKinds } from './services/application-documents.service';
 import { uploadApplicationDocument } from './http/application-documents';
+import { dealersEvents } from './events';
 
 /** Dealer records and portal accounts: the tenant every dealer-scoped operation resolves. */
 export default definePlugin({
@@ -117,6 +118,7 @@ export default definePlugin({
     await strapi.db.connection.raw("create unique index if not exists dealer_applications_one_open on dealer_applications (tax_id) where status in ('in_review', 'needs_info')");
     await strapi.db.connection.raw("create unique index if not exists dealer_credit_change_requests_one_open on dealer_credit_change_requests (dealer_id) where status = 'in_review'");
   },
+  events: dealersEvents,
   seed: seedDealers,
   seedProcesses: seedDealerProcesses,
 });

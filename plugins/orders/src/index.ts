@@ -22,6 +22,7 @@ import { approveReturnJob } from './jobs/approve-return.job';
 import { rejectReturnJob } from './jobs/reject-return.job';
 import { creditReturnJob } from './jobs/credit-return.job';
 import { carrierEvents } from './http/carrier-events';
+import { ordersEvents } from './events';
 import { allocateShipmentsJob } from './jobs/allocate-shipments.job';
 import { invoiceDeliveredJob } from './jobs/invoice-delivered.job';
 import { findStaleShipmentsJob } from './jobs/find-stale-shipments.job';
@@ -37,7 +38,6 @@ import shipmentsService from './services/shipments.service';
 import billingService from './services/billing.service';
 import returnsService from './services/returns.service';
 import reportsService from './services/reports.service';
-import processesService from './services/processes.service';
 
 /**
  * Orders remember warehouses, products and price rules for a few seconds; any change to them here
@@ -64,7 +64,7 @@ export default definePlugin({
     payment: { schema: paymentSchema },
     'return-request': { schema: returnRequestSchema },
   },
-  services: { catalog: catalogService, stock: stockService, orders: ordersService, shipments: shipmentsService, billing: billingService, returns: returnsService, reports: reportsService, processes: processesService },
+  services: { catalog: catalogService, stock: stockService, orders: ordersService, shipments: shipmentsService, billing: billingService, returns: returnsService, reports: reportsService },
   jobs: [approveOverLimitJob, rejectOrderJob, startFulfilmentJob, sendOrderDecisionJob, allocateShipmentsJob, invoiceDeliveredJob, findStaleShipmentsJob, approveReturnJob, rejectReturnJob, creditReturnJob],
   graphql: mergeGraphql(staffGraphql, dealerGraphql, shipmentsGraphql, billingGraphql, returnsGraphql, reportsGraphql),
   http: [carrierEvents],
@@ -100,9 +100,8 @@ export default definePlugin({
     await raw('create index if not exists order_invoice_lines_issued on order_invoice_lines (issued_on)');
     await raw('create index if not exists order_payments_invoice on order_payments (invoice_id)');
     await raw('create index if not exists order_returns_order on order_returns (order_id)');
-    strapi.plugin('orders').service('processes').start();
   },
-  destroy: async ({ strapi }) => strapi.plugin('orders').service('processes').stop(),
+  events: ordersEvents,
   seed: seedCatalog,
   seedAfter: ['dealers'],
 });
