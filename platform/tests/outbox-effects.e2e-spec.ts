@@ -93,6 +93,9 @@ describe('outbox effects and domain events', () => {
     await expect(demo().emitInTransaction('outbox-demo.never-declared', { key: 'x' })).rejects.toThrow(/Event "outbox-demo.never-declared" is not declared/);
     await expect(demo().emitInTransaction('outbox-demo.thing-happened', { key: 'x', n: 'many' })).rejects.toThrow(/does not match its schema: n: /);
     await expect(demo().act({ key: 'no', n: 1, email: 'not-an-address' })).rejects.toThrow();
+    const admin = await env.asStaff('platform-admin');
+    await admin.expectError('NOT_FOUND', 'mutation ($key: String!) { retryOutboxEffect(key: $key) { state } }', { key: 'no-such-effect' });
+    await admin.expectError('BAD_INPUT', 'mutation ($key: String!) { retryOutboxEffect(key: $key) { state } }', { key: '' });
     expect(await effects().count({ n: '*' })).toEqual(before);
     expect(await knex()('fixture_acts').count({ n: '*' })).toEqual(acts);
   });

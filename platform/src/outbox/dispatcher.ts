@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import type { DeliveredEffect } from '@channelflow/sdk';
-import { EFFECTS, type EffectKind } from './schema';
+import { EFFECTS, HANDLED, type EffectKind } from './schema';
 
 /** What a stored effect row looks like to a deliverer. */
 export interface EffectRow {
@@ -31,6 +31,8 @@ export interface DispatchSettings {
   retryBaseMs: number;
   /** OUTBOX_DISPATCHER=off: this process writes effects but delivers none (another instance does). */
   enabled: boolean;
+  /** OUTBOX_KEEP_DELIVERED_DAYS: how long a delivered effect (and so its key) is kept (default 30). */
+  keepDeliveredDays: number;
 }
 
 export function dispatchSettings(env: NodeJS.ProcessEnv = process.env): DispatchSettings {
@@ -48,11 +50,13 @@ export function dispatchSettings(env: NodeJS.ProcessEnv = process.env): Dispatch
     maxAttempts: num('OUTBOX_MAX_ATTEMPTS', 8),
     retryBaseMs: num('OUTBOX_RETRY_BASE_MS', 1000, 0),
     enabled: enabled === 'on',
+    keepDeliveredDays: num('OUTBOX_KEEP_DELIVERED_DAYS', 30),
   };
 }
 
 const CONCURRENCY = 8;
 const MAX_BACKOFF_MS = 600_000;
+const PURGE_EVERY_MS = 3_600_000;
 
 /**
  * Delivers what committed transactions left in the outbox table, at least once. Rows are claimed
@@ -69,6 +73,7 @@ export class Dispatcher {
   private lastRun = 0;
   private stopped = true;
   private rounds = 0;
+  private lastPurge = 0;
 
   constructor(
     private readonly strapi: Core.Strapi,
@@ -163,6 +168,7 @@ export class Dispatcher {
     let idleMs = this.settings.intervalMs * 10 || 1000;
     try {
       if ((await this.round()) >= this.settings.batch) this.again = true;
+      if (Date.now() - this.lastPurge > PURGE_EVERY_MS) await this.purge();
       const [next] = await this.knex(EFFECTS).where({ state: 'pending' }).min({ at: 'next_attempt_at' });
       if (next?.at !== null && next?.at !== undefined) idleMs = Math.min(idleMs, Math.max(this.settings.intervalMs, Number(next.at) - Date.now()));
     } catch (error) {
@@ -172,6 +178,14 @@ export class Dispatcher {
       this.running = false;
       this.schedule(this.again ? Math.max(0, this.settings.intervalMs - (Date.now() - this.lastRun)) : idleMs);
     }
+  }
+
+  /** Delivered effects and their handled-event records go after OUTBOX_KEEP_DELIVERED_DAYS; a key reused later than that is a new effect. */
+  private async purge() {
+    this.lastPurge = Date.now();
+    const before = Date.now() - this.settings.keepDeliveredDays * 86_400_000;
+    await this.knex(EFFECTS).where({ state: 'delivered' }).where('delivered_at', '<', before).delete();
+    await this.knex(HANDLED).where('handled_at', '<', before).delete();
   }
 
   /** Takes a lease on due, unleased rows (a guarded UPDATE, so two processes never both win a row), then reads what it won. */

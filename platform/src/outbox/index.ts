@@ -30,6 +30,11 @@ export async function installOutboxEffects(strapi: Core.Strapi, deliverEmail: (m
     event: (row) => handleEvent(strapi, row.payload as DomainEvent),
   };
   const dispatcher = new Dispatcher(strapi, deliverers, dispatchSettings());
+  const catalog = eventCatalog(strapi);
+  for (const [name, handlers] of catalog.handlers) {
+    // A misspelt event name would otherwise wait for ever, silently.
+    if (!catalog.schemas.has(name)) strapi.log.warn(`[outbox] ${handlers.map((h) => h.name.split(':')[0]).join(', ')} handle${handlers.length > 1 ? '' : 's'} "${name}", which no plug-in declares`);
+  }
   strapi.add(DISPATCHER, () => dispatcher);
 
   const afterCommit: AfterCommit = {

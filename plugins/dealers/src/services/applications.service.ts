@@ -157,13 +157,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!application || application.status !== 'needs_info') {
         throw new ChannelflowError('ANSWER_LINK_INVALID', 'This answer link is not valid any more (already answered, or the application was closed)');
       }
-      // The process first (idempotent by message id), then the record: a failure leaves the link usable.
-      await workflows(strapi)
-        .publishMessage({ name: INFO_PROVIDED, correlationKey: application.number, variables: { infoAnswer: input.answer }, messageId: `${application.number}:${hash(input.token)}`, timeToLiveMs: 3_600_000 })
-        .catch((error: { code?: string }) => {
-          if (error?.code !== 'CONFLICT') throw error; // published by an earlier attempt that failed afterwards
-        });
-      await record(application.id, { status: 'in_review', infoAnswer: input.answer, answerTokenHash: null }, { at: now(), by: application.contactEmail, action: 'information provided', note: input.answer });
+      // The record and the message together: the outbox tells the process after the commit, once (by message id).
+      await strapi.db.transaction(async () => {
+        await record(application.id, { status: 'in_review', infoAnswer: input.answer, answerTokenHash: null }, { at: now(), by: application.contactEmail, action: 'information provided', note: input.answer });
+        await afterCommit(strapi).publishMessage({ name: INFO_PROVIDED, correlationKey: application.number, variables: { infoAnswer: input.answer }, messageId: `${application.number}:${hash(input.token)}`, timeToLiveMs: 3_600_000 });
+      });
       return toApplication(await load(application.id));
     },
 
