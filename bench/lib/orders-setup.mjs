@@ -138,8 +138,8 @@ async function checkConsistency(knex) {
     problems: problems.slice(0, 20),
     orders: orders.length,
     byStatus,
-    // Fulfilment starts off the request path (the orders dispatcher): how far it got by the end of the run.
-    fulfilmentStarted: orders.filter((o) => o.fulfilment_process_key && !String(o.fulfilment_process_key).startsWith('starting:')).length,
+    // Fulfilment starts off the request path (the outbox dispatcher): how far it got by the end of the run.
+    fulfilmentStarted: orders.filter((o) => o.fulfilment_process_key).length,
     levels: levels.length,
     movements: n((await knex('order_stock_movements').count({ c: '*' }))[0].c),
     creditAccounts: accounts.length,

@@ -1,7 +1,9 @@
 import type { Core } from '@strapi/strapi';
 import { extendGraphql, mergeGraphql, platformRegistry } from '@channelflow/sdk';
 import { ensureAdminUser } from './admin-user';
-import { installOutbox } from './notify/outbox-provider';
+import { installOutbox, requeueStranded } from './notify/outbox-provider';
+import { dispatcherOf, installOutboxEffects } from './outbox';
+import { outboxEffectsGraphql } from './outbox/outbox.graphql';
 import { createSealer } from './notify/sealed-body';
 import { redactStoredSecretsOnce } from './notify/redact-stored';
 import { smtpConfigured } from './notify/smtp';
@@ -35,7 +37,7 @@ export default {
     registry.checkPermissionRoles();
     // After schema sync (the tables exist), before any plug-in's bootstrap (which may rely on the indexes).
     strapi.hook('strapi::content-types.afterSync').register(() => runPluginMigrations(strapi));
-    extendGraphql(strapi, 'platform', mergeGraphql(platformGraphql, salesTeamsGraphql, operationsGraphql, tasksGraphql), [
+    extendGraphql(strapi, 'platform', mergeGraphql(platformGraphql, salesTeamsGraphql, operationsGraphql, tasksGraphql, outboxEffectsGraphql), [
       'api::outbox-message.outbox-message',
       'api::region.region',
       'api::sales-team.sales-team',
@@ -55,13 +57,18 @@ export default {
     const email = strapi.plugin('email') as unknown as { provider: Parameters<typeof installOutbox>[1] };
     const encryptionKey = strapi.config.get<string | undefined>('admin.secrets.encryptionKey');
     if (!encryptionKey) strapi.log.warn('ENCRYPTION_KEY is not set: e-mails that carry a secret cannot be retried after a failed delivery');
-    email.provider = installOutbox(strapi, smtpConfigured() ? email.provider : null, createSealer(encryptionKey));
+    const outbox = installOutbox(strapi, smtpConfigured() ? email.provider : null, createSealer(encryptionKey));
+    email.provider = outbox;
+    // Process starts, messages, e-mails and domain events, delivered after their transaction commits.
+    const dispatcher = await installOutboxEffects(strapi, (id) => outbox.deliverStored(id));
+    await requeueStranded(strapi);
     await redactStoredSecretsOnce(strapi);
     await ensureRoles(strapi);
     await closeSelfRegistrationOnce(strapi);
     const admin = await ensureAdminUser(strapi);
     const seed = await runSeedOnce(strapi);
     await startWorkflowRuntime(strapi);
+    dispatcher.start();
     await runSeedProcesses(strapi, seed);
     if (seed.ran) strapi.log.info(`demo data loaded (core, ${seed.plugins.join(', ')})`);
     if (process.env.CHANNELFLOW_QUIET !== 'true') {
@@ -70,6 +77,7 @@ export default {
   },
 
   async destroy({ strapi }: { strapi: Core.Strapi }) {
+    if (strapi.has('channelflow.outbox-dispatcher')) dispatcherOf(strapi).stop();
     await stopWorkflowRuntime(strapi);
   },
 };

@@ -1,5 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { JobDefinition } from './define-job';
+import type { ZodType } from 'zod';
+import { declareEvents, type EventHandler } from './outbox';
 import { bindScopedResolver, isScopedResolver, type ScopedResolver } from './graphql';
 import { toStrapiHttp, type HttpControllers, type HttpRoute, type HttpRouters } from './http';
 import { platformRegistry, type MigrationDefinition, type PluginManifest, type RoleDefinition, type SeedContext, type StaffRole, type TenantProvider } from './registry';
@@ -39,6 +41,10 @@ export interface PluginDefinition {
   /** Demo processes (open applications, requests, tasks), started once the workflow runtime runs after seeding. */
   seedProcesses?: (ctx: SeedContext) => Promise<void>;
   seedAfter?: string[];
+  /** Domain events this plug-in emits (`<name>.<event>`), each with its payload schema. */
+  events?: Record<string, ZodType>;
+  /** Handlers for domain events (this or another plug-in's), run after the emitting commit, once per event. */
+  on?: Record<string, EventHandler>;
   register?: Lifecycle;
   bootstrap?: Lifecycle;
   destroy?: Lifecycle;
@@ -96,6 +102,7 @@ export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
         seedAfter: definition.seedAfter ?? [],
       };
       platformRegistry(strapi).addPlugin(manifest);
+      declareEvents(strapi, name, definition.events, definition.on);
       extendGraphql(strapi, name, definition.graphql, Object.keys(contentTypes).map((ct) => `plugin::${name}.${ct}`));
       await definition.register?.({ strapi });
     },

@@ -1,6 +1,8 @@
 export { definePlugin, extendGraphql, mergeGraphql, afterAnyChange, appendOnly } from './define-plugin';
 export { notifications } from './notifications';
 export { workflows } from './workflows';
+export { afterCommit, setAfterCommit, eventCatalog } from './outbox';
+export type { AfterCommit, StartProcessEffect, PublishMessageEffect, EmitOptions, DeliveredEffect, DomainEvent, EventHandler } from './outbox';
 export { rateLimit } from './rate-limit';
 export { equalizeFailure, equalizePasswordFailure, notePasswordWork } from './password-timing';
 export { rawBody } from './http';

@@ -4,6 +4,9 @@ import { htmlToText } from '../templates/html-to-text';
 import { redactBody, sameBody } from './redact';
 import type { MailBody, Sealer } from './sealed-body';
 import { NOT_SENT_NO_SMTP } from './smtp';
+import { dispatcherOf, putEffect } from '../outbox';
+
+const emailKey = (id: number) => `email:${id}`;
 
 const OUTBOX = 'api::outbox-message.outbox-message';
 
@@ -23,6 +26,8 @@ export interface OutboxMeta {
 export interface Outbox extends EmailProvider {
   /** Delivers a failed or never-sent message again, with its secret (from the sealed copy) intact. */
   retry(documentId: string): Promise<unknown>;
+  /** The outbox dispatcher's delivery of a stored e-mail; throws on an SMTP failure (the message reads failed meanwhile). */
+  deliverStored(id: number): Promise<Record<string, unknown>>;
   /** What was (or is to be) delivered; null for a delivered secret e-mail, whose sealed copy is gone. Server-side only. */
   deliveredBody(message: { carriesSecret?: boolean | null; sealedBody?: string | null; subject: string; html: string; text: string }): MailBody | null;
 }
@@ -47,6 +52,7 @@ export function outboxOf(strapi: Core.Strapi): Outbox {
  * take over the account the secret opens.
  */
 export function installOutbox(strapi: Core.Strapi, delivery: EmailProvider | null, sealer: Sealer): Outbox {
+  const inMemory = new Map<number, Record<string, unknown>>();
   const outbox: Outbox = {
     async send({ channelflow, ...options }: Record<string, unknown>) {
       const meta = (channelflow ?? {}) as OutboxMeta;
@@ -70,17 +76,16 @@ export function installOutbox(strapi: Core.Strapi, delivery: EmailProvider | nul
         },
       });
       if (!delivery) return message;
-      if (strapi.db.inTransaction()) {
-        // Queued with the caller's writes: delivered once they commit, so a rollback sends nothing
-        // and a slow SMTP server never holds the transaction open.
-        await strapi.db.transaction(async ({ onCommit }) => {
-          onCommit(() => {
-            deliver(delivery, message.id, options).catch((error: Error) => strapi.log.warn(`outbox message ${message.documentId}: ${error.message}`));
-          });
-        });
-        return message;
-      }
-      return deliver(delivery, message.id, options);
+      remember(message.id, options);
+      // One effect of the platform outbox: in a transaction it is delivered after the commit (a rollback
+      // sends nothing, a slow SMTP server never holds the transaction open, a crash loses nothing);
+      // outside one, now.
+      const inTransaction = strapi.db.inTransaction();
+      await putEffect(strapi, 'email', emailKey(message.id), { messageId: message.id });
+      if (inTransaction) return message;
+      const after = await strapi.db.query(OUTBOX).findOne({ where: { id: message.id } });
+      if (after?.status === 'failed') throw Object.assign(new Error(after.statusReason), { outboxMessage: after });
+      return after ?? message;
     },
 
     async retry(documentId: string) {
@@ -93,12 +98,28 @@ export function installOutbox(strapi: Core.Strapi, delivery: EmailProvider | nul
         throw conflict(`Outbox message ${documentId} carries a secret whose sealed copy cannot be opened (none kept, or ENCRYPTION_KEY changed): have it sent anew`);
       }
       await strapi.db.query(OUTBOX).update({ where: { id: message.id }, data: { status: 'queued', statusReason: null } });
-      try {
-        return await deliver(delivery, message.id, { to: message.to, ...body });
-      } catch (error: any) {
-        if (error?.outboxMessage) return error.outboxMessage;
-        throw error;
+      // Through the outbox like every delivery, so its dispatcher never sends it a second time.
+      if (!(await dispatcherOf(strapi).reschedule(emailKey(message.id)))) await putEffect(strapi, 'email', emailKey(message.id), { messageId: message.id });
+      else await dispatcherOf(strapi).settle(emailKey(message.id), 0);
+      return strapi.db.query(OUTBOX).findOne({ where: { id: message.id } });
+    },
+
+    async deliverStored(id: number) {
+      const message = await strapi.db.query(OUTBOX).findOne({ where: { id } });
+      if (!message) return { missing: true };
+      if (message.status === 'sent' || message.status === 'not_sent' || !delivery) return { status: message.status };
+      // This process queued it: Strapi's own send options (from, reply-to) as given. Otherwise the stored copy.
+      const options = inMemory.get(id) ?? (() => {
+        const body = outbox.deliveredBody(message);
+        return body ? { to: message.to, ...body } : null;
+      })();
+      if (!options) {
+        await strapi.db.query(OUTBOX).update({ where: { id }, data: { status: 'failed', statusReason: 'the sealed copy of this secret e-mail cannot be opened (ENCRYPTION_KEY changed or unset): have it sent anew' } });
+        return { status: 'failed' };
       }
+      await deliver(delivery, id, options);
+      inMemory.delete(id);
+      return { status: 'sent' };
     },
 
     deliveredBody(message) {
@@ -107,6 +128,12 @@ export function installOutbox(strapi: Core.Strapi, delivery: EmailProvider | nul
   };
   outboxes.set(strapi, outbox);
   return outbox;
+
+  function remember(id: number, options: Record<string, unknown>) {
+    inMemory.set(id, options);
+    // Bounded: an e-mail whose transaction rolled back is never delivered, so never forgotten otherwise.
+    if (inMemory.size > 1000) inMemory.delete(inMemory.keys().next().value!);
+  }
 
   async function deliver(delivery: EmailProvider, id: number, options: Record<string, unknown>) {
     try {
@@ -119,6 +146,12 @@ export function installOutbox(strapi: Core.Strapi, delivery: EmailProvider | nul
     // Delivered: the sealed copy has done its job and goes.
     return strapi.db.query(OUTBOX).update({ where: { id }, data: { status: 'sent', sentAt: new Date(), sealedBody: null } });
   }
+}
+
+/** E-mails queued before the outbox had its dispatcher (or by a build that crashed before delivering them): queued for it now. */
+export async function requeueStranded(strapi: Core.Strapi): Promise<void> {
+  const stranded: Array<{ id: number }> = await strapi.db.query(OUTBOX).findMany({ where: { status: 'queued' }, select: ['id'], limit: 10_000 });
+  for (const { id } of stranded) await dispatcherOf(strapi).write(strapi.db.connection as any, 'email', emailKey(id), { messageId: id });
 }
 
 /**

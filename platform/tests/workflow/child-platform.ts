@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface ChildPlatform {
   zeebeAddress: string;
+  /** The child's HTTP address (GraphQL at /graphql, plug-in endpoints under /api). */
+  baseUrl: string;
   /** The child gateway's bearer token. */
   zeebeToken: string;
   child: ChildProcess;
@@ -16,12 +18,12 @@ export async function startChildPlatform(env: Record<string, string> = {}): Prom
   const script = `
     import('@channelflow/sdk/testing').then(async ({ createTestEnvironment }) => {
       const env = await createTestEnvironment({ env: JSON.parse(process.env.CHANNELFLOW_CHILD_ENV || '{}') });
-      process.stdout.write('READY ' + JSON.stringify({ zeebeAddress: env.zeebeAddress, zeebeToken: env.zeebeToken }) + '\\n');
+      process.stdout.write('READY ' + JSON.stringify({ zeebeAddress: env.zeebeAddress, zeebeToken: env.zeebeToken, baseUrl: env.baseUrl }) + '\\n');
       process.on('SIGTERM', () => env.destroy().finally(() => process.exit(0)));
     }).catch((error) => { console.error(error); process.exit(1); });`;
   const child = spawn(process.execPath, ['-e', script], { cwd: __dirname, // The harness applies its own defaults over process.env; `env` must win over those too.
     env: { ...process.env, ...env, CHANNELFLOW_CHILD_ENV: JSON.stringify(env) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const ready = await new Promise<{ zeebeAddress: string; zeebeToken: string }>((resolve, reject) => {
+  const ready = await new Promise<{ zeebeAddress: string; zeebeToken: string; baseUrl: string }>((resolve, reject) => {
     let out = '';
     let err = '';
     child.stdout!.on('data', (chunk) => {
@@ -36,6 +38,7 @@ export async function startChildPlatform(env: Record<string, string> = {}): Prom
   return {
     zeebeAddress: ready.zeebeAddress,
     zeebeToken: ready.zeebeToken,
+    baseUrl: ready.baseUrl,
     child,
     stop: () =>
       new Promise<void>((resolve) => {

@@ -42,6 +42,7 @@ import applicationDocumentsService, { requiredDocumentKinds } from './services/a
 import { uploadApplicationDocument } from './http/application-documents';
 import { dealersMigrations } from './migrations';
 import { dealersTenant } from './tenant';
+import { dealersEvents } from './events';
 
 /** Dealer records and portal accounts: the tenant every dealer-scoped operation resolves. */
 export default definePlugin({
@@ -114,6 +115,7 @@ export default definePlugin({
     requiredDocumentKinds(); // a mistyped DEALERS_REQUIRED_DOCUMENTS stops the start, not an applicant
     await strapi.plugin('dealers').service('classifications').ensureDefaults();
   },
+  events: dealersEvents,
   seed: seedDealers,
   seedProcesses: seedDealerProcesses,
 });

@@ -128,6 +128,10 @@ describe('dealer onboarding process', () => {
     expect((await mails(input.contactEmail, 'application-welcome'))[0].subject).toContain(dealer.code);
     const history = await env.strapi.plugin('dealers').service('dealers').statusHistory(dealer.id);
     expect(history.map((h: any) => h.toStatus)).toEqual(['onboarding', 'active']);
+    // Announced once, after the approval's commit, as the domain event dealers.onboarded.
+    const onboarded = await env.strapi.db.connection('channelflow_outbox_effects').where({ key: `event:dealers.onboarded:${dealer.code}` });
+    expect(onboarded).toHaveLength(1);
+    expect(JSON.parse(onboarded[0].payload).payload).toEqual({ dealerId: dealer.id, dealerCode: dealer.code, applicationNumber: receipt.number, tier: 'silver', regionCode: input.regionCode, ownerEmail: input.contactEmail });
     await eventually(async () => {
       const started = await env.strapi.db.connection('wf_process_instances').where({ bpmn_process_id: 'test-onboarded-listener' });
       expect(started).toHaveLength(1);
@@ -162,6 +166,7 @@ describe('dealer onboarding process', () => {
     expect(await env.strapi.db.query('plugin::dealers.dealer').count({ where: { taxId: dealer.taxId } })).toBe(1);
     expect(await env.strapi.db.query('plugin::dealers.invitation').count({ where: { dealerId: dealer.id } })).toBe(1);
     expect((await env.strapi.db.query('plugin::dealers.dealer').findOne({ where: { id: dealer.id } })).tier).toBe('bronze');
+    expect(await env.strapi.db.connection('channelflow_outbox_effects').where({ key: `event:dealers.onboarded:${dealer.code}` })).toHaveLength(1);
   });
 
   it('automatic checks reject a tax id that already is a dealer, without a review', async () => {

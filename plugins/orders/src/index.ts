@@ -22,6 +22,7 @@ import { approveReturnJob } from './jobs/approve-return.job';
 import { rejectReturnJob } from './jobs/reject-return.job';
 import { creditReturnJob } from './jobs/credit-return.job';
 import { carrierEvents } from './http/carrier-events';
+import { ordersEvents } from './events';
 import { allocateShipmentsJob } from './jobs/allocate-shipments.job';
 import { invoiceDeliveredJob } from './jobs/invoice-delivered.job';
 import { findStaleShipmentsJob } from './jobs/find-stale-shipments.job';
@@ -37,7 +38,6 @@ import shipmentsService from './services/shipments.service';
 import billingService from './services/billing.service';
 import returnsService from './services/returns.service';
 import reportsService from './services/reports.service';
-import processesService from './services/processes.service';
 import { ordersMigrations } from './migrations';
 
 /**
@@ -65,7 +65,7 @@ export default definePlugin({
     payment: { schema: paymentSchema },
     'return-request': { schema: returnRequestSchema },
   },
-  services: { catalog: catalogService, stock: stockService, orders: ordersService, shipments: shipmentsService, billing: billingService, returns: returnsService, reports: reportsService, processes: processesService },
+  services: { catalog: catalogService, stock: stockService, orders: ordersService, shipments: shipmentsService, billing: billingService, returns: returnsService, reports: reportsService },
   jobs: [approveOverLimitJob, rejectOrderJob, startFulfilmentJob, sendOrderDecisionJob, allocateShipmentsJob, invoiceDeliveredJob, findStaleShipmentsJob, approveReturnJob, rejectReturnJob, creditReturnJob],
   graphql: mergeGraphql(staffGraphql, dealerGraphql, shipmentsGraphql, billingGraphql, returnsGraphql, reportsGraphql),
   http: [carrierEvents],
@@ -85,9 +85,8 @@ export default definePlugin({
   },
   bootstrap: async ({ strapi }) => {
     allocationRuleFromEnv(); // a mistyped ORDERS_ALLOCATION_RULE stops the start, not an order
-    strapi.plugin('orders').service('processes').start();
   },
-  destroy: async ({ strapi }) => strapi.plugin('orders').service('processes').stop(),
+  events: ordersEvents,
   seed: seedCatalog,
   seedAfter: ['dealers'],
 });

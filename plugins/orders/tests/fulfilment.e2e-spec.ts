@@ -110,6 +110,14 @@ describe('orders plug-in: fulfilment, tracking, invoices and payments', () => {
     // The reservation became a receivable: exposure is unchanged, nothing is reserved any more.
     const summary = await credit().summary(dealer.id);
     expect(summary).toMatchObject({ reservedCents: 0, receivableCents: total });
+    // Each invoice was announced once, after its commit, as the domain event orders.invoice-issued.
+    for (const invoice of invoiced.invoices) {
+      await eventually(async () => {
+        const event = await env.strapi.db.connection('channelflow_outbox_effects').where({ key: `event:orders.invoice-issued:${invoice.number}` }).first();
+        expect(event).toMatchObject({ kind: 'event', state: 'delivered' });
+        expect(JSON.parse(event.payload).payload).toMatchObject({ invoiceNumber: invoice.number, orderNumber: placeOrder.order.number, dealerId: dealer.id, totalMinor: invoice.total.amountMinor });
+      });
+    }
 
     const mine = (await buyer.query(MY_ORDER, { id: placeOrder.order.id })).myOrder;
     expect(mine.shipments.every((s: any) => s.status === 'delivered' && s.events.some((e: any) => e.kind === 'delivered' && e.location === 'Shanghai'))).toBe(true);
@@ -275,6 +283,8 @@ describe('orders plug-in: fulfilment, tracking, invoices and payments', () => {
     });
     expect(credited.history.map((h: any) => h.status)).toEqual(['requested', 'approved', 'credited']);
     expect(credited.creditNoteNumber).toMatch(/^CN-/);
+    const creditNote = await env.strapi.db.connection('channelflow_outbox_effects').where({ key: `event:orders.credit-note-issued:${credited.creditNoteNumber}` }).first();
+    expect(JSON.parse(creditNote.payload)).toMatchObject({ name: 'orders.credit-note-issued', payload: { creditNoteNumber: credited.creditNoteNumber, returnNumber: credited.number, totalMinor: 100_000 } });
     expect((await credit().summary(dealer.id)).receivableCents).toBe(receivable - 100_000);
     expect((await stock().levels()).find((l: any) => l.sku === 'WM-200' && l.warehouseCode === 'WH-EAST').onHand).toBe(onHand + 2);
     const [invoice] = (await staffOrder(placeOrder.order.number)).invoices;

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, inTransaction, isUniqueViolation, notFound, notifications, parseInput, workflows } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, inTransaction, isUniqueViolation, notFound, notifications, parseInput, workflows } from '@channelflow/sdk';
+import { DEALER_ONBOARDED } from '../events';
 import { DEALER, taxIdSchema } from './dealers.service';
 import { DOCUMENT_KIND_WORDS, requiredDocumentKinds, type DocumentKind } from './application-documents.service';
 
@@ -79,18 +80,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           data: { ...fields, number, currency: 'CNY', status: 'in_review', trail: [{ at: now(), by: input.contactEmail, action: 'submitted' }] },
         });
         await strapi.plugin('dealers').service('application-documents').attach(application.id, documents);
-        return application;
-      }).catch((error: unknown) => {
-        // Two submissions at once: the partial unique index (dealer_applications_one_open) lets one in.
-        throw isUniqueViolation(error) ? taken() : error;
-      });
-      try {
-        const started = await workflows(strapi).startProcess({
+        // Started after the commit by the platform outbox (retried until it runs), so no application waits without its process.
+        await afterCommit(strapi).startProcess({
           bpmnProcessId: ONBOARDING_PROCESS,
-          businessKey: created.number,
+          businessKey: application.number,
+          idempotencyKey: `dealers.onboarding:${application.number}`,
           variables: {
-            applicationId: created.id,
-            applicationNumber: created.number,
+            applicationId: application.id,
+            applicationNumber: application.number,
             regionCode: input.regionCode,
             dealerType: input.dealerType,
             annualVolumeCents: input.annualVolumeCents,
@@ -99,12 +96,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             // Document kinds the checks insist on; the BPMN or an operator may change the variable.
             requiredDocuments,
           },
+          recordKeyOn: { uid: APPLICATION, id: application.id, fields: ['processInstanceKey'] },
         });
-        return toApplication(await applications().update({ where: { id: created.id }, data: { processInstanceKey: started.processInstanceKey } }));
-      } catch (error) {
-        await record(created.id, { status: 'rejected' }, { at: now(), by: 'platform', action: 'not started', note: String((error as Error).message) });
-        throw error;
-      }
+        return application;
+      }).catch((error: unknown) => {
+        // Two submissions at once: the partial unique index (dealer_applications_one_open) lets one in.
+        throw isUniqueViolation(error) ? taken() : error;
+      });
+      // Usually started by now (the key is in the answer); if the engine is away the outbox keeps trying.
+      await afterCommit(strapi).settle(`dealers.onboarding:${created.number}`);
+      return toApplication(await load(created.id));
     },
 
     /**
@@ -156,13 +157,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!application || application.status !== 'needs_info') {
         throw new ChannelflowError('ANSWER_LINK_INVALID', 'This answer link is not valid any more (already answered, or the application was closed)');
       }
-      // The process first (idempotent by message id), then the record: a failure leaves the link usable.
-      await workflows(strapi)
-        .publishMessage({ name: INFO_PROVIDED, correlationKey: application.number, variables: { infoAnswer: input.answer }, messageId: `${application.number}:${hash(input.token)}`, timeToLiveMs: 3_600_000 })
-        .catch((error: { code?: string }) => {
-          if (error?.code !== 'CONFLICT') throw error; // published by an earlier attempt that failed afterwards
-        });
-      await record(application.id, { status: 'in_review', infoAnswer: input.answer, answerTokenHash: null }, { at: now(), by: application.contactEmail, action: 'information provided', note: input.answer });
+      // The record and the message together: the outbox tells the process after the commit, once (by message id).
+      await strapi.db.transaction(async () => {
+        await record(application.id, { status: 'in_review', infoAnswer: input.answer, answerTokenHash: null }, { at: now(), by: application.contactEmail, action: 'information provided', note: input.answer });
+        await afterCommit(strapi).publishMessage({ name: INFO_PROVIDED, correlationKey: application.number, variables: { infoAnswer: input.answer }, messageId: `${application.number}:${hash(input.token)}`, timeToLiveMs: 3_600_000 });
+      });
       return toApplication(await load(application.id));
     },
 
@@ -214,6 +213,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await dealers.changeStatus({ dealerId: created.id, to: 'active', reason: `application ${application.number} approved`, actor: by });
         await strapi.plugin('dealers').service('credit').openAccount({ dealerId: created.id, limitCents: tier.defaultCreditLimitCents, currency: application.currency });
         await record(id, { status: 'approved', dealerId: created.id, decisionNote: decision.note }, { at: now(), by, action: 'approved', note: decision.note });
+        await afterCommit(strapi).emit(
+          DEALER_ONBOARDED,
+          { dealerId: created.id, dealerCode: created.code, applicationNumber: application.number, tier: tier.code, regionCode: application.regionCode, ownerEmail: application.contactEmail },
+          { eventId: `${DEALER_ONBOARDED}:${created.code}` },
+        );
         return created;
       });
       const application = await load(id);

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, isUniqueViolation, notFound, notifications, parseInput, workflows } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, isUniqueViolation, notFound, notifications, parseInput } from '@channelflow/sdk';
 import { averageUtilisation, overdue, paymentBehaviour } from './credit-ledger';
 import { CREDIT_ENTRY, formatCents, toCents, today } from './credit.service';
 
@@ -73,7 +73,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const open = await requests().findOne({ where: { dealerId: input.dealerId, status: 'in_review' } });
         if (open) throw alreadyOpen(open);
         const number = `CLR-${today().replace(/-/g, '')}-${dealer.code}-${Date.now().toString(36).slice(-4).toUpperCase()}`;
-        return requests().create({
+        const row = await requests().create({
           data: {
             number,
             dealerId: input.dealerId,
@@ -89,18 +89,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             trail: [{ at: new Date().toISOString(), by: input.requestedBy, action: 'requested', note: input.reason }],
           },
         });
-      }).catch(async (error: unknown) => {
-        // A concurrent request opened first (index dealer_credit_change_requests_one_open): the same answer as the check.
-        if (!isUniqueViolation(error)) throw error;
-        throw alreadyOpen(await requests().findOne({ where: { dealerId: input.dealerId, status: 'in_review' } }));
-      });
-      try {
-        const started = await workflows(strapi).startProcess({
+        // Started after the commit by the platform outbox (retried until it runs), so no request waits without its process.
+        await afterCommit(strapi).startProcess({
           bpmnProcessId: CREDIT_CHANGE_PROCESS,
-          businessKey: created.number,
+          businessKey: row.number,
+          idempotencyKey: `dealers.credit-change:${row.number}`,
           variables: {
-            requestId: created.id,
-            requestNumber: created.number,
+            requestId: row.id,
+            requestNumber: row.number,
             dealerId: input.dealerId,
             dealerCode: dealer.code,
             currency: summary.currency,
@@ -112,13 +108,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             temporary: Boolean(input.temporaryUntil),
             temporaryUntil: input.temporaryUntil ? new Date(input.temporaryUntil).toISOString() : null,
           },
+          recordKeyOn: { uid: CREDIT_CHANGE, id: row.id, fields: ['processInstanceKey'] },
         });
-        return toRequest(await requests().update({ where: { id: created.id }, data: { processInstanceKey: started.processInstanceKey } }));
-      } catch (error) {
-        // Nothing decides a request whose process did not start: close it, then say why.
-        await record(created.id, { status: 'rejected' }, { at: new Date().toISOString(), by: 'platform', action: 'not started', note: String((error as Error).message) });
-        throw error;
-      }
+        return row;
+      }).catch(async (error: unknown) => {
+        // A concurrent request opened first (index dealer_credit_change_requests_one_open): the same answer as the check.
+        if (!isUniqueViolation(error)) throw error;
+        throw alreadyOpen(await requests().findOne({ where: { dealerId: input.dealerId, status: 'in_review' } }));
+      });
+      // Usually started by now (the key is in the answer); if the engine is away the outbox keeps trying.
+      await afterCommit(strapi).settle(`dealers.credit-change:${created.number}`);
+      return toRequest(await requests().findOne({ where: { id: created.id } }));
     },
 
     async list(filter: { dealerId?: number; dealerIds?: number[]; status?: string }, page: { page: number; pageSize: number }) {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, dealerWhere, forUpdate, formatMinor, isChannelflowError, isoDate, isUniqueViolation, notFound, parseInput, today } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, dealerWhere, formatMinor, forUpdate, isChannelflowError, isoDate, isUniqueViolation, notFound, parseInput, today } from '@channelflow/sdk';
+import { INVOICE_ISSUED } from '../events';
 import { INVOICE, INVOICE_LINE, ORDER, ORDER_LINE, PAYMENT, PRODUCT, SHIPMENT } from '../uids';
 
 const INVOICES_TABLE = 'order_invoices';
@@ -86,6 +87,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             data: lines.map((l) => ({ invoiceId: invoice.id, issuedOn, dealerId: order.dealerId, productId: l.productId, sku: l.sku, category: l.category, quantity: l.quantity, unitPriceMinor: l.unitPriceMinor, lineTotalMinor: l.lineTotalMinor })),
           });
           await strapi.db.query(SHIPMENT as any).update({ where: { id: shipment.id }, data: { invoiceId: invoice.id } });
+          await afterCommit(strapi).emit(
+            INVOICE_ISSUED,
+            { invoiceNumber: number, orderNumber: order.number, shipmentNumber: shipment.number, dealerId: order.dealerId, dealerCode: order.dealerCode, issuedOn, dueDate: String(invoice.dueDate ?? issuedOn), currency: order.currency, totalMinor },
+            { eventId: `${INVOICE_ISSUED}:${number}` },
+          );
           return invoice;
         });
       } catch (error) {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, dealerWhere, forUpdate, isChannelflowError, isUniqueViolation, notFound, notifications, parseInput, platformRegistry, today, withKnex, workflows } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, dealerWhere, forUpdate, isChannelflowError, isUniqueViolation, notFound, notifications, parseInput, today } from '@channelflow/sdk';
 import { allocate, DEFAULT_ALLOCATION_RULE, type AllocationRule } from './allocation';
 import { INVOICE, ORDER, ORDER_LINE, PRODUCT, SHIPMENT, STOCK_MOVEMENT } from '../uids';
 import { resolvePrice, type PriceRule } from './pricing';
@@ -13,7 +13,6 @@ export const ORDER_CANCELLED_MESSAGE = 'orders.order-cancelled';
 const LEVELS_TABLE = 'order_stock_levels';
 
 export type OrderStatus = 'draft' | 'submitted' | 'pending_approval' | 'allocated' | 'shipped' | 'delivered' | 'invoiced' | 'closed' | 'cancelled';
-const DISPATCH_CONCURRENCY = 8;
 /** Until then a dealer may still cancel: nothing has left a warehouse. */
 const CANCELLABLE: readonly OrderStatus[] = ['draft', 'submitted', 'pending_approval', 'allocated'];
 
@@ -138,27 +137,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /**
-   * Starts what the order waits for: finance's approval when it is over the limit, else its
-   * fulfilment. The key column is claimed first, so two platform instances sweeping at once start it once.
+   * Starts what the order waits for, after the caller's commit (the platform outbox): finance's
+   * approval when it is over the limit, else its fulfilment. Keyed per order and process, so a
+   * second call, a retried job or a redelivery starts it once.
    */
-  async function startProcess(order: any) {
+  async function startProcess(order: any, regionCode: string | null) {
     const approval = order.status === 'pending_approval';
-    const column = approval ? 'process_instance_key' : 'fulfilment_process_key';
-    const claim = `starting:${Date.now()}`;
-    const claimed = await withKnex(strapi, (knex) => knex('orders').where({ id: order.id }).whereNull(column).update({ [column]: claim }));
-    if (!claimed) return;
-    try {
-      const dealer = approval ? null : await strapi.plugin('dealers').service('dealers').commercialProfile(order.dealerId);
-      const started = await workflows(strapi).startProcess({
-        bpmnProcessId: approval ? APPROVAL_PROCESS : FULFILMENT_PROCESS,
-        businessKey: order.number,
-        variables: approval ? processVariables(order) : { ...processVariables(order), regionCode: dealer?.regionCode ?? null, ...fulfilmentTimings() },
-      });
-      await orders().update({ where: { id: order.id }, data: approval ? { processInstanceKey: started.processInstanceKey } : { processInstanceKey: started.processInstanceKey, fulfilmentProcessKey: started.processInstanceKey } });
-    } catch (error) {
-      await withKnex(strapi, (knex) => knex('orders').where({ id: order.id, [column]: claim }).update({ [column]: null }));
-      throw error;
-    }
+    await afterCommit(strapi).startProcess({
+      bpmnProcessId: approval ? APPROVAL_PROCESS : FULFILMENT_PROCESS,
+      businessKey: order.number,
+      idempotencyKey: `orders.${approval ? 'approval' : 'fulfilment'}:${order.number}`,
+      variables: approval ? processVariables(order) : { ...processVariables(order), regionCode, ...fulfilmentTimings() },
+      recordKeyOn: { uid: ORDER, id: order.id, fields: approval ? ['processInstanceKey'] : ['processInstanceKey', 'fulfilmentProcessKey'] },
+    });
   }
 
   /** One placement attempt; `place` adds the answer for a repeated key. */
@@ -248,6 +239,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
         const reserved = await strapi.plugin('orders').service('stock').reserve(trx, allocation.picks, { orderId, reference: number, keyPrefix: `${number}:reserve`, actor: input.placedBy });
         if (!reserved) throw new LostStockRace();
+        await startProcess({ ...orderRow, id: orderId }, dealer.regionCode ?? null);
         return { order: { ...orderRow, id: orderId }, lines: lineRows };
       });
 
@@ -267,7 +259,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         throw error;
       }
     }
-    strapi.plugin('orders').service('processes').nudge();
     return { ...toOrder(placed.order, placed.lines), replayed: false };
   }
 
@@ -362,40 +353,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const order = await orders().findOne({ where: { id: orderId } });
       if (!order) throw notFound('Order', orderId);
       if (order.status !== 'submitted') return order;
-      await startProcess(order);
+      const dealer = await strapi.plugin('dealers').service('dealers').commercialProfile(order.dealerId);
+      await startProcess(order, dealer?.regionCode ?? null);
       return orders().findOne({ where: { id: orderId } });
-    },
-
-    /**
-     * Starts the processes placed orders wait for, oldest first, at most `limit` of them: the
-     * approval of an order over the limit, else its fulfilment. Returns how many were started.
-     */
-    async dispatchProcesses(limit = 50) {
-      // Before the workflow runtime runs (the first seconds of a start, the seed) there is nothing to start them on.
-      if (!platformRegistry(strapi).processes()) return { started: 0, waiting: 0 };
-      // A claim nobody finished within five minutes belongs to a start that crashed: free it.
-      const staleClaim = `starting:${Date.now() - 300_000}`;
-      for (const column of ['process_instance_key', 'fulfilment_process_key']) {
-        await withKnex(strapi, (knex) => knex('orders').where(column, 'like', 'starting:%').where(column, '<', staleClaim).update({ [column]: null }));
-      }
-      const waiting = await orders().findMany({
-        where: { $or: [{ status: 'pending_approval', processInstanceKey: null }, { status: 'submitted', fulfilmentProcessKey: null }] },
-        orderBy: { id: 'asc' },
-        limit,
-      });
-      let started = 0;
-      // A few at a time: each start waits on the engine, one after the other would leave it idle.
-      for (let i = 0; i < waiting.length; i += DISPATCH_CONCURRENCY) {
-        await Promise.all(
-          waiting.slice(i, i + DISPATCH_CONCURRENCY).map((order: any) =>
-            startProcess(order).then(
-              () => started++,
-              (error: unknown) => strapi.log.warn(`[orders] process for ${order.number} did not start: ${(error as Error).message}`),
-            ),
-          ),
-        );
-      }
-      return { started, waiting: waiting.length };
     },
 
     /** Cancels an order that has not shipped: its stock and credit are released, its process told. */
@@ -410,11 +370,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
         await releaseHolds(trx, current, input.actor);
         await strapi.plugin('orders').service('shipments').cancelPending(orderId);
+        // The process hears of it after the commit, once, however often delivery is retried.
+        await afterCommit(strapi).publishMessage({ name: ORDER_CANCELLED_MESSAGE, correlationKey: current.number, messageId: `${current.number}:cancelled`, timeToLiveMs: 86_400_000, variables: { cancelledBy: input.actor } });
         return transition(current, 'cancelled', input.actor, input.reason);
       });
-      await workflows(strapi)
-        .publishMessage({ name: ORDER_CANCELLED_MESSAGE, correlationKey: order.number, messageId: `${order.number}:cancelled`, timeToLiveMs: 86_400_000, variables: { cancelledBy: input.actor } })
-        .catch((error: unknown) => strapi.log.warn(`[orders] cancellation of ${order.number} not published: ${(error as Error).message}`));
       return this_.detail(order.id);
     },
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, isUniqueViolation, notFound, parseInput, workflows } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
+import { CREDIT_NOTE_ISSUED } from '../events';
 import { INVOICE, ORDER, ORDER_LINE, RETURN_REQUEST, SHIPMENT, WAREHOUSE } from '../uids';
 
 export const RETURN_PROCESS = 'orders-return';
@@ -62,6 +63,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const order = await strapi.db.query(ORDER as any).findOne({ where: { id: input.orderId, dealerId: input.dealerId } });
       if (!order) throw notFound('Order', input.orderId);
       const orderLines: any[] = await strapi.db.query(ORDER_LINE as any).findMany({ where: { orderId: order.id } });
+      const dealer = await strapi.plugin('dealers').service('dealers').commercialProfile(order.dealerId);
       const created = await strapi.db
         .transaction(async () => {
           const left = await returnable(order.id);
@@ -77,7 +79,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           if (issues.length) throw new ChannelflowError('BAD_INPUT', `The return cannot be requested: ${issues.map((i) => i.message).join('; ')}`, { issues });
           // Goods go back where they came from: the warehouse of the order's first delivered shipment.
           const shipment = await strapi.db.query(SHIPMENT as any).findOne({ where: { orderId: order.id, status: 'delivered' }, orderBy: { id: 'asc' } });
-          return returns().create({
+          const row = await returns().create({
             data: {
               number: `RMA-${order.number.slice(3)}-${randomBytes(2).toString('hex').toUpperCase()}`,
               orderId: order.id,
@@ -96,6 +98,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               history: [{ at: new Date().toISOString(), by: input.requestedBy, to: 'requested', note: input.reason }],
             },
           });
+          // Started after the commit by the platform outbox (retried until it runs): no return waits without its process.
+          await afterCommit(strapi).startProcess({
+            bpmnProcessId: RETURN_PROCESS,
+            businessKey: row.number,
+            idempotencyKey: `orders.return:${row.number}`,
+            variables: { returnId: row.id, returnNumber: row.number, orderNumber: order.number, dealerCode: order.dealerCode, regionCode: dealer?.regionCode ?? null, totalMinor: Number(row.totalMinor), currency: row.currency, requestedBy: input.requestedBy },
+            recordKeyOn: { uid: RETURN_REQUEST, id: row.id, fields: ['processInstanceKey'] },
+          });
+          return { ...row, fresh: true };
         })
         .catch(async (error: unknown) => {
           if (!isUniqueViolation(error)) throw error;
@@ -103,20 +114,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           if (first) return first;
           throw error;
         });
-      if (created.processInstanceKey) return { ...toReturn(created), replayed: true };
-      const dealer = await strapi.plugin('dealers').service('dealers').commercialProfile(order.dealerId);
-      try {
-        const started = await workflows(strapi).startProcess({
-          bpmnProcessId: RETURN_PROCESS,
-          businessKey: created.number,
-          variables: { returnId: created.id, returnNumber: created.number, orderNumber: order.number, dealerCode: order.dealerCode, regionCode: dealer?.regionCode ?? null, totalMinor: Number(created.totalMinor), currency: created.currency, requestedBy: input.requestedBy },
-        });
-        return { ...toReturn(await returns().update({ where: { id: created.id }, data: { processInstanceKey: started.processInstanceKey } })), replayed: false };
-      } catch (error) {
-        // Nobody would decide a return whose process did not start: close it, then say why.
-        await move(created, 'rejected', 'platform', 'the return process could not start; please request it again');
-        throw error;
-      }
+      if (!created.fresh) return { ...toReturn(created), replayed: true };
+      // Usually started by now (the key is in the answer); if the engine is away the outbox keeps trying.
+      await afterCommit(strapi).settle(`orders.return:${created.number}`);
+      return { ...toReturn(await load(created.id)), replayed: false };
     },
 
     async approve(returnId: number, by: string, note: string | null, warehouseCode: string | null) {
@@ -168,6 +169,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           await strapi.db.query(INVOICE as any).update({ where: { id: invoice.id }, data: { creditedMinor, status: Number(invoice.paidMinor) + creditedMinor >= Number(invoice.totalMinor) ? 'paid' : 'open' } });
         }
         const credited = await move(current, 'credited', receivedBy, `credit note ${creditNoteNumber}`, { creditNoteNumber });
+        await afterCommit(strapi).emit(
+          CREDIT_NOTE_ISSUED,
+          { creditNoteNumber, returnNumber: current.number, orderNumber: current.orderNumber, dealerId: current.dealerId, dealerCode: current.dealerCode, currency: current.currency, totalMinor },
+          { eventId: `${CREDIT_NOTE_ISSUED}:${creditNoteNumber}` },
+        );
         await strapi.plugin('orders').service('orders').refreshStatus(current.orderId, receivedBy);
         return toReturn(credited);
       });

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, forUpdate, isUniqueViolation, notFound, parseInput, workflows } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, forUpdate, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
 import { allocate } from './allocation';
 import { ORDER, ORDER_LINE, SHIPMENT, SHIPMENT_EVENT, WAREHOUSE } from '../uids';
 import { allocationRuleFromEnv } from './orders.service';
@@ -45,10 +45,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const ordersService = () => strapi.plugin('orders').service('orders');
   const stock = () => strapi.plugin('orders').service('stock');
 
+  /** Tells the order's fulfilment process, after the caller's commit and once (the platform outbox, keyed by messageId). */
   async function tell(orderNumber: string, messageId: string, variables: Record<string, unknown> = {}) {
-    await workflows(strapi)
-      .publishMessage({ name: SHIPMENT_UPDATED_MESSAGE, correlationKey: orderNumber, messageId, timeToLiveMs: 7 * 86_400_000, variables })
-      .catch((error: unknown) => strapi.log.warn(`[orders] ${SHIPMENT_UPDATED_MESSAGE} for ${orderNumber} not published: ${(error as Error).message}`));
+    await afterCommit(strapi).publishMessage({ name: SHIPMENT_UPDATED_MESSAGE, correlationKey: orderNumber, messageId, timeToLiveMs: 7 * 86_400_000, variables });
   }
 
   /** Reserves stock that has arrived for back-ordered units, nearest warehouse first (caller's transaction). */
@@ -139,9 +138,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await events().create({ data: { shipmentId: current.id, eventId: `${number}:dispatched`, kind: 'shipped', occurredAt: now, source: 'staff', recordedBy: input.actor, note: `${input.carrier} ${input.trackingNumber}` } });
         const updated = await shipments().update({ where: { id: current.id }, data: { status: 'shipped', carrier: input.carrier, trackingNumber: input.trackingNumber, shippedAt: now, lastEventAt: now } });
         await ordersService().refreshStatus(current.orderId, input.actor);
+        await tell(current.orderNumber, `${number}:dispatched`);
         return updated;
       });
-      await tell(shipment.orderNumber, `${number}:dispatched`);
       return service.detail(shipment.id);
     },
 
@@ -174,9 +173,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           data: { lastEventAt: new Date(), ...(next ? { status: next } : {}), ...(next === 'delivered' ? { deliveredAt: new Date(input.occurredAt) } : {}) },
         });
         if (next) await ordersService().refreshStatus(current.orderId, input.recordedBy ?? input.source);
+        await tell(current.orderNumber, input.eventId, { lastTrackingEvent: input.kind });
         return { shipment: updated, replayed: false };
       });
-      if (!result.replayed) await tell(result.shipment.orderNumber, input.eventId, { lastTrackingEvent: input.kind });
       return { ...(await service.detail(result.shipment.id)), replayed: result.replayed };
     },
 
