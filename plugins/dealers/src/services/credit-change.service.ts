@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { afterCommit, ChannelflowError, conflict, isUniqueViolation, notFound, notifications, parseInput } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, dealerWhere, isUniqueViolation, notFound, notifications, parseInput } from '@channelflow/sdk';
 import { averageUtilisation, overdue, paymentBehaviour } from './credit-ledger';
 import { CREDIT_ENTRY, formatCents, toCents, today } from './credit.service';
 
@@ -123,7 +123,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async list(filter: { dealerId?: number; dealerIds?: number[]; status?: string }, page: { page: number; pageSize: number }) {
       const where = {
-        ...(filter.dealerId ? { dealerId: filter.dealerId } : filter.dealerIds ? { dealerId: { $in: filter.dealerIds } } : {}),
+        ...dealerWhere(filter),
         ...(filter.status ? { status: filter.status } : {}),
       };
       const [rows, total] = await Promise.all([

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { afterCommit, ChannelflowError, conflict, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, dealerWhere, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
 import { CREDIT_NOTE_ISSUED } from '../events';
 import { INVOICE, ORDER, ORDER_LINE, RETURN_REQUEST, SHIPMENT, WAREHOUSE } from '../uids';
 
@@ -180,10 +180,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async list(filter: { dealerId?: number; dealerIds?: number[] | null; status?: ReturnStatus }, page: { page: number; pageSize: number }) {
-      const where: Record<string, unknown> = {};
-      if (filter.dealerId) where.dealerId = filter.dealerId;
-      else if (filter.dealerIds) where.dealerId = { $in: filter.dealerIds };
-      if (filter.status) where.status = filter.status;
+      const where: Record<string, unknown> = { ...dealerWhere(filter), ...(filter.status ? { status: filter.status } : {}) };
       const [rows, total] = await Promise.all([returns().findMany({ where, orderBy: { id: 'desc' }, offset: (page.page - 1) * page.pageSize, limit: page.pageSize }), returns().count({ where })]);
       return { nodes: rows.map(toReturn), total, ...page };
     },
