@@ -1,8 +1,7 @@
 import path from 'node:path';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SMTPServer } from 'smtp-server';
 import { createTestEnvironment, eventually, type TestEnvironment } from '@channelflow/sdk/testing';
+import { startSmtpCapture, type SmtpCapture } from './support/smtp-capture';
 
 const fixture = path.resolve(__dirname, 'fixtures/plugins/outbox-demo');
 const COUNTERS = '{ outboxEffectCounters { pending failed delivered } }';
@@ -11,31 +10,19 @@ const FAILED = '{ outboxEffects(state: failed) { total nodes { key kind state at
 // The one transactional outbox: effects written with the caller's transaction, delivered after it commits.
 describe('outbox effects and domain events', () => {
   let env: TestEnvironment;
-  let smtp: SMTPServer;
-  const received: string[] = [];
+  let smtp: SmtpCapture | undefined;
+  /** Every address the SMTP server has received mail for, in order. */
+  const received = () => smtp?.received.flatMap((mail) => mail.to) ?? [];
   const demo = () => env.strapi.plugin('outbox-demo').service('demo');
   const knex = () => env.strapi.db.connection;
   const effects = (where: Record<string, unknown> = {}) => knex()('channelflow_outbox_effects').where(where);
 
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, session, callback) {
-        stream.on('data', () => undefined);
-        stream.on('end', () => {
-          received.push(...session.envelope.rcptTo.map((r) => r.address));
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    smtp = await startSmtpCapture();
     env = await createTestEnvironment({
       env: {
         CHANNELFLOW_EXTRA_PLUGIN_DIRS: fixture,
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String((smtp.server.address() as net.AddressInfo).port),
-        SMTP_IGNORE_TLS: 'true',
+        ...smtp.env,
         OUTBOX_RETRY_BASE_MS: '50',
         OUTBOX_MAX_ATTEMPTS: '3',
         OUTBOX_DISPATCH_INTERVAL_MS: '50',
@@ -44,13 +31,13 @@ describe('outbox effects and domain events', () => {
   });
   afterAll(async () => {
     await env?.destroy();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp?.stop();
   });
 
   it('delivers an e-mail and an event written in a transaction after its commit, each once, and a second write with the same key is a no-op', async () => {
     const { eventId } = await demo().act({ key: 'first', n: 1, email: 'first@example.com' });
     await eventually(async () => expect((await effects({ state: 'pending' })).length).toBe(0));
-    expect(received.filter((to) => to === 'first@example.com')).toHaveLength(1);
+    expect(received().filter((to) => to === 'first@example.com')).toHaveLength(1);
     expect(await knex()('fixture_event_effects').where({ event_id: eventId })).toEqual([{ event_id: eventId, handler: 'counter', runs: 1 }]);
 
     // The same event id again: one effect row, the handler not run again.
@@ -110,6 +97,6 @@ describe('outbox effects and domain events', () => {
     ).rejects.toThrow('the caller gave up');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await effects().count({ n: '*' })).toEqual(before);
-    expect(received).not.toContain('rolled-back@example.com');
+    expect(received()).not.toContain('rolled-back@example.com');
   });
 });

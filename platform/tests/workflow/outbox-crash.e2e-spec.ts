@@ -1,9 +1,8 @@
 import path from 'node:path';
-import net from 'node:net';
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SMTPServer } from 'smtp-server';
 import { createThrowAwayDatabase, requestedDatabase, type ThrowAwayDatabase } from '@channelflow/sdk/testing';
+import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture';
 import { startChildPlatform, type ChildPlatform } from './child-platform';
 import { bpmn, clientFor, eventually, uniqueId } from './zeebe-target';
 
@@ -24,35 +23,23 @@ describe('outbox crash: SIGKILL between commit and delivery, then restart', () =
   let db: ThrowAwayDatabase;
   let platform: ChildPlatform | null = null;
   let reader: ReturnType<typeof openDatabase> | null = null;
-  let smtp: SMTPServer;
-  const received: string[] = [];
+  let smtp: SmtpCapture | undefined;
+  /** Every address the SMTP server has received mail for, in order. */
+  const received = () => smtp?.received.flatMap((mail) => mail.to) ?? [];
   afterAll(async () => {
     await reader?.destroy();
     await platform?.stop();
     await db?.drop();
-    await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+    await smtp?.stop();
   });
 
   it('delivers every effect once after the restart', async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, session, callback) {
-        stream.on('data', () => undefined);
-        stream.on('end', () => {
-          received.push(...session.envelope.rcptTo.map((r) => r.address));
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    smtp = await startSmtpCapture();
     db = await createThrowAwayDatabase(requestedDatabase());
     const env = {
       ...db.env,
       CHANNELFLOW_EXTRA_PLUGIN_DIRS: fixture,
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String((smtp.server.address() as net.AddressInfo).port),
-      SMTP_IGNORE_TLS: 'true',
+      ...smtp.env,
       OUTBOX_DISPATCH_INTERVAL_MS: '100',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
     };
@@ -96,7 +83,7 @@ describe('outbox crash: SIGKILL between commit and delivery, then restart', () =
       { kind: 'event', state: 'pending' },
     ]);
     expect(await reader('wf_process_instances').where({ bpmn_process_id: id })).toHaveLength(0);
-    expect(received).toEqual([]);
+    expect(received()).toEqual([]);
 
     platform = await startChildPlatform(env);
     await eventually(
@@ -111,7 +98,7 @@ describe('outbox crash: SIGKILL between commit and delivery, then restart', () =
       expect(instances).toHaveLength(1);
       // The message reached it: it waited on it and completed.
       await eventually(async () => expect((await reader!('wf_process_instances').where({ key: instances[0].key }).first()).state).toBe('COMPLETED'));
-      expect(received.filter((to) => to === 'crash@example.com')).toHaveLength(1);
+      expect(received().filter((to) => to === 'crash@example.com')).toHaveLength(1);
       expect(await reader!('fixture_event_effects').where({ event_id: 'thing:crash-1' }).select('handler', 'runs')).toEqual([{ handler: 'counter', runs: 1 }]);
     };
     await assertOnce();
