@@ -1,8 +1,7 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SMTPServer } from 'smtp-server';
 import { notifications } from '@channelflow/sdk';
 import { createTestEnvironment, eventually, type TestEnvironment } from '@channelflow/sdk/testing';
+import { startSmtpCapture, type SmtpCapture } from './support/smtp-capture';
 
 const SEND = 'mutation ($to: String!, $locale: String) { sendTestEmail(to: $to, locale: $locale) { documentId status statusReason subject locale html } }';
 const OUTBOX = 'query ($status: OutboxStatus) { outboxMessages(status: $status) { total nodes { to status statusReason subject } } }';
@@ -60,31 +59,17 @@ describe('outbox without SMTP', () => {
 
 describe('outbox with SMTP', () => {
   let env: TestEnvironment;
-  let smtp: SMTPServer;
-  const received: Array<{ to: string[]; raw: string }> = [];
+  let smtp: SmtpCapture;
+  let received: SmtpCapture['received'];
 
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, session, callback) {
-        let raw = '';
-        stream.on('data', (chunk) => (raw += chunk.toString()));
-        stream.on('end', () => {
-          received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    const port = (smtp.server.address() as net.AddressInfo).port;
-    env = await createTestEnvironment({
-      env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_IGNORE_TLS: 'true', SMTP_FROM: 'Aurora <no-reply@aurora.example>' },
-    });
+    smtp = await startSmtpCapture();
+    received = smtp.received;
+    env = await createTestEnvironment({ env: { ...smtp.env, SMTP_FROM: 'Aurora <no-reply@aurora.example>' } });
   });
   afterAll(async () => {
     await env?.destroy();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp?.stop();
   });
 
   it('delivers through the SMTP server and records it as sent', async () => {
@@ -131,7 +116,7 @@ describe('outbox with SMTP', () => {
   });
 
   it('records a delivery failure instead of losing the e-mail', async () => {
-    smtp.close();
+    await smtp.stop();
     await new Promise((r) => setTimeout(r, 100));
     const admin = await env.asStaff('platform-admin');
     const { sendTestEmail } = await admin.query(SEND, { to: 'dealer@example.com', locale: 'en' });
