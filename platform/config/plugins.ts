@@ -4,6 +4,7 @@ import { formatGraphqlError } from '../src/graphql/format-error';
 import { GRAPHQL_LIMITS, validationRules } from '../src/graphql/limits';
 import { smtpConfigured } from '../src/notify/smtp';
 import { pluginsDir } from '../src/paths';
+import { optionsFromEnv } from '@channelflow/sdk';
 
 export default ({ env }: { env: any }) => {
   const production = env('NODE_ENV') === 'production';
@@ -60,8 +61,10 @@ export default ({ env }: { env: any }) => {
 /**
  * Every directory under plugins/ with a Strapi plug-in package.json is registered: no list to
  * forget. CHANNELFLOW_EXTRA_PLUGIN_DIRS (path-separated) adds plug-ins developed elsewhere.
+ * Each gets its settings from the environment here, the one place plug-ins are configured:
+ * `<PLUG_IN>_<FIELD>` variables, validated against the plug-in's defineOptions schema at start.
  */
-function localPlugins(): Record<string, { enabled: true; resolve: string }> {
+function localPlugins(): Record<string, { enabled: true; resolve: string; config: Record<string, string> }> {
   const candidates = fs
     .readdirSync(pluginsDir())
     .sort()
@@ -69,13 +72,14 @@ function localPlugins(): Record<string, { enabled: true; resolve: string }> {
   for (const extra of (process.env.CHANNELFLOW_EXTRA_PLUGIN_DIRS ?? '').split(path.delimiter).filter(Boolean)) {
     candidates.push(path.resolve(extra));
   }
-  const entries: Record<string, { enabled: true; resolve: string }> = {};
+  const entries: Record<string, { enabled: true; resolve: string; config: Record<string, string> }> = {};
   for (const dir of candidates) {
     const manifest = path.join(dir, 'package.json');
     if (!fs.existsSync(manifest)) continue;
     const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8'));
     if (pkg.strapi?.kind !== 'plugin') continue;
-    entries[pkg.strapi.name ?? path.basename(dir)] = { enabled: true, resolve: dir };
+    const name = pkg.strapi.name ?? path.basename(dir);
+    entries[name] = { enabled: true, resolve: dir, config: optionsFromEnv(name, process.env) };
   }
   return entries;
 }

@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import type { JobDefinition } from './define-job';
 import type { ZodType } from 'zod';
 import { declareEvents, type EventHandler } from './outbox';
+import type { PluginOptions } from './options';
 import { bindScopedResolver, isScopedResolver, type ScopedResolver } from './graphql';
 import { toStrapiHttp, type HttpControllers, type HttpRoute, type HttpRouters } from './http';
 import { platformRegistry, type MigrationDefinition, type PluginManifest, type RoleDefinition, type SeedContext, type StaffRole, type TenantProvider } from './registry';
@@ -14,7 +15,8 @@ export interface GraphqlExtension {
 
 export interface ContentTypeDefinition {
   schema: Record<string, unknown>;
-  lifecycles?: Record<string, (event: unknown) => unknown>;
+  /** Strapi lifecycles (`afterCreate`, `beforeUpdate`, …); each also gets the Strapi instance. */
+  lifecycles?: Record<string, (event: any, strapi: Core.Strapi) => unknown>;
 }
 
 type ServiceFactory = (ctx: { strapi: Core.Strapi }) => Record<string, unknown>;
@@ -23,6 +25,10 @@ type Lifecycle = (ctx: { strapi: Core.Strapi }) => void | Promise<void>;
 export interface PluginDefinition {
   /** Short domain name, also the Strapi plug-in name: `dealers` → `plugin::dealers.*`. */
   name: string;
+  /** Plug-ins this one calls (their typed services, their events): booted and seeded first; a missing one stops the start. */
+  requires?: string[];
+  /** Settings (defineOptions): set from `<PLUG_IN>_<FIELD>` environment variables, validated at start. */
+  options?: PluginOptions<any>;
   contentTypes?: Record<string, ContentTypeDefinition>;
   services?: Record<string, ServiceFactory>;
   jobs?: JobDefinition<any, any>[];
@@ -55,7 +61,7 @@ export interface StrapiPluginServer {
   register: Lifecycle;
   bootstrap: Lifecycle;
   destroy: Lifecycle;
-  config: { default: Record<string, unknown>; validator: () => void };
+  config: { default: Record<string, unknown>; validator: (config?: Record<string, unknown>) => void };
   contentTypes: Record<string, ContentTypeDefinition>;
   services: Record<string, ServiceFactory>;
   controllers: HttpControllers;
@@ -83,13 +89,33 @@ export function mergeGraphql(...extensions: GraphqlExtension[]): GraphqlExtensio
 export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
   const { name } = definition;
   if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`plug-in name "${name}" must be kebab-case`);
-  const contentTypes = definition.contentTypes ?? {};
+  if (definition.options && definition.options.plugin !== name) {
+    throw new Error(`plug-in "${name}" uses the options defined for "${definition.options.plugin}"`);
+  }
+  // Strapi calls lifecycles with the event only; they get the instance this plug-in was registered with.
+  let registeredWith: Core.Strapi | undefined;
+  const contentTypes = Object.fromEntries(
+    Object.entries(definition.contentTypes ?? {}).map(([key, ct]) => [
+      key,
+      ct.lifecycles
+        ? { ...ct, lifecycles: Object.fromEntries(Object.entries(ct.lifecycles).map(([event, fn]) => [event, (e: unknown) => fn(e, registeredWith as Core.Strapi)])) }
+        : ct,
+    ]),
+  );
   const http = toStrapiHttp(name, definition.http ?? []);
+  const requires = definition.requires ?? [];
 
   return {
     async register({ strapi }) {
+      registeredWith = strapi;
+      for (const dependency of requires) {
+        if (!strapi.plugin(dependency)) {
+          throw new Error(`plug-in "${name}" requires plug-in "${dependency}", which is not installed (put it under plugins/ or in CHANNELFLOW_EXTRA_PLUGIN_DIRS)`);
+        }
+      }
       const manifest: PluginManifest = {
         name,
+        requires,
         jobs: definition.jobs ?? [],
         templatesDir: definition.templates?.dir,
         templates: definition.templates?.names ?? [],
@@ -99,7 +125,8 @@ export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
         tenant: definition.tenant,
         seed: definition.seed,
         seedProcesses: definition.seedProcesses,
-        seedAfter: definition.seedAfter ?? [],
+        seedAfter: [...new Set([...requires, ...(definition.seedAfter ?? [])])],
+        bootstrap: definition.bootstrap,
       };
       platformRegistry(strapi).addPlugin(manifest);
       declareEvents(strapi, name, definition.events, definition.on);
@@ -107,12 +134,18 @@ export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
       await definition.register?.({ strapi });
     },
     async bootstrap({ strapi }) {
-      await definition.bootstrap?.({ strapi });
+      // The first plug-in Strapi bootstraps boots them all, each after the plug-ins it requires.
+      await platformRegistry(strapi).bootstrapPlugins(strapi);
     },
     async destroy({ strapi }) {
       await definition.destroy?.({ strapi });
     },
-    config: { default: {}, validator: () => undefined },
+    config: {
+      default: {},
+      validator: (config: Record<string, unknown> = {}) => {
+        if (definition.options) definition.options.parse(config);
+      },
+    },
     contentTypes,
     services: definition.services ?? {},
     controllers: http.controllers,
@@ -164,8 +197,8 @@ export function extendGraphql(
 const CHANGE_EVENTS = ['afterCreate', 'afterCreateMany', 'afterUpdate', 'afterUpdateMany', 'afterDelete', 'afterDeleteMany'] as const;
 
 /** Content-type lifecycles that call `react` after any write (e.g. to forget what a service remembers). */
-export function afterAnyChange(react: () => void): Record<string, () => void> {
-  return Object.fromEntries(CHANGE_EVENTS.map((event) => [event, react]));
+export function afterAnyChange(react: (strapi: Core.Strapi) => void): Record<string, (event: unknown, strapi: Core.Strapi) => void> {
+  return Object.fromEntries(CHANGE_EVENTS.map((event) => [event, (_event: unknown, strapi: Core.Strapi) => react(strapi)]));
 }
 
 /**

@@ -65,6 +65,8 @@ export interface SeedContext {
 
 export interface PluginManifest {
   name: string;
+  /** Plug-ins this one needs: booted (and seeded) before it. */
+  requires?: readonly string[];
   jobs: JobDefinition[];
   /** Directory with this plug-in's default templates (`<domain>/<name>.<locale>.hbs`). */
   templatesDir?: string;
@@ -81,6 +83,7 @@ export interface PluginManifest {
   seedProcesses?: (ctx: SeedContext) => Promise<void>;
   /** Plug-ins whose seed must run before this one's. */
   seedAfter: string[];
+  bootstrap?: (ctx: { strapi: Core.Strapi }) => void | Promise<void>;
 }
 
 export interface WorkflowRuntimeInfo {
@@ -147,6 +150,39 @@ export class PlatformRegistry {
     for (const [permission, roles] of Object.entries(manifest.permissions)) {
       this.permissions.set(permission, { plugin: manifest.name, roles });
     }
+  }
+
+  /**
+   * Every plug-in in an order where each comes after the plug-ins it requires (otherwise in
+   * registration order); a cycle stops the start naming it.
+   */
+  bootOrder(): PluginManifest[] {
+    const ordered: PluginManifest[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (manifest: PluginManifest, path: string[]) => {
+      if (state.get(manifest.name) === 'done') return;
+      if (state.get(manifest.name) === 'visiting') throw new Error(`plug-ins require each other in a cycle: ${[...path, manifest.name].join(' → ')}`);
+      state.set(manifest.name, 'visiting');
+      for (const dependency of manifest.requires ?? []) {
+        const required = this.plugins.get(dependency);
+        if (!required) throw new Error(`plug-in "${manifest.name}" requires plug-in "${dependency}", which is not a Channelflow plug-in`);
+        visit(required, [...path, manifest.name]);
+      }
+      state.set(manifest.name, 'done');
+      ordered.push(manifest);
+    };
+    for (const manifest of this.plugins.values()) visit(manifest, []);
+    return ordered;
+  }
+
+  private booting: Promise<void> | undefined;
+
+  /** Runs every plug-in's bootstrap once, in boot order (the first plug-in bootstrap Strapi calls does it). */
+  bootstrapPlugins(strapi: Core.Strapi): Promise<void> {
+    this.booting ??= (async () => {
+      for (const manifest of this.bootOrder()) await manifest.bootstrap?.({ strapi });
+    })();
+    return this.booting;
   }
 
   plugin(name: string): PluginManifest | undefined {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { afterCommit, ChannelflowError, conflict, dealerWhere, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
+import { afterCommit, service, ChannelflowError, conflict, dealerWhere, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
 import { CREDIT_NOTE_ISSUED } from '../events';
 import { INVOICE, ORDER, ORDER_LINE, RETURN_REQUEST, SHIPMENT, WAREHOUSE } from '../uids';
 
@@ -30,7 +30,7 @@ const requestInput = z.object({
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const returns = () => strapi.db.query(RETURN_REQUEST as any);
-  const credit = () => strapi.plugin('dealers').service('credit');
+  const credit = () => service(strapi, 'dealers', 'credit');
 
   async function load(returnId: number) {
     const found = await returns().findOne({ where: { id: returnId } });
@@ -53,7 +53,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return units;
   }
 
-  const service = {
+  const self = {
     /** A dealer's return request for delivered units of its own order; starts the orders-return process. */
     async request(raw: z.input<typeof requestInput>) {
       const input = parseInput(requestInput, raw, 'return');
@@ -189,7 +189,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return toReturn(await load(returnId));
     },
   };
-  return service;
+  return self;
 };
 
 export function toReturn(r: any) {
