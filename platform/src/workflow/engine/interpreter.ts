@@ -549,6 +549,15 @@ export class Step {
       case 'bpmn:CallActivity':
         await this.openBoundaries(ei, el);
         return this.call(ei, el);
+      case 'bpmn:ScriptTask':
+        if (el.script) {
+          // Evaluated by the engine, like Zeebe: the result lands in resultVariable (through output mappings when declared).
+          const result = await this.evaluate(el.script.expression, ei, `script of element '${el.id}'`, 'EXTRACT_VALUE_ERROR');
+          await this.applyResult(ei, el, { [el.script.resultVariable]: result ?? null });
+          return this.complete(ei);
+        }
+        await this.openBoundaries(ei, el);
+        return this.createJob(ei, el);
       default:
         if (JOB_ELEMENTS.has(el.type) && el.job) {
           await this.openBoundaries(ei, el);

@@ -43,6 +43,8 @@ export interface ElementDef {
   errorCode?: string | null;
   /** Job-worker settings for service/send/business-rule/user tasks and message end/throw events. */
   job?: { type: string; retries: string; headers: Record<string, string> };
+  /** Script task evaluated by the engine (`zeebe:script`): a FEEL expression and where its result goes. */
+  script?: { expression: string; resultVariable: string };
   inputs: Mapping[];
   outputs: Mapping[];
   /** Boundary events attached to this activity. */
@@ -195,6 +197,10 @@ function baseDef(node: any, scopeId: string): ElementDef {
     def.job = { type: USER_TASK_JOB_TYPE, retries: '1', headers };
   } else if (task) {
     def.job = { type: task.type, retries: task.retries ?? '3', headers };
+  }
+  const script = find('zeebe:Script');
+  if (node.$type === 'bpmn:ScriptTask' && script && !task) {
+    def.script = { expression: feelBody(script.expression) ?? '', resultVariable: script.resultVariable ?? '' };
   }
   const loop = node.loopCharacteristics;
   if (loop?.$type === 'bpmn:MultiInstanceLoopCharacteristics') {

@@ -6,10 +6,17 @@ const FLOW_NODES: Record<string, readonly string[]> = {
   'bpmn:StartEvent': ['none', 'bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:ErrorEventDefinition'],
   'bpmn:EndEvent': ['none', 'bpmn:ErrorEventDefinition', 'bpmn:TerminateEventDefinition', 'bpmn:MessageEventDefinition'],
   'bpmn:IntermediateCatchEvent': ['bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition'],
+  // A none intermediate throw event only marks a point in the flow (its io mappings still apply).
+  'bpmn:IntermediateThrowEvent': ['none'],
   'bpmn:BoundaryEvent': ['bpmn:ErrorEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:MessageEventDefinition'],
   'bpmn:ServiceTask': ['none'],
   'bpmn:SendTask': ['none'],
   'bpmn:BusinessRuleTask': ['none'],
+  // zeebe:script (a FEEL expression the engine evaluates) or zeebe:taskDefinition (a job).
+  'bpmn:ScriptTask': ['none'],
+  // Done by people outside the engine, or not specified: the token passes straight through.
+  'bpmn:ManualTask': ['none'],
+  'bpmn:Task': ['none'],
   'bpmn:UserTask': ['none'],
   'bpmn:ReceiveTask': ['none'],
   'bpmn:ExclusiveGateway': ['none'],
