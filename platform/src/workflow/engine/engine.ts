@@ -573,7 +573,7 @@ export class Engine {
         if (correlated.has(sub.bpmn_process_id)) continue;
         if (await step.triggerSubscription(sub, request.variables)) correlated.add(sub.bpmn_process_id);
       }
-      for (const start of await this.messageStarts(step, tenantId, request.name)) {
+      for (const start of await step.latestStarts(tenantId, (model) => model.messageStarts.find((s) => s.message?.name === request.name))) {
         if (correlated.has(start.bpmnProcessId)) continue;
         correlated.add(start.bpmnProcessId);
         await step.startInstance({ definition: start.definition, variables: request.variables, startElementId: start.elementId });
@@ -586,30 +586,13 @@ export class Engine {
     });
   }
 
-  private async messageStarts(step: Step, tenantId: string, name: string) {
-    const latest = await step
-      .trx('wf_process_definitions as d')
-      .where('d.tenant_id', tenantId)
-      .whereRaw('d.version = (select max(v.version) from wf_process_definitions v where v.bpmn_process_id = d.bpmn_process_id and v.tenant_id = d.tenant_id)')
-      .select('d.key', 'd.bpmn_process_id', 'd.version', 'd.tenant_id');
-    const found: Array<{ bpmnProcessId: string; elementId: string; definition: { key: number; bpmnProcessId: string; version: number; tenantId: string } }> = [];
-    for (const row of latest) {
-      const model = await this.model(Number(row.key), step.trx);
-      const start = model.messageStarts.find((s) => s.message?.name === name);
-      if (start) {
-        found.push({
-          bpmnProcessId: row.bpmn_process_id,
-          elementId: start.id,
-          definition: { key: Number(row.key), bpmnProcessId: row.bpmn_process_id, version: Number(row.version), tenantId: row.tenant_id },
-        });
-      }
-    }
-    return found;
-  }
-
-  broadcastSignal() {
-    // No signal events are in the embedded engine's coverage, so no model can be waiting for one.
-    return this.submit(async (step) => ({ key: step.services.nextKey() }));
+  broadcastSignal(request: { signalName: string; variables: Vars; tenantId?: string }) {
+    const tenantId = request.tenantId || DEFAULT_TENANT;
+    return this.submit(async (step) => {
+      const key = step.services.nextKey();
+      await step.broadcastSignal(tenantId, request.signalName, request.variables);
+      return { key, tenantId };
+    });
   }
 
   // ---------------------------------------------------------------- waiting for jobs and results

@@ -506,8 +506,14 @@ export class Step {
       return this.complete(ei);
     }
     switch (el.type) {
-      case 'bpmn:StartEvent':
       case 'bpmn:IntermediateThrowEvent':
+        if (el.event === 'signal') {
+          await this.throwSignal(ei, el);
+          return this.complete(ei);
+        }
+        if (el.job) return this.createJob(ei, el);
+        return this.complete(ei);
+      case 'bpmn:StartEvent':
       case 'bpmn:ExclusiveGateway':
       case 'bpmn:ParallelGateway':
       case 'bpmn:InclusiveGateway':
@@ -517,6 +523,10 @@ export class Step {
       case 'bpmn:EndEvent':
         if (el.job) return this.createJob(ei, el);
         if (el.event === 'terminate') return this.terminateScope(ei);
+        if (el.event === 'signal') {
+          await this.throwSignal(ei, el);
+          return this.complete(ei);
+        }
         if (el.event === 'error') {
           await this.throwFrom(ei, el.errorCode ?? '', '', {});
           return;
@@ -524,6 +534,7 @@ export class Step {
         return this.complete(ei);
       case 'bpmn:IntermediateCatchEvent':
         if (el.event === 'message') return this.subscribe(ei, ei, el);
+        if (el.event === 'signal') return this.subscribeSignal(ei, ei, el);
         return this.startTimer(ei, ei, el);
       case 'bpmn:ReceiveTask':
         await this.openBoundaries(ei, el);
@@ -532,6 +543,7 @@ export class Step {
         for (const flow of el.outgoing) {
           const target = model.elements.get(flow.targetId)!;
           if (target.event === 'message') await this.subscribe(ei, ei, target);
+          else if (target.event === 'signal') await this.subscribeSignal(ei, ei, target);
           else if (target.event === 'timer') await this.startTimer(ei, ei, target);
         }
         return;
@@ -790,6 +802,7 @@ export class Step {
     const owns: Record<string, number> = ei.data?.owns ?? {};
     if (owns.job) await this.trx('wf_jobs').where({ element_instance_key: ei.key }).delete();
     if (owns.subscription) await this.trx('wf_message_subscriptions').where({ element_instance_key: ei.key }).delete();
+    if (owns.signal) await this.trx('wf_signal_subscriptions').where({ element_instance_key: ei.key }).delete();
     if (owns.timer) {
       const timers = await this.trx('wf_timers').where({ element_instance_key: ei.key }).delete();
       if (timers) this.effects.timersChanged = true;
@@ -800,7 +813,7 @@ export class Step {
   }
 
   /** Remembers what an element instance owns, so closing it touches only those tables. */
-  private markOwns(ei: EI, what: 'job' | 'subscription' | 'timer' | 'incident') {
+  private markOwns(ei: EI, what: 'job' | 'subscription' | 'signal' | 'timer' | 'incident') {
     if (ei.data?.owns?.[what]) return;
     ei.data = { ...(ei.data ?? {}), owns: { ...(ei.data?.owns ?? {}), [what]: 1 } };
     this.touch(ei);
@@ -869,6 +882,7 @@ export class Step {
     for (const id of el.boundaryIds) {
       const boundary = model.elements.get(id)!;
       if (boundary.event === 'message') await this.subscribe(ei, ei, boundary);
+      else if (boundary.event === 'signal') await this.subscribeSignal(ei, ei, boundary);
       else if (boundary.event === 'timer') await this.startTimer(ei, ei, boundary);
     }
   }
@@ -878,6 +892,7 @@ export class Step {
       const sub = model.elements.get(id)!;
       const start = sub.startId ? model.elements.get(sub.startId) : null;
       if (start?.event === 'message') await this.subscribe(scope, scope, start);
+      else if (start?.event === 'signal') await this.subscribeSignal(scope, scope, start);
       else if (start?.event === 'timer') await this.startTimer(scope, scope, start);
     }
   }
@@ -919,6 +934,63 @@ export class Step {
         await this.triggerSubscription(sub, JSON.parse(buffered.variables));
       });
     }
+  }
+
+  /** Opens a signal subscription owned by `owner` that triggers `target` (signals are never buffered). */
+  private async subscribeSignal(owner: EI, context: EI, target: ElementDef) {
+    const instance = await this.instance(owner.processInstanceKey);
+    const name = String(await this.evaluateModelValue(target.signal?.name ?? '', context, 'EXTRACT_VALUE_ERROR'));
+    this.markOwns(owner, 'signal');
+    await this.trx('wf_signal_subscriptions').insert({
+      key: this.services.nextKey(),
+      signal_name: name,
+      process_instance_key: owner.processInstanceKey,
+      element_instance_key: owner.key,
+      target_element_id: target.id,
+      bpmn_process_id: instance.bpmnProcessId,
+      tenant_id: instance.tenantId,
+      created_at: this.now,
+    });
+  }
+
+  /** A signal intermediate throw or end event: broadcast with the event's local variables (its input mappings). */
+  private async throwSignal(ei: EI, el: ElementDef) {
+    const instance = await this.instance(ei.processInstanceKey);
+    const name = String(await this.evaluateModelValue(el.signal?.name ?? '', ei, 'EXTRACT_VALUE_ERROR'));
+    await this.broadcastSignal(instance.tenantId, name, { ...(ei.variables ?? {}) });
+  }
+
+  /**
+   * Triggers every subscription to the signal and starts every latest process version with a
+   * matching signal start event (Zeebe: a signal reaches all, not once per process).
+   */
+  async broadcastSignal(tenantId: string, name: string, variables: Vars): Promise<void> {
+    const subscriptions = await this.trx('wf_signal_subscriptions').where({ tenant_id: tenantId, signal_name: name }).orderBy('key');
+    for (const sub of subscriptions) await this.triggerSubscription(sub, variables);
+    for (const start of await this.latestStarts(tenantId, (model) => model.signalStarts.find((s) => s.signal?.name === name))) {
+      await this.startInstance({ definition: start.definition, variables, startElementId: start.elementId });
+    }
+    this.count('signals.broadcast');
+  }
+
+  /** The latest version of every process whose start event `pick` chooses (message and signal starts). */
+  async latestStarts(tenantId: string, pick: (model: ProcessModel) => ElementDef | undefined) {
+    const latest = await this.trx('wf_process_definitions as d')
+      .where('d.tenant_id', tenantId)
+      .whereRaw('d.version = (select max(v.version) from wf_process_definitions v where v.bpmn_process_id = d.bpmn_process_id and v.tenant_id = d.tenant_id)')
+      .select('d.key', 'd.bpmn_process_id', 'd.version', 'd.tenant_id');
+    const found: Array<{ bpmnProcessId: string; elementId: string; definition: { key: number; bpmnProcessId: string; version: number; tenantId: string } }> = [];
+    for (const row of latest) {
+      const start = pick(await this.services.model(Number(row.key)));
+      if (start) {
+        found.push({
+          bpmnProcessId: row.bpmn_process_id,
+          elementId: start.id,
+          definition: { key: Number(row.key), bpmnProcessId: row.bpmn_process_id, version: Number(row.version), tenantId: row.tenant_id },
+        });
+      }
+    }
+    return found;
   }
 
   private async startTimer(owner: EI, context: EI, target: ElementDef) {
@@ -984,6 +1056,7 @@ export class Step {
       if (target.interrupting) {
         // An interrupting start also closes the scope's other event subprocess triggers.
         await this.trx('wf_message_subscriptions').where({ element_instance_key: owner.key }).delete();
+        await this.trx('wf_signal_subscriptions').where({ element_instance_key: owner.key }).delete();
         await this.trx('wf_timers').where({ element_instance_key: owner.key }).delete();
       }
       await this.startEventSubprocess(owner, model.elements.get(target.scopeId)!, variables, target.interrupting);

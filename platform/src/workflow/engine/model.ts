@@ -38,6 +38,8 @@ export interface ElementDef {
   defaultFlowId: string | null;
   event: EventKind;
   message?: { name: string; correlationKey: string | null };
+  /** Signal events: the signal's name (a FEEL expression when it starts with "="). */
+  signal?: { name: string };
   timer?: TimerDef;
   /** errorCode to throw (end event) or to catch (boundary / event subprocess start); null catches every error. */
   errorCode?: string | null;
@@ -76,6 +78,7 @@ export interface ProcessModel {
   process: ElementDef;
   /** Message and timer start events of the process itself. */
   messageStarts: ElementDef[];
+  signalStarts: ElementDef[];
   timerStarts: ElementDef[];
   /** Camunda forms embedded in the process (zeebe:userTaskForm), by id: a user task's formKey `camunda-forms:bpmn:<id>`. */
   userTaskForms: Map<string, string>;
@@ -102,6 +105,7 @@ export async function compileProcess(xml: string, bpmnProcessId: string): Promis
     elements,
     process: root,
     messageStarts: top.filter((e) => e.event === 'message'),
+    signalStarts: top.filter((e) => e.event === 'signal'),
     timerStarts: top.filter((e) => e.event === 'timer'),
     userTaskForms: new Map(
       (process.extensionElements?.values ?? []).filter((v: any) => v.$type === 'zeebe:UserTaskForm' && v.id).map((v: any) => [v.id, v.body ?? '']),
@@ -174,6 +178,7 @@ function baseDef(node: any, scopeId: string): ElementDef {
     const subscription = (messageRef.extensionElements?.values ?? []).find((v: any) => v.$type === 'zeebe:Subscription');
     def.message = { name: messageRef.name ?? messageRef.id, correlationKey: subscription?.correlationKey ?? null };
   }
+  if (event === 'signal') def.signal = { name: eventDef.signalRef?.name ?? eventDef.signalRef?.id ?? '' };
   if (event === 'timer') {
     if (eventDef.timeDate) def.timer = { kind: 'date', expression: eventDef.timeDate.body };
     else if (eventDef.timeDuration) def.timer = { kind: 'duration', expression: eventDef.timeDuration.body };

@@ -144,6 +144,22 @@ const RUNTIME_TABLES: Array<[string, (t: Knex.CreateTableBuilder) => void]> = [
     },
   ],
   [
+    // Signals are broadcast, never buffered: a subscription exists only while its element waits.
+    'wf_signal_subscriptions',
+    (t) => {
+      t.bigInteger('key').primary();
+      t.string('signal_name', 255).notNullable();
+      t.bigInteger('process_instance_key').notNullable();
+      t.bigInteger('element_instance_key').notNullable();
+      t.string('target_element_id', 255).notNullable();
+      t.string('bpmn_process_id', 255).notNullable();
+      t.string('tenant_id', 64).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.index(['tenant_id', 'signal_name']);
+      t.index(['element_instance_key']);
+    },
+  ],
+  [
     'wf_messages',
     (t) => {
       t.bigInteger('key').primary();

@@ -3,12 +3,12 @@
  * using anything else is refused at deploy time, naming the element, rather than failing later.
  */
 const FLOW_NODES: Record<string, readonly string[]> = {
-  'bpmn:StartEvent': ['none', 'bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:ErrorEventDefinition'],
-  'bpmn:EndEvent': ['none', 'bpmn:ErrorEventDefinition', 'bpmn:TerminateEventDefinition', 'bpmn:MessageEventDefinition'],
-  'bpmn:IntermediateCatchEvent': ['bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition'],
+  'bpmn:StartEvent': ['none', 'bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:ErrorEventDefinition', 'bpmn:SignalEventDefinition'],
+  'bpmn:EndEvent': ['none', 'bpmn:ErrorEventDefinition', 'bpmn:TerminateEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:SignalEventDefinition'],
+  'bpmn:IntermediateCatchEvent': ['bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:SignalEventDefinition'],
   // A none intermediate throw event only marks a point in the flow (its io mappings still apply).
-  'bpmn:IntermediateThrowEvent': ['none'],
-  'bpmn:BoundaryEvent': ['bpmn:ErrorEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:MessageEventDefinition'],
+  'bpmn:IntermediateThrowEvent': ['none', 'bpmn:SignalEventDefinition'],
+  'bpmn:BoundaryEvent': ['bpmn:ErrorEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:SignalEventDefinition'],
   'bpmn:ServiceTask': ['none'],
   'bpmn:SendTask': ['none'],
   'bpmn:BusinessRuleTask': ['none'],

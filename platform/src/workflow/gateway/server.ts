@@ -160,9 +160,8 @@ export async function startGateway(options: {
       return { key: String(published.key), tenantId: published.tenantId };
     }),
     BroadcastSignal: handle(async (request) => {
-      document(request.variables);
-      const result = await engine.broadcastSignal();
-      return { key: String(result.key), tenantId: request.tenantId || DEFAULT_TENANT };
+      const result = await engine.broadcastSignal({ signalName: String(request.signalName ?? ''), variables: document(request.variables), tenantId: request.tenantId || DEFAULT_TENANT });
+      return { key: String(result.key), tenantId: result.tenantId };
     }),
   });
 
