@@ -511,6 +511,11 @@ export class Step {
           await this.throwSignal(ei, el);
           return this.complete(ei);
         }
+        if (el.event === 'escalation') {
+          // Caught by an interrupting catch, the thrower's scope is gone; otherwise the flow goes on.
+          await this.escalate(ei, el.escalationCode ?? '');
+          return this.complete(ei);
+        }
         if (el.job) return this.createJob(ei, el);
         return this.complete(ei);
       case 'bpmn:StartEvent':
@@ -530,6 +535,10 @@ export class Step {
         if (el.event === 'error') {
           await this.throwFrom(ei, el.errorCode ?? '', '', {});
           return;
+        }
+        if (el.event === 'escalation') {
+          await this.escalate(ei, el.escalationCode ?? '');
+          return this.complete(ei);
         }
         return this.complete(ei);
       case 'bpmn:IntermediateCatchEvent':
@@ -1122,6 +1131,48 @@ export class Step {
     return false;
   }
 
+  /**
+   * Throws an escalation from `thrower`: the innermost matching escalation boundary (on an enclosing
+   * subprocess or call activity) or escalation event subprocess catches it, interrupting or not.
+   * Unlike an error, an escalation nobody catches is no incident: the thrower simply goes on.
+   */
+  async escalate(thrower: EI, escalationCode: string): Promise<boolean> {
+    let current: EI | null = thrower;
+    while (current) {
+      const model = await this.model(current);
+      const def = model.elements.get(current.elementId);
+      if (def && current !== thrower && current.elementType !== 'bpmn:Process' && !(await this.isInner(current))) {
+        const boundary = pickCatch(def.boundaryIds.map((id) => model.elements.get(id)!).filter((b) => b.event === 'escalation'), escalationCode, 'escalationCode');
+        if (boundary) {
+          const flowScope = await this.ei(current.flowScopeKey!);
+          if (!flowScope) return false;
+          if (boundary.interrupting) await this.terminate(current);
+          this.schedule(flowScope.key, () => this.activate(boundary, flowScope, { trigger: {} }));
+          return true;
+        }
+      }
+      const scope: EI | null = current.flowScopeKey === null ? null : await this.ei(current.flowScopeKey);
+      if (!scope) {
+        const instance = await this.instance(current.processInstanceKey);
+        current = instance.parentElementInstanceKey === null ? null : await this.ei(instance.parentElementInstanceKey);
+        continue;
+      }
+      const scopeDef = scope.elementType === MI_BODY ? null : model.elements.get(scope.elementType === 'bpmn:Process' ? model.bpmnProcessId : scope.elementId);
+      const starts = (scopeDef?.eventSubprocessIds ?? [])
+        .map((id) => model.elements.get(id)!)
+        .map((sub) => (sub.startId ? model.elements.get(sub.startId)! : null))
+        .filter((s): s is ElementDef => Boolean(s && s.event === 'escalation'));
+      const start = pickCatch(starts, escalationCode, 'escalationCode');
+      if (start) {
+        await this.startEventSubprocess(scope, model.elements.get(start.scopeId)!, {}, start.interrupting);
+        return true;
+      }
+      current = scope;
+    }
+    this.count('escalations.not-caught');
+    return false;
+  }
+
   // ---------------------------------------------------------------- call activities
 
   private async call(ei: EI, el: ElementDef) {
@@ -1145,8 +1196,8 @@ function body(ei: EI, name: string): unknown {
   return ei.variables?.[name] ?? [];
 }
 
-function pickCatch(candidates: ElementDef[], errorCode: string): ElementDef | undefined {
-  return candidates.find((c) => c.errorCode === errorCode) ?? candidates.find((c) => c.errorCode === null || c.errorCode === undefined);
+function pickCatch(candidates: ElementDef[], code: string, field: 'errorCode' | 'escalationCode' = 'errorCode'): ElementDef | undefined {
+  return candidates.find((c) => c[field] === code) ?? candidates.find((c) => c[field] === null || c[field] === undefined);
 }
 
 function splitList(value: string): string[] {

@@ -7,7 +7,7 @@
 const { BpmnModdle } = require('bpmn-moddle');
 const zeebeSchema = require('zeebe-bpmn-moddle/resources/zeebe.json');
 
-export type EventKind = 'none' | 'message' | 'timer' | 'error' | 'terminate' | 'signal';
+export type EventKind = 'none' | 'message' | 'timer' | 'error' | 'terminate' | 'signal' | 'escalation';
 
 export interface Mapping {
   source: string;
@@ -43,6 +43,8 @@ export interface ElementDef {
   timer?: TimerDef;
   /** errorCode to throw (end event) or to catch (boundary / event subprocess start); null catches every error. */
   errorCode?: string | null;
+  /** escalationCode to throw (throw/end event) or to catch (boundary / event subprocess start); null catches every escalation. */
+  escalationCode?: string | null;
   /** Job-worker settings for service/send/business-rule/user tasks and message end/throw events. */
   job?: { type: string; retries: string; headers: Record<string, string> };
   /** Script task evaluated by the engine (`zeebe:script`): a FEEL expression and where its result goes. */
@@ -153,6 +155,7 @@ function baseDef(node: any, scopeId: string): ElementDef {
         'bpmn:ErrorEventDefinition': 'error',
         'bpmn:TerminateEventDefinition': 'terminate',
         'bpmn:SignalEventDefinition': 'signal',
+        'bpmn:EscalationEventDefinition': 'escalation',
       }[eventDef.$type as string] ?? 'none') as EventKind);
   const io = find('zeebe:IoMapping');
   const def: ElementDef = {
@@ -185,6 +188,7 @@ function baseDef(node: any, scopeId: string): ElementDef {
     else if (eventDef.timeCycle) def.timer = { kind: 'cycle', expression: eventDef.timeCycle.body };
   }
   if (event === 'error') def.errorCode = eventDef.errorRef?.errorCode ?? null;
+  if (event === 'escalation') def.escalationCode = eventDef.escalationRef?.escalationCode ?? null;
   const task = find('zeebe:TaskDefinition');
   const headers: Record<string, string> = {};
   for (const h of find('zeebe:TaskHeaders')?.values ?? []) if (h.key) headers[h.key] = h.value ?? '';

@@ -3,12 +3,12 @@
  * using anything else is refused at deploy time, naming the element, rather than failing later.
  */
 const FLOW_NODES: Record<string, readonly string[]> = {
-  'bpmn:StartEvent': ['none', 'bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:ErrorEventDefinition', 'bpmn:SignalEventDefinition'],
-  'bpmn:EndEvent': ['none', 'bpmn:ErrorEventDefinition', 'bpmn:TerminateEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:SignalEventDefinition'],
+  'bpmn:StartEvent': ['none', 'bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:ErrorEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition'],
+  'bpmn:EndEvent': ['none', 'bpmn:ErrorEventDefinition', 'bpmn:TerminateEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition'],
   'bpmn:IntermediateCatchEvent': ['bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:SignalEventDefinition'],
   // A none intermediate throw event only marks a point in the flow (its io mappings still apply).
-  'bpmn:IntermediateThrowEvent': ['none', 'bpmn:SignalEventDefinition'],
-  'bpmn:BoundaryEvent': ['bpmn:ErrorEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:SignalEventDefinition'],
+  'bpmn:IntermediateThrowEvent': ['none', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition'],
+  'bpmn:BoundaryEvent': ['bpmn:ErrorEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition'],
   'bpmn:ServiceTask': ['none'],
   'bpmn:SendTask': ['none'],
   'bpmn:BusinessRuleTask': ['none'],
@@ -59,7 +59,8 @@ export function unsupportedElements(process: ModdleElement): ElementProblem[] {
       if (definitions.length > 1) problems.push({ elementId: id, message: 'events with several event definitions are not supported' });
       const kind = definitions[0]?.$type ?? 'none';
       const startOfEventSubprocess = child.$type === 'bpmn:StartEvent' && inEventSubprocess;
-      if (!allowed.includes(kind) || (kind === 'bpmn:ErrorEventDefinition' && child.$type === 'bpmn:StartEvent' && !startOfEventSubprocess)) {
+      const onlyInEventSubprocess = kind === 'bpmn:ErrorEventDefinition' || kind === 'bpmn:EscalationEventDefinition';
+      if (!allowed.includes(kind) || (onlyInEventSubprocess && child.$type === 'bpmn:StartEvent' && !startOfEventSubprocess)) {
         const what = kind === 'none' ? 'none' : kind.replace('bpmn:', '').replace('EventDefinition', '').toLowerCase();
         problems.push({ elementId: id, message: `a ${what} ${child.$type.replace('bpmn:', '')} is not supported by the embedded engine` });
       }
