@@ -96,4 +96,57 @@ describe('Zeebe conformance: script tasks and pass-through elements', () => {
       expect(result.variables).toMatchObject({ manual: 'called', count: 2, milestone: 20 });
     });
   });
+
+  describe('link events', () => {
+    const linked = (id: string, type: string, catchName: string) =>
+      bpmn(
+        id,
+        `    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Throw_ToShipping" />
+    <bpmn:intermediateThrowEvent id="Throw_ToShipping"><bpmn:linkEventDefinition id="LinkDef_Throw" name="shipping" /></bpmn:intermediateThrowEvent>
+    <bpmn:intermediateCatchEvent id="Catch_Shipping"><bpmn:linkEventDefinition id="LinkDef_Catch" name="${catchName}" /></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Catch_Shipping" targetRef="Task_Ship" />
+    <bpmn:serviceTask id="Task_Ship"><bpmn:extensionElements><zeebe:taskDefinition type="${type}" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Task_Ship" targetRef="EndEvent_1" />
+    <bpmn:endEvent id="EndEvent_1" />`,
+      );
+
+    it('a throw link continues at the catch link of the same name, as if a sequence flow joined them', async () => {
+      const id = uniqueId('Process_Link');
+      const type = uniqueId('link.ship');
+      await deployProcess(client(), id, linked(id, type, 'shipping'));
+      const result = withResult(id, { order: 'SO-9' });
+      const [job] = await takeJobs(client(), type);
+      expect(job!.elementId).toBe('Task_Ship');
+      expect(job!.variables).toMatchObject({ order: 'SO-9' });
+      await client().completeJob({ jobKey: job!.key, variables: { shipped: true } });
+      expect((await result).variables).toMatchObject({ order: 'SO-9', shipped: true });
+    });
+
+    it('a throw link without a catch link of its name is refused at deploy, naming it', async () => {
+      const id = uniqueId('Process_LinkMissing');
+      const refusal = await grpcRefusal(deployProcess(client(), id, linked(id, uniqueId('link.none'), 'elsewhere')));
+      expect(refusal.code).toBe(3);
+      expect(refusal.details).toContain('Throw_ToShipping');
+    });
+  });
+
+  describe('message intermediate throw event', () => {
+    it('is a job (zeebe:taskDefinition), like a send task, and the flow waits for it', async () => {
+      const id = uniqueId('Process_MessageThrow');
+      const type = uniqueId('notify.dealer');
+      await deployProcess(
+        client(),
+        id,
+        chain(id, [
+          `<bpmn:intermediateThrowEvent id="Throw_Notify"><bpmn:extensionElements><zeebe:taskDefinition type="${type}" /></bpmn:extensionElements><bpmn:messageEventDefinition id="MsgDef_Notify" /></bpmn:intermediateThrowEvent>`,
+        ]),
+      );
+      const result = withResult(id, { dealer: 'D0001' });
+      const [job] = await takeJobs(client(), type);
+      expect(job!.elementId).toBe('Throw_Notify');
+      await client().completeJob({ jobKey: job!.key, variables: { notified: true } });
+      expect((await result).variables).toMatchObject({ dealer: 'D0001', notified: true });
+    });
+  });
 });

@@ -516,6 +516,13 @@ export class Step {
           await this.escalate(ei, el.escalationCode ?? '');
           return this.complete(ei);
         }
+        if (el.event === 'link') {
+          // The flow goes on at the catch link of the same name in this scope (deploy checked it is there).
+          const target = [...model.elements.values()].find((e) => e.scopeId === el.scopeId && e.type === 'bpmn:IntermediateCatchEvent' && e.event === 'link' && e.link === el.link)!;
+          const flowScope = await this.ei(ei.flowScopeKey!);
+          if (flowScope) this.schedule(flowScope.key, () => this.activate(target, flowScope, { trigger: {} }));
+          return this.complete(ei);
+        }
         if (el.job) return this.createJob(ei, el);
         return this.complete(ei);
       case 'bpmn:StartEvent':

@@ -7,7 +7,7 @@
 const { BpmnModdle } = require('bpmn-moddle');
 const zeebeSchema = require('zeebe-bpmn-moddle/resources/zeebe.json');
 
-export type EventKind = 'none' | 'message' | 'timer' | 'error' | 'terminate' | 'signal' | 'escalation';
+export type EventKind = 'none' | 'message' | 'timer' | 'error' | 'terminate' | 'signal' | 'escalation' | 'link';
 
 export interface Mapping {
   source: string;
@@ -40,6 +40,8 @@ export interface ElementDef {
   message?: { name: string; correlationKey: string | null };
   /** Signal events: the signal's name (a FEEL expression when it starts with "="). */
   signal?: { name: string };
+  /** Link throw/catch events: the link's name (a throw continues at the catch of that name in its scope). */
+  link?: string;
   timer?: TimerDef;
   /** errorCode to throw (end event) or to catch (boundary / event subprocess start); null catches every error. */
   errorCode?: string | null;
@@ -156,6 +158,7 @@ function baseDef(node: any, scopeId: string): ElementDef {
         'bpmn:TerminateEventDefinition': 'terminate',
         'bpmn:SignalEventDefinition': 'signal',
         'bpmn:EscalationEventDefinition': 'escalation',
+        'bpmn:LinkEventDefinition': 'link',
       }[eventDef.$type as string] ?? 'none') as EventKind);
   const io = find('zeebe:IoMapping');
   const def: ElementDef = {
@@ -181,6 +184,7 @@ function baseDef(node: any, scopeId: string): ElementDef {
     const subscription = (messageRef.extensionElements?.values ?? []).find((v: any) => v.$type === 'zeebe:Subscription');
     def.message = { name: messageRef.name ?? messageRef.id, correlationKey: subscription?.correlationKey ?? null };
   }
+  if (event === 'link') def.link = eventDef.name ?? '';
   if (event === 'signal') def.signal = { name: eventDef.signalRef?.name ?? eventDef.signalRef?.id ?? '' };
   if (event === 'timer') {
     if (eventDef.timeDate) def.timer = { kind: 'date', expression: eventDef.timeDate.body };

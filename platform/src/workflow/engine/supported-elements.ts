@@ -5,9 +5,10 @@
 const FLOW_NODES: Record<string, readonly string[]> = {
   'bpmn:StartEvent': ['none', 'bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:ErrorEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition'],
   'bpmn:EndEvent': ['none', 'bpmn:ErrorEventDefinition', 'bpmn:TerminateEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition'],
-  'bpmn:IntermediateCatchEvent': ['bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:SignalEventDefinition'],
+  'bpmn:IntermediateCatchEvent': ['bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:LinkEventDefinition'],
   // A none intermediate throw event only marks a point in the flow (its io mappings still apply).
-  'bpmn:IntermediateThrowEvent': ['none', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition'],
+  // Message throw events are jobs (zeebe:taskDefinition), like message end events.
+  'bpmn:IntermediateThrowEvent': ['none', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition', 'bpmn:LinkEventDefinition', 'bpmn:MessageEventDefinition'],
   'bpmn:BoundaryEvent': ['bpmn:ErrorEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition'],
   'bpmn:ServiceTask': ['none'],
   'bpmn:SendTask': ['none'],
@@ -39,7 +40,7 @@ interface ModdleElement {
   $type: string;
   id?: string;
   flowElements?: ModdleElement[];
-  eventDefinitions?: Array<{ $type: string }>;
+  eventDefinitions?: Array<{ $type: string; name?: string }>;
   triggeredByEvent?: boolean;
   extensionElements?: { values?: Array<{ $type: string }> };
 }
@@ -69,7 +70,26 @@ export function unsupportedElements(process: ModdleElement): ElementProblem[] {
       }
       if (child.$type === 'bpmn:SubProcess') visit(child, Boolean(child.triggeredByEvent));
     }
+    problems.push(...linkProblems(element));
   };
   visit(process, false);
+  return problems;
+}
+
+/** Zeebe's link rules, per scope: every throw link names a catch link there, and catch link names are unique. */
+function linkProblems(scope: ModdleElement): ElementProblem[] {
+  const problems: ElementProblem[] = [];
+  const linkName = (e: ModdleElement) => (e.eventDefinitions?.[0]?.$type === 'bpmn:LinkEventDefinition' ? (e.eventDefinitions[0].name ?? '') : null);
+  const catches = new Map<string, string>();
+  for (const child of scope.flowElements ?? []) {
+    const name = child.$type === 'bpmn:IntermediateCatchEvent' ? linkName(child) : null;
+    if (name === null) continue;
+    if (catches.has(name)) problems.push({ elementId: child.id ?? '(no id)', message: `Multiple intermediate catch link event definitions with the same name '${name}' are not allowed` });
+    catches.set(name, child.id ?? '');
+  }
+  for (const child of scope.flowElements ?? []) {
+    const name = child.$type === 'bpmn:IntermediateThrowEvent' ? linkName(child) : null;
+    if (name !== null && !catches.has(name)) problems.push({ elementId: child.id ?? '(no id)', message: `Can't find a catch link event for the throw link event with the name '${name}'` });
+  }
   return problems;
 }
