@@ -17,6 +17,8 @@ export default ({ env }: { env: any }) => [
   // An upload is written to disk before any route sees it: cap it here (Strapi's default is 200 MB).
   // includeUnparsed keeps the raw body beside the parsed one: webhook signatures are computed over the bytes sent.
   { name: 'strapi::body', config: { includeUnparsed: true, formidable: { maxFileSize: env.int('UPLOAD_MAX_BYTES', 25 * 1024 * 1024) } } },
+  // Camunda's REST API (/v2/...) over the embedded engine; needs the parsed body, not the session.
+  'global::zeebe-rest',
   'strapi::session',
   'strapi::favicon',
   'strapi::public',

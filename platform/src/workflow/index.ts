@@ -22,6 +22,11 @@ export function workflowRuntime(strapi: Core.Strapi): WorkflowRuntime {
   return strapi.get(RUNTIME) as WorkflowRuntime;
 }
 
+/** Whether this Strapi's workflow runtime has started (requests can arrive before bootstrap ends). */
+export function hasWorkflowRuntime(strapi: Core.Strapi): boolean {
+  return strapi.has(RUNTIME);
+}
+
 export async function stopWorkflowRuntime(strapi: Core.Strapi): Promise<void> {
   if (strapi.has(RUNTIME)) await workflowRuntime(strapi).stop();
 }

@@ -569,20 +569,25 @@ export class Engine {
         .where({ tenant_id: tenantId, message_name: request.name, correlation_key: request.correlationKey })
         .orderBy('key');
       // Zeebe correlates a message at most once per process (bpmnProcessId).
+      // The instances the message reached (opened or started), in correlation order.
+      const processInstanceKeys: number[] = [];
       for (const sub of subscriptions) {
         if (correlated.has(sub.bpmn_process_id)) continue;
-        if (await step.triggerSubscription(sub, request.variables)) correlated.add(sub.bpmn_process_id);
+        if (await step.triggerSubscription(sub, request.variables)) {
+          correlated.add(sub.bpmn_process_id);
+          processInstanceKeys.push(Number(sub.process_instance_key));
+        }
       }
       for (const start of await step.latestStarts(tenantId, (model) => model.messageStarts.find((s) => s.message?.name === request.name))) {
         if (correlated.has(start.bpmnProcessId)) continue;
         correlated.add(start.bpmnProcessId);
-        await step.startInstance({ definition: start.definition, variables: request.variables, startElementId: start.elementId });
+        processInstanceKeys.push(await step.startInstance({ definition: start.definition, variables: request.variables, startElementId: start.elementId }));
       }
       if (buffered && correlated.size) {
         await step.trx('wf_message_correlations').insert([...correlated].map((id) => ({ message_key: key, bpmn_process_id: id })));
       }
       step.count('messages.published');
-      return { key, tenantId };
+      return { key, tenantId, processInstanceKeys };
     });
   }
 

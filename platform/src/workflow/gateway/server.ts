@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { DEFAULT_TENANT, DeploymentRejected, type DeployedProcess } from '../engine/deployments';
-import type { Engine } from '../engine/engine';
+import type { ActivatedJob, Engine, JobActivation } from '../engine/engine';
 import { CommandRejected } from '../engine/errors';
 import type { GatewayCredentials } from './credentials';
 import type { GatewayListenOptions } from './listen-options';
@@ -249,40 +249,51 @@ const DEFAULT_LONG_POLL = 10_000;
  */
 async function activateJobs(engine: Engine, call: grpc.ServerWritableStream<any, any>) {
   const request = call.request;
-  if (!request.type) throw new CommandRejected('INVALID_ARGUMENT', "Expected to activate jobs with a non-empty 'type'");
-  if (!(Number(request.maxJobsToActivate) > 0)) throw new CommandRejected('INVALID_ARGUMENT', "Expected 'maxJobsToActivate' to be greater than zero");
-  const requestTimeout = Number(request.requestTimeout ?? 0);
-  const wait = requestTimeout < 0 ? 0 : requestTimeout === 0 ? DEFAULT_LONG_POLL : requestTimeout;
-  const until = Date.now() + wait;
   let cancelled = false;
   const cancelHandlers: Array<() => void> = [];
   call.on('cancelled', () => {
     cancelled = true;
     for (const fn of cancelHandlers) fn();
   });
-  const activation = {
-    type: request.type,
-    worker: request.worker ?? '',
-    timeout: Number(request.timeout ?? 0),
-    maxJobsToActivate: Number(request.maxJobsToActivate),
-    fetchVariable: request.fetchVariable ?? [],
-    tenantIds: (request.tenantIds ?? []).map((t: string) => t || DEFAULT_TENANT),
-  };
+  const jobs = await pollJobs(
+    engine,
+    {
+      type: request.type,
+      worker: request.worker ?? '',
+      timeout: Number(request.timeout ?? 0),
+      maxJobsToActivate: Number(request.maxJobsToActivate),
+      fetchVariable: request.fetchVariable ?? [],
+      tenantIds: (request.tenantIds ?? []).map((t: string) => t || DEFAULT_TENANT),
+    },
+    Number(request.requestTimeout ?? 0),
+    { cancelled: () => cancelled, onCancel: (wake) => cancelHandlers.push(wake) },
+  );
+  if (cancelled) return; // the jobs time out and are handed out again
+  if (jobs.length) call.write({ jobs });
+  call.end();
+}
+
+/**
+ * Zeebe's long polling, for gRPC and REST alike: activates up to `maxJobsToActivate` jobs, waiting up to
+ * `requestTimeout` ms (0: the default 10 s; negative: not at all) for some to become activatable.
+ */
+export async function pollJobs(
+  engine: Engine,
+  activation: JobActivation,
+  requestTimeout: number,
+  abort: { cancelled: () => boolean; onCancel: (wake: () => void) => void },
+): Promise<ActivatedJob[]> {
+  if (!activation.type) throw new CommandRejected('INVALID_ARGUMENT', "Expected to activate jobs with a non-empty 'type'");
+  if (!(activation.maxJobsToActivate > 0)) throw new CommandRejected('INVALID_ARGUMENT', "Expected 'maxJobsToActivate' to be greater than zero");
+  const wait = requestTimeout < 0 ? 0 : requestTimeout === 0 ? DEFAULT_LONG_POLL : requestTimeout;
+  const until = Date.now() + wait;
   for (;;) {
-    if (cancelled) return;
+    if (abort.cancelled()) return [];
     const jobs = await engine.activateJobs(activation);
-    if (cancelled) return; // the jobs time out and are handed out again
-    if (jobs.length) {
-      call.write({ jobs });
-      call.end();
-      return;
-    }
+    if (jobs.length || abort.cancelled()) return jobs;
     const left = until - Date.now();
-    if (left <= 0) {
-      call.end();
-      return;
-    }
-    await engine.waitForJobs(request.type, left, (wake) => cancelHandlers.push(wake));
+    if (left <= 0) return [];
+    await engine.waitForJobs(activation.type, left, abort.onCancel);
   }
 }
 
