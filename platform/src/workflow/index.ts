@@ -120,15 +120,19 @@ export function workflowsDir(): string {
 }
 
 /**
- * Deploys every workflows/*.bpmn in one all-or-nothing deployment. Unchanged files keep their
- * version; a refused file stops the start with the engine's reasons, naming each element.
+ * Deploys every workflows/*.bpmn and *.dmn in one all-or-nothing deployment. Unchanged files keep
+ * their version; a refused file stops the start with the engine's reasons, naming each element.
  */
 async function deployWorkflows(client: ZeebeClient, log: { info(m: string): void }): Promise<void> {
   const dir = workflowsDir();
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.bpmn')).sort() : [];
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.(bpmn|dmn)$/.test(f)).sort() : [];
   if (!files.length) return;
-  const result = await client.deployResources(files.map((name) => ({ name, process: fs.readFileSync(path.join(dir, name)) })) as any);
-  const summary = (result.deployments as any[]).map((d) => `${d.process.bpmnProcessId} v${d.process.version}`).join(', ');
+  const resources = files.map((name) => (name.endsWith('.dmn') ? { name, decision: fs.readFileSync(path.join(dir, name)) } : { name, process: fs.readFileSync(path.join(dir, name)) }));
+  const result = await client.deployResources(resources as any);
+  const summary = (result.deployments as any[])
+    .map((d) => (d.process ? `${d.process.bpmnProcessId} v${d.process.version}` : d.decision ? `decision ${d.decision.dmnDecisionId} v${d.decision.version}` : null))
+    .filter(Boolean)
+    .join(', ');
   log.info(`deployed ${summary}`);
 }
 

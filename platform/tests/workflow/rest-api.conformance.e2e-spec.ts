@@ -244,4 +244,24 @@ describe('Zeebe conformance: the REST API (v2) with the official REST client', (
     expect(retried.variables).toMatchObject({ warehouse: 'WH-2' });
     await retried.complete({});
   });
+
+  it('deploys a DMN resource and evaluates its decision', async () => {
+    const id = uniqueId('discount');
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="${id}_drg" name="Discounts" namespace="http://channelflow.dev/dmn">
+  <decision id="${id}" name="Discount">
+    <decisionTable id="${id}_t" hitPolicy="FIRST">
+      <input id="${id}_i"><inputExpression id="${id}_ie"><text>quantity</text></inputExpression></input>
+      <output id="${id}_o" name="discount" />
+      <rule id="${id}_r1"><inputEntry id="${id}_e1"><text>&gt;= 100</text></inputEntry><outputEntry id="${id}_x1"><text>0.1</text></outputEntry></rule>
+      <rule id="${id}_r2"><inputEntry id="${id}_e2"><text>-</text></inputEntry><outputEntry id="${id}_x2"><text>0</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>`;
+    const deployed = await rest.deployResources([{ name: `${id}.dmn`, content: Buffer.from(xml) }]);
+    expect(deployed.decisions[0]).toMatchObject({ decisionDefinitionId: id, version: 1 });
+    const evaluated = await rest.evaluateDecision({ decisionDefinitionId: id, variables: { quantity: 120 } } as any);
+    expect(JSON.parse(evaluated.output)).toBe(0.1);
+    expect(evaluated.evaluatedDecisions[0]!.matchedRules[0]!.ruleId).toBe(`${id}_r1`);
+  });
 });

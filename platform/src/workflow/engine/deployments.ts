@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { validateBpmn, type ParsedProcess } from './validate-bpmn';
+import { parseDmn, type DecisionGraph } from './dmn';
 import type { ElementProblem } from './supported-elements';
 
 export const DEFAULT_TENANT = '<default>';
@@ -9,6 +10,25 @@ export interface DeployedProcess {
   bpmnProcessId: string;
   version: number;
   processDefinitionKey: number;
+  resourceName: string;
+  tenantId: string;
+}
+
+export interface DeployedDecision {
+  decisionId: string;
+  decisionName: string;
+  version: number;
+  decisionKey: number;
+  decisionRequirementsId: string;
+  decisionRequirementsKey: number;
+  tenantId: string;
+}
+
+export interface DeployedDecisionRequirements {
+  decisionRequirementsId: string;
+  decisionRequirementsName: string;
+  version: number;
+  decisionRequirementsKey: number;
   resourceName: string;
   tenantId: string;
 }
@@ -30,6 +50,8 @@ export interface CheckedResource {
   xml: string;
   checksum: string;
   processes: ParsedProcess[];
+  /** A DMN resource: its decision requirements graph. */
+  decisions?: DecisionGraph;
 }
 
 /**
@@ -41,14 +63,28 @@ export async function checkResources(resources: Array<{ name: string; content: B
   const checked: CheckedResource[] = [];
   const rejected: Array<{ resourceName: string; problems: ElementProblem[] }> = [];
   for (const resource of resources) {
-    if (!/\.(bpmn|xml)$/i.test(resource.name)) {
-      rejected.push({ resourceName: resource.name, problems: [{ elementId: '(resource)', message: 'only BPMN resources (.bpmn, .xml) can be deployed to the embedded engine' }] });
+    const xml = typeof resource.content === 'string' ? resource.content : resource.content.toString('utf8');
+    const checksum = createHash('sha256').update(xml).digest('hex');
+    if (/\.dmn$/i.test(resource.name)) {
+      const parsed = await parseDmn(xml);
+      if (!parsed.ok) rejected.push({ resourceName: resource.name, problems: parsed.problems });
+      else checked.push({ name: resource.name, xml, checksum, processes: [], decisions: parsed.graph });
       continue;
     }
-    const xml = typeof resource.content === 'string' ? resource.content : resource.content.toString('utf8');
+    if (!/\.(bpmn|xml)$/i.test(resource.name)) {
+      rejected.push({ resourceName: resource.name, problems: [{ elementId: '(resource)', message: 'only BPMN (.bpmn, .xml) and DMN (.dmn) resources can be deployed to the embedded engine' }] });
+      continue;
+    }
     const result = await validateBpmn(xml);
     if (!result.ok) rejected.push({ resourceName: resource.name, problems: result.problems });
-    else checked.push({ name: resource.name, xml, checksum: createHash('sha256').update(xml).digest('hex'), processes: result.processes });
+    else checked.push({ name: resource.name, xml, checksum, processes: result.processes });
+  }
+  const seen = new Map<string, string>();
+  for (const resource of checked) {
+    for (const id of resource.decisions?.decisions.keys() ?? []) {
+      if (seen.has(id)) rejected.push({ resourceName: resource.name, problems: [{ elementId: id, message: `decision id '${id}' is also in '${seen.get(id)}'` }] });
+      seen.set(id, resource.name);
+    }
   }
   if (rejected.length) throw new DeploymentRejected(rejected);
   return checked;
@@ -63,12 +99,26 @@ export async function storeDeployment(
   checked: CheckedResource[],
   tenantId: string,
   nextKey: () => number,
-): Promise<{ key: number; processes: DeployedProcess[]; created: Array<DeployedProcess & { xml: string }> }> {
+): Promise<{
+  key: number;
+  processes: DeployedProcess[];
+  decisions: DeployedDecision[];
+  decisionRequirements: DeployedDecisionRequirements[];
+  created: Array<DeployedProcess & { xml: string }>;
+}> {
   const deploymentKey = nextKey();
   await trx('wf_deployments').insert({ key: deploymentKey, tenant_id: tenantId, created_at: new Date() });
   const deployed: DeployedProcess[] = [];
   const created: Array<DeployedProcess & { xml: string }> = [];
+  const decisions: DeployedDecision[] = [];
+  const decisionRequirements: DeployedDecisionRequirements[] = [];
   for (const resource of checked) {
+    if (resource.decisions) {
+      const stored = await storeDecisions(trx, resource, resource.decisions, tenantId, deploymentKey, nextKey);
+      decisions.push(...stored.decisions);
+      decisionRequirements.push(stored.requirements);
+      continue;
+    }
     for (const process of resource.processes) {
       const latest = await trx('wf_process_definitions')
         .where({ tenant_id: tenantId, bpmn_process_id: process.bpmnProcessId })
@@ -96,5 +146,44 @@ export async function storeDeployment(
       created.push({ ...entry, xml: resource.xml });
     }
   }
-  return { key: deploymentKey, processes: deployed, created };
+  return { key: deploymentKey, processes: deployed, decisions, decisionRequirements, created };
+}
+
+/** A DRG whose XML equals its latest version keeps it and its decisions' versions; otherwise all get new ones. */
+async function storeDecisions(trx: Knex.Transaction, resource: CheckedResource, graph: DecisionGraph, tenantId: string, deploymentKey: number, nextKey: () => number) {
+  const latest = await trx('wf_decision_requirements').where({ tenant_id: tenantId, drg_id: graph.id }).orderBy('version', 'desc').first();
+  if (latest && latest.checksum === resource.checksum) {
+    const rows = await trx('wf_decisions').where({ decision_requirements_key: latest.key });
+    return {
+      requirements: requirementsOf(latest),
+      decisions: rows.map((r: any) => decisionOf(r, graph.id)),
+    };
+  }
+  const key = nextKey();
+  const row = { key, deployment_key: deploymentKey, drg_id: graph.id, name: graph.name, version: (latest?.version ?? 0) + 1, resource_name: resource.name, checksum: resource.checksum, xml: resource.xml, tenant_id: tenantId, created_at: Date.now() };
+  await trx('wf_decision_requirements').insert(row);
+  const stored: DeployedDecision[] = [];
+  for (const decision of graph.decisions.values()) {
+    const previous = await trx('wf_decisions').where({ tenant_id: tenantId, decision_id: decision.id }).orderBy('version', 'desc').first('version');
+    const decisionRow = { key: nextKey(), decision_id: decision.id, name: decision.name, version: (previous?.version ?? 0) + 1, decision_requirements_key: key, tenant_id: tenantId };
+    await trx('wf_decisions').insert(decisionRow);
+    stored.push(decisionOf(decisionRow, graph.id));
+  }
+  return { requirements: requirementsOf(row), decisions: stored };
+}
+
+function requirementsOf(row: any): DeployedDecisionRequirements {
+  return { decisionRequirementsId: row.drg_id, decisionRequirementsName: row.name, version: Number(row.version), decisionRequirementsKey: Number(row.key), resourceName: row.resource_name, tenantId: row.tenant_id };
+}
+
+function decisionOf(row: any, drgId: string): DeployedDecision {
+  return {
+    decisionId: row.decision_id,
+    decisionName: row.name,
+    version: Number(row.version),
+    decisionKey: Number(row.key),
+    decisionRequirementsId: drgId,
+    decisionRequirementsKey: Number(row.decision_requirements_key),
+    tenantId: row.tenant_id,
+  };
 }

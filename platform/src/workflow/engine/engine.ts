@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { DEFAULT_TENANT, checkResources, storeDeployment, type DeployedProcess } from './deployments';
+import { DEFAULT_TENANT, checkResources, storeDeployment, type DeployedDecision, type DeployedDecisionRequirements, type DeployedProcess } from './deployments';
+import { DecisionEvaluationFailed, evaluateDecision, parseDmn, type DecisionGraph, type EvaluatedDecision } from './dmn';
 import { CommandRejected } from './errors';
 import { compileProcess, type ProcessModel } from './model';
 import { Step, type Effects, type InstanceRow, type Vars } from './interpreter';
@@ -63,6 +64,7 @@ export class Engine {
   private nextKeyValue = 0;
   private keyBlockEnd = 0;
   private readonly models = new Map<number, Promise<ProcessModel>>();
+  private readonly graphs = new Map<number, Promise<DecisionGraph>>();
   /** Immutable facts about recent instances (definition, tenant, parent), bounded. */
   private readonly instanceFacts = new Map<number, InstanceRow>();
   private readonly jobWaiters = new Map<string, Set<() => void>>();
@@ -207,6 +209,7 @@ export class Engine {
     return {
       model: (key: number) => this.model(key, trx),
       latestDefinition: (tenantId: string, bpmnProcessId: string) => this.latestDefinition(tenantId, bpmnProcessId, trx),
+      evaluateDecision: (tenantId: string, decisionId: string, variables: Vars) => this.evaluateLatest({ decisionId, tenantId, variables }, trx),
       nextKey: this.nextKey,
       instanceFacts: this.instanceFacts,
     };
@@ -254,7 +257,76 @@ export class Engine {
       for (const created of stored.created) await this.replaceStartTimers(step, created);
       return stored;
     });
-    return { key: result.key, processes: result.processes as DeployedProcess[] };
+    return {
+      key: result.key,
+      processes: result.processes as DeployedProcess[],
+      decisions: result.decisions as DeployedDecision[],
+      decisionRequirements: result.decisionRequirements as DeployedDecisionRequirements[],
+    };
+  }
+
+  // ---------------------------------------------------------------- decisions
+
+  /** The parsed decision requirements graph of a deployed DMN resource. */
+  private decisionGraph(decisionRequirementsKey: number, trx: Knex | Knex.Transaction): Promise<DecisionGraph> {
+    let cached = this.graphs.get(decisionRequirementsKey);
+    if (!cached) {
+      cached = (async () => {
+        const row = await trx('wf_decision_requirements').where({ key: decisionRequirementsKey }).first('xml');
+        if (!row) throw new Error(`decision requirements ${decisionRequirementsKey} are missing`);
+        const parsed = await parseDmn(row.xml);
+        if (!parsed.ok) throw new Error(`decision requirements ${decisionRequirementsKey} no longer parse: ${parsed.problems.map((p) => p.message).join('; ')}`);
+        return parsed.graph;
+      })();
+      cached.catch(() => this.graphs.delete(decisionRequirementsKey));
+      this.graphs.set(decisionRequirementsKey, cached);
+    }
+    return cached;
+  }
+
+  /**
+   * Evaluates a decision (the latest version of `decisionId`, or the one with `decisionKey`). A failed
+   * evaluation is an answer too (failedDecisionId, failureMessage), as Zeebe's EvaluateDecision gives it.
+   */
+  async evaluateLatest(request: { decisionId?: string; decisionKey?: number; variables: Vars; tenantId?: string }, trx: Knex | Knex.Transaction = this.knex) {
+    const tenantId = request.tenantId || DEFAULT_TENANT;
+    const row = request.decisionKey
+      ? await trx('wf_decisions as d').join('wf_decision_requirements as r', 'r.key', 'd.decision_requirements_key').where('d.key', request.decisionKey).first('d.*', 'r.drg_id')
+      : await trx('wf_decisions as d')
+          .join('wf_decision_requirements as r', 'r.key', 'd.decision_requirements_key')
+          .where({ 'd.tenant_id': tenantId, 'd.decision_id': request.decisionId ?? '' })
+          .orderBy('d.version', 'desc')
+          .first('d.*', 'r.drg_id');
+    if (!row) {
+      throw new CommandRejected(
+        'NOT_FOUND',
+        request.decisionKey
+          ? `Expected to evaluate decision with key '${request.decisionKey}', but no such decision found`
+          : `Expected to evaluate decision '${request.decisionId}', but no decision found for id '${request.decisionId}'`,
+        'EVALUATE',
+      );
+    }
+    const graph = await this.decisionGraph(Number(row.decision_requirements_key), trx);
+    const versions = new Map<string, { key: number; version: number }>();
+    for (const d of await trx('wf_decisions').where({ decision_requirements_key: row.decision_requirements_key })) versions.set(d.decision_id, { key: Number(d.key), version: Number(d.version) });
+    const describe = (evaluated: EvaluatedDecision[]) =>
+      evaluated.map((e) => ({ ...e, decisionKey: versions.get(e.decisionId)?.key ?? 0, decisionVersion: versions.get(e.decisionId)?.version ?? 0, tenantId: row.tenant_id }));
+    const base = {
+      decisionKey: Number(row.key),
+      decisionId: row.decision_id as string,
+      decisionName: row.name as string,
+      decisionVersion: Number(row.version),
+      decisionRequirementsId: row.drg_id as string,
+      decisionRequirementsKey: Number(row.decision_requirements_key),
+      tenantId: row.tenant_id as string,
+    };
+    try {
+      const { output, evaluated } = evaluateDecision(graph, row.decision_id, request.variables);
+      return { ...base, output, evaluatedDecisions: describe(evaluated), failedDecisionId: '', failureMessage: '' };
+    } catch (error) {
+      if (!(error instanceof DecisionEvaluationFailed)) throw error;
+      return { ...base, output: null, evaluatedDecisions: describe(error.evaluated), failedDecisionId: error.decisionId, failureMessage: error.message };
+    }
   }
 
   /** A new version's timer start events replace those of the version before it. */

@@ -15,7 +15,15 @@ export class CommandRejected extends Error {
 /** A step of an element failed in a way an operator must fix; becomes an incident, not a rejection. */
 export class IncidentRaised extends Error {
   constructor(
-    readonly errorType: 'IO_MAPPING_ERROR' | 'CONDITION_ERROR' | 'EXTRACT_VALUE_ERROR' | 'CALLED_ELEMENT_ERROR' | 'UNHANDLED_ERROR_EVENT' | 'JOB_NO_RETRIES',
+    readonly errorType:
+      | 'IO_MAPPING_ERROR'
+      | 'CONDITION_ERROR'
+      | 'EXTRACT_VALUE_ERROR'
+      | 'CALLED_ELEMENT_ERROR'
+      | 'CALLED_DECISION_ERROR'
+      | 'DECISION_EVALUATION_ERROR'
+      | 'UNHANDLED_ERROR_EVENT'
+      | 'JOB_NO_RETRIES',
     message: string,
   ) {
     super(message);

@@ -1,4 +1,4 @@
-import { parseExpression } from 'feelin';
+import { parseExpression, parseUnaryTests } from 'feelin';
 import type { ElementProblem } from './supported-elements';
 
 /**
@@ -32,10 +32,11 @@ export function feelSyntaxProblems(root: object): ElementProblem[] {
   return problems;
 }
 
-function syntaxErrorAt(expression: string): number | null {
+/** Where a FEEL expression (or, with `unary`, a list of unary tests) stops being valid; null when it is valid. */
+export function syntaxErrorAt(expression: string, unary = false): number | null {
   if (!expression.trim()) return 0;
   let at: number | null = null;
-  parseExpression(expression, {}, undefined).iterate({
+  (unary ? parseUnaryTests(expression, {}, undefined) : parseExpression(expression, {}, undefined)).iterate({
     enter: (node: { type: { isError: boolean }; from: number }) => {
       if (node.type.isError && at === null) at = node.from;
     },

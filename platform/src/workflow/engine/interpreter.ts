@@ -42,6 +42,7 @@ export interface EI {
 export interface EngineServices {
   model(processDefinitionKey: number): Promise<ProcessModel>;
   latestDefinition(tenantId: string, bpmnProcessId: string): Promise<{ key: number; version: number } | null>;
+  evaluateDecision(tenantId: string, decisionId: string, variables: Vars): Promise<{ output: unknown; failureMessage: string }>;
   nextKey(): number;
   instanceFacts: Map<number, InstanceRow>;
 }
@@ -577,6 +578,21 @@ export class Step {
       case 'bpmn:CallActivity':
         await this.openBoundaries(ei, el);
         return this.call(ei, el);
+      case 'bpmn:BusinessRuleTask':
+        if (el.calledDecision) {
+          // Evaluated by the engine, like Zeebe: the decision's result lands in resultVariable.
+          const instance = await this.instance(ei.processInstanceKey);
+          const decisionId = String(await this.evaluateModelValue(el.calledDecision.decisionId, ei, 'EXTRACT_VALUE_ERROR'));
+          const result = await this.services.evaluateDecision(instance.tenantId, decisionId, await this.visible(ei)).catch((error) => {
+            if (error instanceof CommandRejected) throw new IncidentRaised('CALLED_DECISION_ERROR', error.message.replace(/^Command '\w+' rejected with code '\w+': /, ''));
+            throw error;
+          });
+          if (result.failureMessage) throw new IncidentRaised('DECISION_EVALUATION_ERROR', result.failureMessage);
+          await this.applyResult(ei, el, { [el.calledDecision.resultVariable]: result.output ?? null });
+          return this.complete(ei);
+        }
+        await this.openBoundaries(ei, el);
+        return this.createJob(ei, el);
       case 'bpmn:ScriptTask':
         if (el.script) {
           // Evaluated by the engine, like Zeebe: the result lands in resultVariable (through output mappings when declared).

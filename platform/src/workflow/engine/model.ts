@@ -51,6 +51,8 @@ export interface ElementDef {
   job?: { type: string; retries: string; headers: Record<string, string> };
   /** Script task evaluated by the engine (`zeebe:script`): a FEEL expression and where its result goes. */
   script?: { expression: string; resultVariable: string };
+  /** Business-rule task evaluated by the engine (`zeebe:calledDecision`): which decision, where its result goes. */
+  calledDecision?: { decisionId: string; resultVariable: string };
   inputs: Mapping[];
   outputs: Mapping[];
   /** Boundary events attached to this activity. */
@@ -210,6 +212,10 @@ function baseDef(node: any, scopeId: string): ElementDef {
     def.job = { type: USER_TASK_JOB_TYPE, retries: '1', headers };
   } else if (task) {
     def.job = { type: task.type, retries: task.retries ?? '3', headers };
+  }
+  const calledDecision = find('zeebe:CalledDecision');
+  if (node.$type === 'bpmn:BusinessRuleTask' && calledDecision && !task) {
+    def.calledDecision = { decisionId: calledDecision.decisionId ?? '', resultVariable: calledDecision.resultVariable ?? '' };
   }
   const script = find('zeebe:Script');
   if (node.$type === 'bpmn:ScriptTask' && script && !task) {

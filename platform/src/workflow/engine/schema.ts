@@ -144,6 +144,36 @@ const RUNTIME_TABLES: Array<[string, (t: Knex.CreateTableBuilder) => void]> = [
     },
   ],
   [
+    // A deployed DMN resource (decision requirements graph), versioned by its id like a process.
+    'wf_decision_requirements',
+    (t) => {
+      t.bigInteger('key').primary();
+      t.bigInteger('deployment_key').notNullable();
+      t.string('drg_id', 255).notNullable();
+      t.string('name', 255).notNullable();
+      t.integer('version').notNullable();
+      t.string('resource_name', 255).notNullable();
+      t.string('checksum', 64).notNullable();
+      t.text('xml').notNullable();
+      t.string('tenant_id', 64).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.unique(['tenant_id', 'drg_id', 'version']);
+    },
+  ],
+  [
+    'wf_decisions',
+    (t) => {
+      t.bigInteger('key').primary();
+      t.string('decision_id', 255).notNullable();
+      t.string('name', 255).notNullable();
+      t.integer('version').notNullable();
+      t.bigInteger('decision_requirements_key').notNullable();
+      t.string('tenant_id', 64).notNullable();
+      t.unique(['tenant_id', 'decision_id', 'version']);
+      t.index(['decision_requirements_key']);
+    },
+  ],
+  [
     // Signals are broadcast, never buffered: a subscription exists only while its element waits.
     'wf_signal_subscriptions',
     (t) => {

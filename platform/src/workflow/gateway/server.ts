@@ -78,7 +78,63 @@ export async function startGateway(options: {
       return {
         key: String(result.key),
         tenantId,
-        deployments: result.processes.map((p) => ({ process: processMetadata(p) })),
+        deployments: [
+          ...result.processes.map((p) => ({ process: processMetadata(p) })),
+          ...result.decisions.map((d) => ({
+            decision: {
+              dmnDecisionId: d.decisionId,
+              dmnDecisionName: d.decisionName,
+              version: d.version,
+              decisionKey: String(d.decisionKey),
+              dmnDecisionRequirementsId: d.decisionRequirementsId,
+              decisionRequirementsKey: String(d.decisionRequirementsKey),
+              tenantId: d.tenantId,
+            },
+          })),
+          ...result.decisionRequirements.map((r) => ({
+            decisionRequirements: {
+              dmnDecisionRequirementsId: r.decisionRequirementsId,
+              dmnDecisionRequirementsName: r.decisionRequirementsName,
+              version: r.version,
+              decisionRequirementsKey: String(r.decisionRequirementsKey),
+              resourceName: r.resourceName,
+              tenantId: r.tenantId,
+            },
+          })),
+        ],
+      };
+    }),
+    EvaluateDecision: handle(async (request) => {
+      const decisionKey = request.decisionKey && request.decisionKey !== '0' ? key(request.decisionKey, 'decisionKey') : undefined;
+      if (!decisionKey && !request.decisionId) throw new CommandRejected('INVALID_ARGUMENT', "Expected either a decision id or a valid decision key, but none provided");
+      const result = await engine.evaluateLatest({ decisionId: request.decisionId || undefined, decisionKey, variables: document(request.variables), tenantId: request.tenantId || DEFAULT_TENANT });
+      return {
+        decisionKey: String(result.decisionKey),
+        decisionId: result.decisionId,
+        decisionName: result.decisionName,
+        decisionVersion: result.decisionVersion,
+        decisionRequirementsId: result.decisionRequirementsId,
+        decisionRequirementsKey: String(result.decisionRequirementsKey),
+        decisionOutput: JSON.stringify(result.output ?? null),
+        evaluatedDecisions: result.evaluatedDecisions.map((e) => ({
+          decisionKey: String(e.decisionKey),
+          decisionId: e.decisionId,
+          decisionName: e.decisionName,
+          decisionVersion: e.decisionVersion,
+          decisionType: e.decisionType,
+          decisionOutput: JSON.stringify(e.output ?? null),
+          matchedRules: e.matchedRules.map((r) => ({
+            ruleId: r.ruleId,
+            ruleIndex: r.ruleIndex,
+            evaluatedOutputs: r.evaluatedOutputs.map((o) => ({ outputId: o.outputId, outputName: o.outputName, outputValue: JSON.stringify(o.outputValue ?? null) })),
+          })),
+          evaluatedInputs: e.evaluatedInputs.map((i) => ({ inputId: i.inputId, inputName: i.inputName, inputValue: JSON.stringify(i.inputValue ?? null) })),
+          tenantId: e.tenantId,
+        })),
+        failedDecisionId: result.failedDecisionId,
+        failureMessage: result.failureMessage,
+        tenantId: result.tenantId,
+        decisionInstanceKey: '0',
       };
     }),
     // Deprecated since Zeebe 8, but plain `zbctl deploy file.bpmn` still calls it.

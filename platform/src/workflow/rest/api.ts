@@ -90,14 +90,72 @@ export function restApi(deps: RestApiDeps) {
     return {
       deploymentKey: String(result.key),
       tenantId,
-      deployments: result.processes.map((p) => ({
-        processDefinition: {
-          processDefinitionId: p.bpmnProcessId,
-          processDefinitionVersion: p.version,
-          resourceName: p.resourceName,
-          tenantId: p.tenantId,
-          processDefinitionKey: String(p.processDefinitionKey),
-        },
+      deployments: [
+        ...result.processes.map((p) => ({
+          processDefinition: {
+            processDefinitionId: p.bpmnProcessId,
+            processDefinitionVersion: p.version,
+            resourceName: p.resourceName,
+            tenantId: p.tenantId,
+            processDefinitionKey: String(p.processDefinitionKey),
+          },
+        })),
+        ...result.decisions.map((d) => ({
+          decisionDefinition: {
+            decisionDefinitionId: d.decisionId,
+            version: d.version,
+            name: d.decisionName,
+            tenantId: d.tenantId,
+            decisionRequirementsId: d.decisionRequirementsId,
+            decisionDefinitionKey: String(d.decisionKey),
+            decisionRequirementsKey: String(d.decisionRequirementsKey),
+          },
+        })),
+        ...result.decisionRequirements.map((r) => ({
+          decisionRequirements: {
+            decisionRequirementsId: r.decisionRequirementsId,
+            version: r.version,
+            decisionRequirementsName: r.decisionRequirementsName,
+            tenantId: r.tenantId,
+            decisionRequirementsKey: String(r.decisionRequirementsKey),
+            resourceName: r.resourceName,
+          },
+        })),
+      ],
+    };
+  });
+
+  route('POST', '/decision-definitions/evaluation', async ({ body }) => {
+    const request = object(body);
+    const decisionKey = optionalKey(request.decisionDefinitionKey, 'decisionDefinitionKey');
+    if (!decisionKey && !text(request.decisionDefinitionId)) throw new CommandRejected('INVALID_ARGUMENT', 'At least one of [decisionDefinitionId, decisionDefinitionKey] is required');
+    const result = await engine.evaluateLatest({ decisionId: text(request.decisionDefinitionId) || undefined, decisionKey, variables: variables(request.variables), tenantId: text(request.tenantId) || DEFAULT_TENANT });
+    return {
+      decisionDefinitionId: result.decisionId,
+      decisionDefinitionKey: String(result.decisionKey),
+      decisionDefinitionName: result.decisionName,
+      decisionDefinitionVersion: result.decisionVersion,
+      decisionRequirementsId: result.decisionRequirementsId,
+      decisionRequirementsKey: String(result.decisionRequirementsKey),
+      output: JSON.stringify(result.output ?? null),
+      failedDecisionDefinitionId: result.failedDecisionId,
+      failureMessage: result.failureMessage,
+      tenantId: result.tenantId,
+      decisionInstanceKey: '0',
+      evaluatedDecisions: result.evaluatedDecisions.map((e) => ({
+        decisionDefinitionId: e.decisionId,
+        decisionDefinitionKey: String(e.decisionKey),
+        decisionDefinitionName: e.decisionName,
+        decisionDefinitionVersion: e.decisionVersion,
+        decisionDefinitionType: e.decisionType,
+        output: JSON.stringify(e.output ?? null),
+        tenantId: e.tenantId,
+        matchedRules: e.matchedRules.map((r) => ({
+          ruleId: r.ruleId,
+          ruleIndex: r.ruleIndex,
+          evaluatedOutputs: r.evaluatedOutputs.map((o) => ({ outputId: o.outputId, outputName: o.outputName, outputValue: JSON.stringify(o.outputValue ?? null) })),
+        })),
+        evaluatedInputs: e.evaluatedInputs.map((i) => ({ inputId: i.inputId, inputName: i.inputName, inputValue: JSON.stringify(i.inputValue ?? null) })),
       })),
     };
   });
