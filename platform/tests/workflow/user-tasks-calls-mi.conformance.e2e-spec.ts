@@ -117,6 +117,49 @@ describe('Zeebe conformance: user tasks, call activities and multi-instance', ()
       expect((await result).variables).toEqual({ orderId: 'o-3', shipment: 'shipped' });
     });
 
+    it('bindingType="deployment" calls the version deployed together with the caller; "versionTag" the tagged one; "latest" the newest', async () => {
+      const [deploymentParent, taggedParent, latestParent, child] = [uniqueId('Process_ParentDep'), uniqueId('Process_ParentTag'), uniqueId('Process_ParentLatest'), uniqueId('Process_Child')];
+      const childXml = (marker: string, tag: string) =>
+        bpmn(
+          child,
+          `    <bpmn:extensionElements><zeebe:versionTag value="${tag}" /></bpmn:extensionElements>
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="EndEvent_1" />
+    <bpmn:endEvent id="EndEvent_1"><bpmn:extensionElements><zeebe:ioMapping><zeebe:input source="=&quot;${marker}&quot;" target="local" /></zeebe:ioMapping></bpmn:extensionElements></bpmn:endEvent>`,
+        );
+      // The child writes which version ran into `ranVersion` through the parent's output mapping of its version marker.
+      const marked = (marker: string, tag: string) => childXml(marker, tag).replace('<bpmn:endEvent id="EndEvent_1">', '<bpmn:intermediateThrowEvent id="Mark"><bpmn:extensionElements><zeebe:ioMapping><zeebe:output source="=&quot;' + marker + '&quot;" target="ranVersion" /></zeebe:ioMapping></bpmn:extensionElements></bpmn:intermediateThrowEvent><bpmn:sequenceFlow id="Flow_M" sourceRef="Mark" targetRef="EndEvent_1" /><bpmn:endEvent id="EndEvent_1">').replace('targetRef="EndEvent_1" />\n    <bpmn:intermediateThrowEvent', 'targetRef="Mark" />\n    <bpmn:intermediateThrowEvent');
+      const resource = (name: string, xml: string) => ({ name: `${name}.bpmn`, process: Buffer.from(xml) });
+      // One deployment holds the "deployment"-bound parent and child v1 (tagged "stable").
+      await client().deployResources([
+        resource(deploymentParent, parentProcess(deploymentParent, `<zeebe:calledElement processId="${child}" bindingType="deployment" />`)),
+        resource(child, marked('v1', 'stable')),
+      ] as any);
+      await deployProcess(client(), taggedParent, parentProcess(taggedParent, `<zeebe:calledElement processId="${child}" bindingType="versionTag" versionTag="stable" />`));
+      await deployProcess(client(), latestParent, parentProcess(latestParent, `<zeebe:calledElement processId="${child}" />`));
+      // A later child version, tagged differently.
+      await deployProcess(client(), child, marked('v2', 'next'));
+
+      expect((await withResult(deploymentParent)).variables.ranVersion).toBe('v1');
+      expect((await withResult(taggedParent)).variables.ranVersion).toBe('v1');
+      expect((await withResult(latestParent)).variables.ranVersion).toBe('v2');
+    });
+
+    it.skipIf(externalZeebe)('a version tag no version carries raises CALLED_ELEMENT_ERROR naming it (embedded)', async () => {
+      const [parent, child] = [uniqueId('Process_ParentNoTag'), uniqueId('Process_Child')];
+      await deployProcess(client(), child, oneTaskProcess(child, uniqueId('child.untagged')));
+      await deployProcess(client(), parent, parentProcess(parent, `<zeebe:calledElement processId="${child}" bindingType="versionTag" versionTag="gold" />`));
+      const instance = await client().createProcessInstance({ bpmnProcessId: parent, variables: {} });
+      const [incident] = await eventually(async () => {
+        const open = await openIncidents(suite, instance.processInstanceKey);
+        expect(open).toHaveLength(1);
+        return open;
+      });
+      expect(incident).toMatchObject({ element_id: 'Call_Child', error_type: 'CALLED_ELEMENT_ERROR' });
+      expect(incident!.error_message).toContain("version tag 'gold'");
+      await client().cancelProcessInstance(instance.processInstanceKey);
+    });
+
     it.skipIf(externalZeebe)('an unknown called process raises CALLED_ELEMENT_ERROR on the call activity (embedded)', async () => {
       const parent = uniqueId('Process_Parent');
       const missing = uniqueId('Process_Missing');

@@ -126,6 +126,7 @@ export async function storeDeployment(
         .first('key', 'version', 'checksum');
       if (latest && latest.checksum === resource.checksum) {
         deployed.push({ bpmnProcessId: process.bpmnProcessId, version: latest.version, processDefinitionKey: Number(latest.key), resourceName: resource.name, tenantId });
+        await trx('wf_deployment_processes').insert({ deployment_key: deploymentKey, process_definition_key: latest.key, bpmn_process_id: process.bpmnProcessId }).onConflict(['deployment_key', 'bpmn_process_id']).ignore();
         continue;
       }
       const key = nextKey();
@@ -139,8 +140,10 @@ export async function storeDeployment(
         checksum: resource.checksum,
         xml: resource.xml,
         tenant_id: tenantId,
+        version_tag: process.versionTag,
         created_at: new Date(),
       });
+      await trx('wf_deployment_processes').insert({ deployment_key: deploymentKey, process_definition_key: key, bpmn_process_id: process.bpmnProcessId }).onConflict(['deployment_key', 'bpmn_process_id']).ignore();
       const entry = { bpmnProcessId: process.bpmnProcessId, version, processDefinitionKey: key, resourceName: resource.name, tenantId };
       deployed.push(entry);
       created.push({ ...entry, xml: resource.xml });

@@ -209,6 +209,17 @@ export class Engine {
     return {
       model: (key: number) => this.model(key, trx),
       latestDefinition: (tenantId: string, bpmnProcessId: string) => this.latestDefinition(tenantId, bpmnProcessId, trx),
+      boundDefinition: async (tenantId: string, bpmnProcessId: string, binding: { type: 'deployment'; callerDefinitionKey: number } | { type: 'versionTag'; versionTag: string }) => {
+        const query = trx('wf_process_definitions as d').where({ 'd.tenant_id': tenantId, 'd.bpmn_process_id': bpmnProcessId });
+        if (binding.type === 'deployment') {
+          // The version the caller's own deployment held (new then, or unchanged and kept).
+          const caller = trx('wf_process_definitions').where({ key: binding.callerDefinitionKey }).select('deployment_key');
+          query.whereIn('d.key', trx('wf_deployment_processes').whereIn('deployment_key', caller).where({ bpmn_process_id: bpmnProcessId }).select('process_definition_key'));
+        }
+        else query.where('d.version_tag', binding.versionTag);
+        const row = await query.orderBy('d.version', 'desc').first('d.key', 'd.version');
+        return row ? { key: Number(row.key), version: Number(row.version) } : null;
+      },
       evaluateDecision: (tenantId: string, decisionId: string, variables: Vars) => this.evaluateLatest({ decisionId, tenantId, variables }, trx),
       nextKey: this.nextKey,
       instanceFacts: this.instanceFacts,

@@ -42,6 +42,12 @@ export interface EI {
 export interface EngineServices {
   model(processDefinitionKey: number): Promise<ProcessModel>;
   latestDefinition(tenantId: string, bpmnProcessId: string): Promise<{ key: number; version: number } | null>;
+  /** The version a call activity binds to (`deployment`: the caller's own deployment; `versionTag`: the tagged one). */
+  boundDefinition(
+    tenantId: string,
+    bpmnProcessId: string,
+    binding: { type: 'deployment'; callerDefinitionKey: number } | { type: 'versionTag'; versionTag: string },
+  ): Promise<{ key: number; version: number } | null>;
   evaluateDecision(tenantId: string, decisionId: string, variables: Vars): Promise<{ output: unknown; failureMessage: string }>;
   nextKey(): number;
   instanceFacts: Map<number, InstanceRow>;
@@ -1202,9 +1208,26 @@ export class Step {
     const called = el.calledElement!;
     const processId = String(await this.evaluateModelValue(called.processId, ei, 'CALLED_ELEMENT_ERROR'));
     const instance = await this.instance(ei.processInstanceKey);
-    const definition = await this.services.latestDefinition(instance.tenantId, processId);
-    if (!definition) {
-      throw new IncidentRaised('CALLED_ELEMENT_ERROR', `Expected process with BPMN process id '${processId}' to be deployed, but not found.`);
+    let definition: { key: number; version: number } | null;
+    if (called.bindingType === 'deployment') {
+      definition = await this.services.boundDefinition(instance.tenantId, processId, { type: 'deployment', callerDefinitionKey: instance.processDefinitionKey });
+      if (!definition) {
+        throw new IncidentRaised(
+          'CALLED_ELEMENT_ERROR',
+          `Expected to call process with BPMN process id '${processId}' with binding type 'deployment', but no such process found in the deployment which contained the current process.`,
+        );
+      }
+    } else if (called.bindingType === 'versionTag') {
+      const versionTag = String(called.versionTag ?? '');
+      definition = await this.services.boundDefinition(instance.tenantId, processId, { type: 'versionTag', versionTag });
+      if (!definition) {
+        throw new IncidentRaised('CALLED_ELEMENT_ERROR', `Expected to call process with BPMN process id '${processId}' and version tag '${versionTag}', but no such process found.`);
+      }
+    } else {
+      definition = await this.services.latestDefinition(instance.tenantId, processId);
+      if (!definition) {
+        throw new IncidentRaised('CALLED_ELEMENT_ERROR', `Expected process with BPMN process id '${processId}' to be deployed, but not found.`);
+      }
     }
     const variables = called.propagateAllParentVariables ? await this.visible(ei) : { ...(ei.variables ?? {}) };
     await this.startInstance({

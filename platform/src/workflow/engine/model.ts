@@ -73,7 +73,14 @@ export interface ElementDef {
     outputElement: string | null;
     completionCondition: string | null;
   };
-  calledElement?: { processId: string; propagateAllChildVariables: boolean; propagateAllParentVariables: boolean };
+  calledElement?: {
+    processId: string;
+    propagateAllChildVariables: boolean;
+    propagateAllParentVariables: boolean;
+    /** Which version is called: the latest, the one deployed together with the caller, or the one with `versionTag`. */
+    bindingType: 'latest' | 'deployment' | 'versionTag';
+    versionTag: string | null;
+  };
   /** Elements from which this inclusive gateway can be reached without passing it (joins). */
   reachableFrom?: Set<string>;
 }
@@ -239,6 +246,8 @@ function baseDef(node: any, scopeId: string): ElementDef {
       processId: called?.processId ?? '',
       propagateAllChildVariables: called?.propagateAllChildVariables !== false && called?.propagateAllChildVariables !== 'false',
       propagateAllParentVariables: called?.propagateAllParentVariables !== false && called?.propagateAllParentVariables !== 'false',
+      bindingType: called?.bindingType === 'deployment' || called?.bindingType === 'versionTag' ? called.bindingType : 'latest',
+      versionTag: called?.versionTag ?? null,
     };
   }
   return def;

@@ -36,6 +36,10 @@ export async function ensureEngineSchema(knex: Knex): Promise<void> {
   for (const [name, build] of RUNTIME_TABLES) {
     if (!(await knex.schema.hasTable(name))) await knex.schema.createTable(name, build);
   }
+  // Added after the first release: installations from before get the column (null: no version tag).
+  if (!(await knex.schema.hasColumn('wf_process_definitions', 'version_tag'))) {
+    await knex.schema.alterTable('wf_process_definitions', (t) => t.string('version_tag', 255).nullable());
+  }
 }
 
 /**
@@ -141,6 +145,16 @@ const RUNTIME_TABLES: Array<[string, (t: Knex.CreateTableBuilder) => void]> = [
       t.bigInteger('created_at').notNullable();
       t.index(['tenant_id', 'message_name', 'correlation_key']);
       t.index(['element_instance_key']);
+    },
+  ],
+  [
+    // Which process versions a deployment held, new or unchanged (bindingType="deployment" calls among them).
+    'wf_deployment_processes',
+    (t) => {
+      t.bigInteger('deployment_key').notNullable();
+      t.bigInteger('process_definition_key').notNullable();
+      t.string('bpmn_process_id', 255).notNullable();
+      t.primary(['deployment_key', 'bpmn_process_id']);
     },
   ],
   [

@@ -13,6 +13,8 @@ const linter = new Linter({ config: { extends: 'plugin:camunda-compat/camunda-cl
 export interface ParsedProcess {
   bpmnProcessId: string;
   name: string | null;
+  /** `zeebe:versionTag`: what call activities with bindingType="versionTag" ask for. */
+  versionTag: string | null;
 }
 
 export type ValidationResult = { ok: true; processes: ParsedProcess[] } | { ok: false; problems: ElementProblem[] };
@@ -43,7 +45,14 @@ export async function validateBpmn(xml: string): Promise<ValidationResult> {
   }
   for (const process of executable) problems.push(...unsupportedElements(process), ...feelSyntaxProblems(process));
   if (problems.length) return { ok: false, problems: dedupe(problems) };
-  return { ok: true, processes: executable.map((p: { id: string; name?: string }) => ({ bpmnProcessId: p.id, name: p.name ?? null })) };
+  return {
+    ok: true,
+    processes: executable.map((p: { id: string; name?: string; extensionElements?: { values?: Array<{ $type: string; value?: string }> } }) => ({
+      bpmnProcessId: p.id,
+      name: p.name ?? null,
+      versionTag: p.extensionElements?.values?.find((v) => v.$type === 'zeebe:VersionTag')?.value?.trim() || null,
+    })),
+  };
 }
 
 function dedupe(problems: ElementProblem[]): ElementProblem[] {
