@@ -102,9 +102,12 @@ export function defineStateMachine<S extends string>(options: StateMachineOption
     },
     historyOf(row) {
       const raw: any[] = Array.isArray(row?.[historyField]) ? row[historyField] : [];
-      return raw.map((h, i) => {
-        const to = (h.to ?? h.action ?? row[statusField]) as S;
-        const from = h.from !== undefined ? h.from : i === 0 ? null : ((raw[i - 1].to ?? null) as S | null);
+      // Older steps have no from/to: an action that names a state moved there; any other (a letter, a check) stayed.
+      let previous: S | null = null;
+      return raw.map((h) => {
+        const to = (h.to ?? (states.has(h.action) ? h.action : (previous ?? row[statusField]))) as S;
+        const from = (h.from !== undefined ? h.from : previous) as S | null;
+        previous = to;
         return { at: String(h.at), by: String(h.by ?? ''), from, to, action: String(h.action ?? to), note: h.note ?? null };
       });
     },
@@ -117,7 +120,9 @@ export function defineStateMachine<S extends string>(options: StateMachineOption
       const query = () => strapi.db.query(options.uid as any);
       async function write(row: any, to: S, step: MoveOptions) {
         const from = row[statusField] as S;
-        const history = [...machine.historyOf(row), machine.step(from, to, step)];
+        // Appended to the trail as stored: older steps keep their own shape (historyOf reads them), nothing is rewritten.
+        const stored: unknown[] = Array.isArray(row[historyField]) ? row[historyField] : [];
+        const history = [...stored, machine.step(from, to, step)];
         const data = { ...(step.data ?? {}), [statusField]: to, [historyField]: history };
         const { count } = await query().updateMany({ where: { id: row.id, [statusField]: from }, data });
         if (!count) {
