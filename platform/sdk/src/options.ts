@@ -32,7 +32,7 @@ export function defineOptions<T extends ZodObject<ZodRawShape>>(plugin: string, 
   const defaults = schema.safeParse({});
   if (!defaults.success) throw new Error(`defineOptions(${plugin}): every option needs a default (${issuesFromZod(defaults.error).map((i) => i.path).join(', ')})`);
   const parse = (raw: Record<string, unknown>) => {
-    // An empty variable is an empty text (`DEALERS_REQUIRED_DOCUMENTS=` for none); for a number or a flag it is unset.
+    // An empty variable is an empty text for a setting whose default is text (`DEALERS_REQUIRED_DOCUMENTS=`: none); for any other it is unset.
     const given = Object.fromEntries(Object.entries(raw).filter(([key, value]) => value !== '' || typeof (defaults.data as Record<string, unknown>)[key] === 'string'));
     const result = schema.safeParse(given);
     if (result.success) return result.data;
