@@ -5,7 +5,7 @@ import { afterCommit, ChannelflowError, conflict, defineStateMachine, inTransact
 import { DEALER_ONBOARDED } from '../events';
 import { DEALER, taxIdSchema } from './dealers.service';
 import { DOCUMENT_KIND_WORDS, type DocumentKind } from './application-documents.service';
-import { dealersOptions } from '../options';
+import { dealersOptions, requiredDocumentKinds } from '../options';
 
 export const APPLICATION = 'plugin::dealers.application';
 export const ONBOARDING_PROCESS = 'dealers-onboarding';
@@ -84,7 +84,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await service(strapi, 'dealers', 'classifications').requireType(input.dealerType);
       const region = await strapi.db.query('api::region.region').findOne({ where: { code: input.regionCode } });
       if (!region) throw new ChannelflowError('BAD_INPUT', `There is no region ${input.regionCode}`, { issues: [{ path: 'regionCode', message: 'unknown region' }] });
-      const { requiredDocuments, infoAnswerWindow } = dealersOptions.of(strapi);
+      const { infoAnswerWindow } = dealersOptions.of(strapi);
+      const requiredDocuments = requiredDocumentKinds(strapi);
       const { documents, ...fields } = input;
       // Anyone may know a tax id: say no more than that it is taken.
       const taken = () => conflict('An application for this tax id is already being reviewed');
