@@ -8,7 +8,7 @@ import { DEMO_STAFF } from './seed/core.seed';
 export async function printBanner(strapi: Core.Strapi, admin: AdminBootstrap, seed: SeedOutcome): Promise<void> {
   const { host, port } = strapi.config.get('server') as { host: string; port: number };
   const base = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
-  const dealerLogins = await strapi.plugin('dealers').service('portal-users').demoLogins(3);
+  const dealerLogins = await platformRegistry(strapi).tenant().demoLogins(strapi, 3);
   const lines = [
     '',
     'Channelflow is running',
@@ -27,7 +27,7 @@ export async function printBanner(strapi: Core.Strapi, admin: AdminBootstrap, se
             seed.demoPassword ?? 'DEMO_PASSWORD from the first start (platform/.env)'
           }:`,
           ...DEMO_STAFF.map((s) => `    staff   ${s.role.padEnd(16)} ${s.email}`),
-          ...dealerLogins.map((d: { email: string; dealer: string; role: string }) => `    dealer  ${d.role.padEnd(16)} ${d.email}  (${d.dealer})`),
+          ...dealerLogins.map((d) => `    dealer  ${d.role.padEnd(16)} ${d.email}  (${d.dealer})`),
         ]
       : ['  No demo data (CHANNELFLOW_SEED=none).']),
     '',

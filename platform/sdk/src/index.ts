@@ -21,7 +21,7 @@ export {
   KNOWN_STAFF_ROLES,
   DEALER_PORTAL_ROLE,
 } from './registry';
-export type { StaffRole, KnownStaffRole, RoleDefinition, MigrationDefinition, TenantProvider, TenantMembership, PluginManifest, SeedContext, RunJobContext, WorkflowRuntimeInfo } from './registry';
+export type { StaffRole, KnownStaffRole, RoleDefinition, MigrationDefinition, TenantProvider, TenantMembership, DemoLogin, PluginManifest, SeedContext, RunJobContext, WorkflowRuntimeInfo } from './registry';
 export {
   staffScope,
   dealerScope,

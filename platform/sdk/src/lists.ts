@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { StaffActor } from './graphql';
+import { platformRegistry } from './registry';
 
 /** Whose rows a list shows: one dealer, a set of dealers, or (neither) everyone's. */
 export interface DealerListScope {
@@ -19,6 +20,6 @@ export function dealerWhere(scope: DealerListScope, field = 'dealerId'): Record<
  * else every dealer the actor reaches (a sales rep: their team's dealers).
  */
 export async function staffListScope(strapi: Core.Strapi, actor: StaffActor, dealerCode: string | null | undefined): Promise<{ dealerId: number } | { dealerIds: number[] | null }> {
-  const dealers = strapi.plugin('dealers').service('dealers');
-  return dealerCode ? { dealerId: (await dealers.visibleByCode(String(dealerCode), actor)).id } : { dealerIds: await dealers.reachableIds(actor) };
+  const tenant = platformRegistry(strapi).tenant();
+  return dealerCode ? { dealerId: (await tenant.visibleByCode(strapi, String(dealerCode), actor)).id } : { dealerIds: await tenant.reachableIds(strapi, actor) };
 }

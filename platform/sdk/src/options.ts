@@ -32,7 +32,9 @@ export function defineOptions<T extends ZodObject<ZodRawShape>>(plugin: string, 
   const defaults = schema.safeParse({});
   if (!defaults.success) throw new Error(`defineOptions(${plugin}): every option needs a default (${issuesFromZod(defaults.error).map((i) => i.path).join(', ')})`);
   const parse = (raw: Record<string, unknown>) => {
-    const result = schema.safeParse(raw);
+    // An empty variable is an empty text for a setting whose default is text (`DEALERS_REQUIRED_DOCUMENTS=`: none); for any other it is unset.
+    const given = Object.fromEntries(Object.entries(raw).filter(([key, value]) => value !== '' || typeof (defaults.data as Record<string, unknown>)[key] === 'string'));
+    const result = schema.safeParse(given);
     if (result.success) return result.data;
     const problems = issuesFromZod(result.error).map((i) => `${optionEnvName(plugin, i.path.split('.')[0] ?? '')}: ${i.message}`);
     throw new Error(`plug-in "${plugin}" settings are invalid: ${problems.join('; ')}`);
@@ -72,7 +74,7 @@ export function optionsFromEnv(plugin: string, env: Record<string, string | unde
   const prefix = `${upperSnake(plugin)}_`;
   const raw: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(prefix) || value === undefined || value === '') continue;
+    if (!name.startsWith(prefix) || value === undefined) continue;
     const key = name
       .slice(prefix.length)
       .toLowerCase()

@@ -3,7 +3,7 @@ import type { Core } from '@strapi/strapi';
 import type { JobDefinition, JobInfo, JobLogger } from './define-job';
 import { ChannelflowError, issuesFromZod, summarizeIssues } from './errors';
 import type { TemplateRenderer } from './templates';
-import type { DealerRef, DealerRole } from './graphql';
+import type { DealerRef, DealerRole, StaffActor } from './graphql';
 
 /** The platform's own staff roles (users-permissions role `type`s); plug-ins declare more with `roles`. */
 export const KNOWN_STAFF_ROLES = ['platform-admin', 'channel-manager', 'sales-rep', 'finance', 'director'] as const;
@@ -52,6 +52,20 @@ export interface TenantProvider {
   resolveUser(strapi: Core.Strapi, userId: number): Promise<TenantMembership | null>;
   linkUser(strapi: Core.Strapi, input: { userId: number; dealerId: number; role: DealerRole }): Promise<unknown>;
   createTenant(strapi: Core.Strapi, attributes: { code: string; name: string }): Promise<DealerRef>;
+  /** The dealer with `code` if `actor` may work with it (a sales rep: their own and their teams'); NOT_FOUND otherwise. */
+  visibleByCode(strapi: Core.Strapi, code: string, actor: StaffActor): Promise<DealerRef>;
+  /** Ids of the dealers `actor` reaches, for lists of other records; null for all. */
+  reachableIds(strapi: Core.Strapi, actor: StaffActor): Promise<number[] | null>;
+  /** Up to `limit` demo portal logins for the start banner (none without demo data). */
+  demoLogins(strapi: Core.Strapi, limit: number): Promise<DemoLogin[]>;
+}
+
+/** A portal login the start banner shows. */
+export interface DemoLogin {
+  email: string;
+  /** Code and name of the dealer. */
+  dealer: string;
+  role: string;
 }
 
 export interface SeedContext {

@@ -1,4 +1,5 @@
-import { afterAnyChange, appendOnly, definePlugin, mergeGraphql } from '@channelflow/sdk';
+import { afterAnyChange, appendOnly, definePlugin, mergeGraphql, service, type ServiceFactories } from '@channelflow/sdk';
+import type {} from './contract'; // this plug-in's own services, typed (service(strapi, 'dealers', …))
 import dealerSchema from './content-types/dealer/schema.json';
 import portalUserSchema from './content-types/portal-user/schema.json';
 import creditAccountSchema from './content-types/credit-account/schema.json';
@@ -38,7 +39,8 @@ import serviceRecordsService from './services/service-records.service';
 import classificationsService from './services/classifications.service';
 import { serviceRecordsGraphql } from './graphql/service-records';
 import { publicGraphql } from './graphql/public';
-import applicationDocumentsService, { requiredDocumentKinds } from './services/application-documents.service';
+import applicationDocumentsService from './services/application-documents.service';
+import { dealersOptions } from './options';
 import { uploadApplicationDocument } from './http/application-documents';
 import { dealersMigrations } from './migrations';
 import { dealersTenant } from './tenant';
@@ -47,9 +49,10 @@ import { dealersEvents } from './events';
 /** Dealer records and portal accounts: the tenant every dealer-scoped operation resolves. */
 export default definePlugin({
   name: 'dealers',
+  options: dealersOptions,
   contentTypes: {
     // Other plug-ins' hot paths remember dealer profiles briefly; any change here forgets them.
-    dealer: { schema: dealerSchema, lifecycles: afterAnyChange(() => (globalThis as any).strapi?.plugin('dealers')?.service('dealers')?.forgetProfiles()) },
+    dealer: { schema: dealerSchema, lifecycles: afterAnyChange((strapi) => service(strapi, 'dealers', 'dealers').forgetProfiles()) },
     'portal-user': { schema: portalUserSchema },
     'credit-account': { schema: creditAccountSchema },
     // The ledger is append-only, also for the admin panel: corrections are new entries.
@@ -75,7 +78,7 @@ export default definePlugin({
     'application-documents': applicationDocumentsService,
     'service-records': serviceRecordsService,
     classifications: classificationsService,
-  },
+  } satisfies ServiceFactories<'dealers'>,
   jobs: [
     checkApplicationJob,
     sendApplicationLetterJob,
@@ -112,8 +115,7 @@ export default definePlugin({
     'dealers.edit': ['channel-manager', 'sales-rep'],
   },
   bootstrap: async ({ strapi }) => {
-    requiredDocumentKinds(); // a mistyped DEALERS_REQUIRED_DOCUMENTS stops the start, not an applicant
-    await strapi.plugin('dealers').service('classifications').ensureDefaults();
+    await service(strapi, 'dealers', 'classifications').ensureDefaults();
   },
   events: dealersEvents,
   seed: seedDealers,

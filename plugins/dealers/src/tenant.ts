@@ -1,8 +1,11 @@
-import type { TenantProvider } from '@channelflow/sdk';
+import { service, type TenantProvider } from '@channelflow/sdk';
 
-/** Dealers are the platform's tenant: dealer-scoped operations and the test helpers reach them through this. */
+/** Dealers are the platform's tenant: dealer-scoped operations, staff lists and the test helpers reach them through this. */
 export const dealersTenant: TenantProvider = {
-  resolveUser: (strapi, userId) => strapi.plugin('dealers').service('portal-users').dealerOf(userId),
-  linkUser: (strapi, input) => strapi.plugin('dealers').service('portal-users').link(input),
-  createTenant: (strapi, attributes) => strapi.plugin('dealers').service('dealers').create(attributes),
+  resolveUser: (strapi, userId) => service(strapi, 'dealers', 'portal-users').dealerOf(userId),
+  linkUser: (strapi, input) => service(strapi, 'dealers', 'portal-users').link(input),
+  createTenant: (strapi, attributes) => service(strapi, 'dealers', 'dealers').create(attributes),
+  visibleByCode: (strapi, code, actor) => service(strapi, 'dealers', 'dealers').visibleByCode(code, actor),
+  reachableIds: (strapi, actor) => service(strapi, 'dealers', 'dealers').reachableIds(actor),
+  demoLogins: (strapi, limit) => service(strapi, 'dealers', 'portal-users').demoLogins(limit),
 };

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { platformRegistry } from '@channelflow/sdk';
+import { platformRegistry, service } from '@channelflow/sdk';
 import { toCreditLimitRequest, toCreditStatement } from './credit-types';
 
 /**
@@ -111,7 +111,7 @@ export async function toDealerServiceRecords(strapi: Core.Strapi, dealerId: numb
  */
 async function actorLabels(strapi: Core.Strapi, dealerId: number, actors: Array<string | null | undefined>): Promise<Label> {
   const addresses = [...new Set(actors.flatMap((a) => (a ?? '').split(', ')).filter((a) => a.includes('@')))];
-  const colleagues = new Set(((await strapi.plugin('dealers').service('portal-users').usersOf(dealerId)) as Array<{ email?: string }>).map((u) => u.email?.toLowerCase()));
+  const colleagues = new Set(((await service(strapi, 'dealers', 'portal-users').usersOf(dealerId)) as Array<{ email?: string }>).map((u) => u.email?.toLowerCase()));
   const staff = addresses.length
     ? await strapi.db.query('plugin::users-permissions.user').findMany({ where: { email: { $in: addresses } }, populate: ['role'] })
     : [];

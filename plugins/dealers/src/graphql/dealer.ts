@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dealerScope, parseArgs, parsePage, rateLimit, type GraphqlExtension } from '@channelflow/sdk';
+import { dealerScope, parseArgs, parsePage, rateLimit, type GraphqlExtension, service } from '@channelflow/sdk';
 import { longToNumber, toCreditSummary } from './credit-types';
 import { dealerViewTypeDefs, toDealerCreditLimitRequests, toDealerCreditStatement } from './dealer-views';
 
@@ -38,17 +38,17 @@ export const dealerGraphql: GraphqlExtension = {
   resolvers: {
     Query: {
       myDealer: dealerScope(async (_args, { strapi, dealer, dealerRole }) => ({
-        dealer: await strapi.plugin('dealers').service('dealers').detail(dealer.id),
+        dealer: await service(strapi, 'dealers', 'dealers').detail(dealer.id),
         myRole: dealerRole,
-        users: await strapi.plugin('dealers').service('portal-users').usersOf(dealer.id),
+        users: await service(strapi, 'dealers', 'portal-users').usersOf(dealer.id),
       })),
-      myCredit: dealerScope(async (_args, { strapi, dealer }) => toCreditSummary(await strapi.plugin('dealers').service('credit').summary(dealer.id))),
+      myCredit: dealerScope(async (_args, { strapi, dealer }) => toCreditSummary(await service(strapi, 'dealers', 'credit').summary(dealer.id))),
       myStatement: dealerScope(async (args, { strapi, dealer }) =>
-        toDealerCreditStatement(await strapi.plugin('dealers').service('credit').statement(dealer.id, args.from, args.to), { strapi, dealer }),
+        toDealerCreditStatement(await service(strapi, 'dealers', 'credit').statement(dealer.id, args.from, args.to), { strapi, dealer }),
       ),
-      myDealerInvitations: dealerScope(OWNERS, async (_args, { strapi, dealer }) => strapi.plugin('dealers').service('invitations').listFor(dealer.id)),
+      myDealerInvitations: dealerScope(OWNERS, async (_args, { strapi, dealer }) => service(strapi, 'dealers', 'invitations').listFor(dealer.id)),
       myCreditLimitRequests: dealerScope(async (args, { strapi, dealer }) => {
-        const page = await strapi.plugin('dealers').service('credit-change').list({ dealerId: dealer.id }, parsePage(args));
+        const page = await service(strapi, 'dealers', 'credit-change').list({ dealerId: dealer.id }, parsePage(args));
         return { ...page, nodes: await toDealerCreditLimitRequests(strapi, dealer.id, page.nodes) };
       }),
     },
@@ -56,14 +56,14 @@ export const dealerGraphql: GraphqlExtension = {
       inviteDealerUser: dealerScope(OWNERS, async (args, { strapi, dealer, user }) => {
         // Per dealer, not per owner: each invitation is an e-mail the brand sends to an address the dealer chose.
         rateLimit(`dealers.invite:${dealer.id}`, { limit: INVITATIONS_PER_HOUR, windowMs: 3_600_000 });
-        return strapi.plugin('dealers').service('invitations').invite({ dealerId: dealer.id, email: args.email, role: args.role, invitedBy: user.email, inviterName: user.username });
+        return service(strapi, 'dealers', 'invitations').invite({ dealerId: dealer.id, email: args.email, role: args.role, invitedBy: user.email, inviterName: user.username });
       }),
       revokeDealerInvitation: dealerScope(OWNERS, async (args, { strapi, dealer }) => {
         const { id } = parseArgs(z.object({ id: z.coerce.number().int().positive() }), { id: args.id });
-        return strapi.plugin('dealers').service('invitations').revoke(dealer.id, id);
+        return service(strapi, 'dealers', 'invitations').revoke(dealer.id, id);
       }),
       requestCreditLimitChange: dealerScope({ roles: ['owner', 'finance'] }, async (args, { strapi, dealer, user }) => {
-        const request = await strapi.plugin('dealers').service('credit-change').request({
+        const request = await service(strapi, 'dealers', 'credit-change').request({
           dealerId: dealer.id,
           limitCents: longToNumber(args.limitMinor),
           temporaryUntil: args.temporaryUntil ?? undefined,

@@ -1,5 +1,7 @@
-import { publicScope, rateLimit, presentArgs, type GraphqlExtension } from '@channelflow/sdk';
+import { publicScope, rateLimit, presentArgs, type GraphqlExtension, service } from '@channelflow/sdk';
 import { longToNumber } from './credit-types';
+import { dealersOptions } from '../options';
+import type { ApplicationsService } from '../contract';
 
 export const publicGraphql: GraphqlExtension = {
   typeDefs: /* GraphQL */ `
@@ -39,18 +41,18 @@ export const publicGraphql: GraphqlExtension = {
     Mutation: {
       acceptDealerInvitation: publicScope(async (args, { strapi, clientIp }) => {
         rateLimit(`dealers.accept-invitation:${clientIp}`, { limit: 10, windowMs: 10 * 60_000 });
-        return strapi.plugin('dealers').service('invitations').accept({ token: args.token, username: args.username ?? undefined, password: args.password });
+        return service(strapi, 'dealers', 'invitations').accept({ token: args.token, username: args.username ?? undefined, password: args.password });
       }),
       submitDealerApplication: publicScope(async (args, { strapi, clientIp }) => {
-        rateLimit(`dealers.apply:${clientIp}`, { limit: Number(process.env.DEALERS_APPLICATIONS_PER_HOUR ?? 5), windowMs: 3_600_000 });
+        rateLimit(`dealers.apply:${clientIp}`, { limit: dealersOptions.of(strapi).applicationsPerHour, windowMs: 3_600_000 });
         const { annualVolumeMinor, ...rest } = args.input ?? {};
         const input = presentArgs(rest);
-        const application = await strapi.plugin('dealers').service('applications').submit({ ...input, annualVolumeCents: longToNumber(annualVolumeMinor) });
+        const application = await service(strapi, 'dealers', 'applications').submit({ ...input, annualVolumeCents: longToNumber(annualVolumeMinor) } as Parameters<ApplicationsService['submit']>[0]); // the service validates it
         return { number: application.number, status: application.status };
       }),
       answerDealerApplication: publicScope(async (args, { strapi, clientIp }) => {
         rateLimit(`dealers.answer:${clientIp}`, { limit: 10, windowMs: 10 * 60_000 });
-        const application = await strapi.plugin('dealers').service('applications').answerInfo(args.token, args.answer);
+        const application = await service(strapi, 'dealers', 'applications').answerInfo(args.token, args.answer);
         return { number: application.number, status: application.status };
       }),
     },

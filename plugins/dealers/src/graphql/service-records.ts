@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Core } from '@strapi/strapi';
-import { actorName, dealerScope, notFound, parseArgs, parsePage, staffListScope, staffScope, presentArgs, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
+import { actorName, dealerScope, notFound, parseArgs, parsePage, staffListScope, staffScope, presentArgs, type GraphqlExtension, type StaffActor, service } from '@channelflow/sdk';
 import { toDealerServiceRecords } from './dealer-views';
+import type { ServiceRecordsService } from '../contract';
 
 const listArgs = z.object({
   kind: z.enum(['consultation', 'complaint', 'survey']).optional(),
@@ -11,7 +12,7 @@ const listArgs = z.object({
 });
 const MANAGERS = ['platform-admin', 'channel-manager', 'director'];
 const asManager = (actor: StaffActor) => actor.kind === 'api-token' || MANAGERS.includes(actor.role);
-const service = (strapi: any) => strapi.plugin('dealers').service('service-records');
+const serviceRecords = (strapi: Core.Strapi) => service(strapi, 'dealers', 'service-records');
 
 /** Consultations, complaints and surveys: staff log and handle them; a dealer files complaints and follows its own. */
 export const serviceRecordsGraphql: GraphqlExtension = {
@@ -71,49 +72,49 @@ export const serviceRecordsGraphql: GraphqlExtension = {
         const filter = parseArgs(listArgs, { kind: args.kind, status: args.status, overdueOnly: args.overdueOnly, assignedToMe: args.assignedToMe });
         // A sales rep sees their dealers' records, and whatever complaint is assigned to them.
         const scope = filter.assignedToMe && !args.dealerCode ? {} : await staffListScope(strapi, actor, args.dealerCode);
-        return service(strapi).list(
+        return serviceRecords(strapi).list(
           { ...scope, kind: filter.kind, status: filter.status, overdueOnly: filter.overdueOnly, assignee: filter.assignedToMe ? actorName(actor) : undefined },
           parsePage(args),
         );
       }),
       myServiceRecords: dealerScope(async (args, { strapi, dealer }) => {
         const { kind } = parseArgs(listArgs.pick({ kind: true }), { kind: args.kind });
-        const page = await service(strapi).list({ dealerId: dealer.id, kind }, parsePage(args));
+        const page = await serviceRecords(strapi).list({ dealerId: dealer.id, kind }, parsePage(args));
         return { ...page, nodes: await toDealerServiceRecords(strapi, dealer.id, page.nodes) };
       }),
     },
     Mutation: {
       logServiceRecord: staffScope('dealers.service', async (args, { strapi, actor }) => {
-        const dealer = await strapi.plugin('dealers').service('dealers').visibleByCode(String(args.dealerCode), actor);
+        const dealer = await service(strapi, 'dealers', 'dealers').visibleByCode(String(args.dealerCode), actor);
         const { dealerCode: _code, ...rest } = args;
-        return service(strapi).create({
+        return serviceRecords(strapi).create({
           ...presentArgs(rest),
           dealerId: dealer.id,
           recordedBy: actorName(actor),
-        });
+        } as Parameters<ServiceRecordsService['create']>[0]); // the service validates it
       }),
       assignComplaint: staffScope('dealers.service', async (args, { strapi, actor }) => {
         await withinReach(strapi, actor, String(args.number));
-        return service(strapi).advance({ number: String(args.number), step: 'assign', assignee: args.assignee, actor: actorName(actor), asManager: asManager(actor) });
+        return serviceRecords(strapi).advance({ number: String(args.number), step: 'assign', assignee: args.assignee, actor: actorName(actor), asManager: asManager(actor) });
       }),
       startComplaint: staffScope('dealers.service', async (args, { strapi, actor }) => {
         await withinReach(strapi, actor, String(args.number));
-        return service(strapi).advance({ number: String(args.number), step: 'start', actor: actorName(actor), asManager: asManager(actor) });
+        return serviceRecords(strapi).advance({ number: String(args.number), step: 'start', actor: actorName(actor), asManager: asManager(actor) });
       }),
       replyToComplaint: staffScope('dealers.service', async (args, { strapi, actor }) => {
         await withinReach(strapi, actor, String(args.number));
-        return service(strapi).advance({ number: String(args.number), step: 'reply', note: args.reply, actor: actorName(actor), asManager: asManager(actor) });
+        return serviceRecords(strapi).advance({ number: String(args.number), step: 'reply', note: args.reply, actor: actorName(actor), asManager: asManager(actor) });
       }),
       closeComplaint: staffScope('dealers.service', async (args, { strapi, actor }) => {
         await withinReach(strapi, actor, String(args.number));
-        return service(strapi).advance({ number: String(args.number), step: 'close', note: args.note ?? undefined, actor: actorName(actor), asManager: asManager(actor) });
+        return serviceRecords(strapi).advance({ number: String(args.number), step: 'close', note: args.note ?? undefined, actor: actorName(actor), asManager: asManager(actor) });
       }),
       fileComplaint: dealerScope({ allowInactive: true }, async (args, { strapi, dealer, user }) => {
-        const record = await service(strapi).create({ kind: 'complaint', dealerId: dealer.id, channel: 'portal', subject: args.subject, content: args.content, recordedBy: user.email });
+        const record = await serviceRecords(strapi).create({ kind: 'complaint', dealerId: dealer.id, channel: 'portal', subject: args.subject, content: args.content, recordedBy: user.email });
         return (await toDealerServiceRecords(strapi, dealer.id, [record]))[0];
       }),
       closeMyComplaint: dealerScope({ roles: ['owner'], allowInactive: true }, async (args, { strapi, dealer, user }) => {
-        const record = await service(strapi).advance({ number: String(args.number), step: 'close', note: args.note ?? undefined, actor: user.email, asManager: false, dealerId: dealer.id });
+        const record = await serviceRecords(strapi).advance({ number: String(args.number), step: 'close', note: args.note ?? undefined, actor: user.email, asManager: false, dealerId: dealer.id });
         return (await toDealerServiceRecords(strapi, dealer.id, [record]))[0];
       }),
     },
@@ -122,7 +123,7 @@ export const serviceRecordsGraphql: GraphqlExtension = {
 
 /** A sales rep works on the records of dealers in their reach and on complaints assigned to them; anything else is NOT_FOUND. */
 async function withinReach(strapi: Core.Strapi, actor: StaffActor, number: string): Promise<void> {
-  const dealers = strapi.plugin('dealers').service('dealers');
+  const dealers = service(strapi, 'dealers', 'dealers');
   const ids: number[] | null = await dealers.reachableIds(actor);
   if (!ids) return;
   const record = await strapi.db.query('plugin::dealers.service-record').findOne({ where: { number } });

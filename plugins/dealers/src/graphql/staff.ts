@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { actorName, parseArgs, parsePage, staffScope, presentArgs, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
+import { actorName, parseArgs, parsePage, staffListScope, staffScope, presentArgs, type GraphqlExtension, type StaffActor, service } from '@channelflow/sdk';
+import type { ClassificationsService, CreditService } from '../contract';
+
+type TierInput = Parameters<ClassificationsService['saveTier']>[0];
 import type { Core } from '@strapi/strapi';
 import { creditTypeDefs, longToNumber, toCreditEntry, toCreditLimitRequest, toCreditStatement, toCreditSummary } from './credit-types';
 import { dealerResolvers, dealerTypeDefs } from './types';
@@ -122,55 +125,54 @@ export const staffGraphql: GraphqlExtension = {
         const filter = { tier: args.tier, status: args.status, regionCode: args.regionCode, salesRep: args.salesRep, salesTeam: args.salesTeam, search: args.search };
         const present = presentArgs(filter);
         const { page, pageSize } = parsePage(args);
-        const dealers = strapi.plugin('dealers').service('dealers');
+        const dealers = service(strapi, 'dealers', 'dealers');
         return dealers.list(present, page, pageSize, await dealers.reachOf(actor));
       }),
       dealerTiers: staffScope('dealers.read', async (args, { strapi, actor }) =>
-        (await strapi.plugin('dealers').service('classifications').listTiers(Boolean(args.includeInactive))).map(toTierDefinition),
+        (await service(strapi, 'dealers', 'classifications').listTiers(Boolean(args.includeInactive))).map(toTierDefinition),
       ),
-      dealerTypes: staffScope('dealers.read', async (args, { strapi, actor }) => strapi.plugin('dealers').service('classifications').listTypes(Boolean(args.includeInactive))),
+      dealerTypes: staffScope('dealers.read', async (args, { strapi, actor }) => service(strapi, 'dealers', 'classifications').listTypes(Boolean(args.includeInactive))),
       dealer: staffScope('dealers.read', async (args, { strapi, actor }) => {
         const dealer = await dealerByCode({ strapi, actor }, args.code);
-        return strapi.plugin('dealers').service('dealers').detail(dealer.id);
+        return service(strapi, 'dealers', 'dealers').detail(dealer.id);
       }),
       dealerCredit: staffScope('dealers.read-credit', async (args, { strapi, actor }) => {
         const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
-        return toCreditSummary(await strapi.plugin('dealers').service('credit').summary(dealer.id));
+        return toCreditSummary(await service(strapi, 'dealers', 'credit').summary(dealer.id));
       }),
       dealerCreditLedger: staffScope('dealers.read-credit', async (args, { strapi, actor }) => {
         const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
         const { kind } = parseArgs(z.object({ kind: z.enum(['reserve', 'release', 'invoice', 'payment', 'credit_note', 'adjustment']).optional() }), { kind: args.kind });
-        const page = await strapi.plugin('dealers').service('credit').ledger(dealer.id, { kind }, parsePage(args));
+        const page = await service(strapi, 'dealers', 'credit').ledger(dealer.id, { kind }, parsePage(args));
         return { ...page, nodes: page.nodes.map(toCreditEntry) };
       }),
       dealerApplications: staffScope('dealers.read-applications', async (args, { strapi, actor }) => {
         const { status } = parseArgs(z.object({ status: z.enum(['in_review', 'needs_info', 'approved', 'rejected', 'expired']).optional() }), { status: args.status });
-        const page = await strapi.plugin('dealers').service('applications').list({ status }, parsePage(args));
+        const page = await service(strapi, 'dealers', 'applications').list({ status }, parsePage(args));
         return { ...page, nodes: await Promise.all(page.nodes.map((a: any) => toDealerApplication(strapi, a))) };
       }),
       dealerApplication: staffScope('dealers.read-applications', async (args, { strapi, actor }) => {
         const { number } = parseArgs(z.object({ number: z.string().min(1).max(50) }), { number: args.number });
-        return toDealerApplication(strapi, await strapi.plugin('dealers').service('applications').byNumber(number));
+        return toDealerApplication(strapi, await service(strapi, 'dealers', 'applications').byNumber(number));
       }),
       dealerStatusHistory: staffScope('dealers.read', async (args, { strapi, actor }) => {
         const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
-        const changes = await strapi.plugin('dealers').service('dealers').statusHistory(dealer.id);
+        const changes = await service(strapi, 'dealers', 'dealers').statusHistory(dealer.id);
         return changes.map((c: any) => ({ ...c, fromStatus: c.fromStatus ?? null, at: new Date(c.createdAt).toISOString() }));
       }),
       blacklist: staffScope('dealers.manage-blacklist', async (args, { strapi, actor }) => {
-        const page = await strapi.plugin('dealers').service('blacklist').list({ active: args.active ?? undefined }, parsePage(args));
+        const page = await service(strapi, 'dealers', 'blacklist').list({ active: args.active ?? undefined }, parsePage(args));
         return { ...page, nodes: await Promise.all(page.nodes.map((e: any) => toBlacklistEntry(strapi, e))) };
       }),
       creditLimitRequests: staffScope('dealers.read-credit', async (args, { strapi, actor }) => {
         const filter = parseArgs(z.object({ status: z.enum(['in_review', 'approved', 'rejected', 'expired']).optional() }), { status: args.status });
-        const dealer = args.dealerCode ? await dealerByCode({ strapi, actor }, args.dealerCode) : null;
-        const dealerIds = dealer ? null : await strapi.plugin('dealers').service('dealers').reachableIds(actor);
-        const page = await strapi.plugin('dealers').service('credit-change').list({ dealerId: dealer?.id, dealerIds: dealerIds ?? undefined, status: filter.status }, parsePage(args));
+        const scope = await staffListScope(strapi, actor, args.dealerCode);
+        const page = await service(strapi, 'dealers', 'credit-change').list({ ...scope, status: filter.status }, parsePage(args));
         return { ...page, nodes: page.nodes.map((r: any) => toCreditLimitRequest(r)) };
       }),
       dealerStatement: staffScope('dealers.read-credit', async (args, { strapi, actor }) => {
         const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
-        return toCreditStatement(await strapi.plugin('dealers').service('credit').statement(dealer.id, args.from, args.to), { strapi, dealer });
+        return toCreditStatement(await service(strapi, 'dealers', 'credit').statement(dealer.id, args.from, args.to), { strapi, dealer });
       }),
     },
     Mutation: {
@@ -178,30 +180,26 @@ export const staffGraphql: GraphqlExtension = {
         const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
         const { dealerCode: _code, ...rest } = args;
         const contacts = rest.contacts?.map((c: Record<string, unknown>) => presentArgs(c));
-        return strapi
-          .plugin('dealers')
-          .service('dealers')
+        return service(strapi, 'dealers', 'dealers')
           .updateProfile({ ...presentArgs(rest), ...(contacts ? { contacts } : {}), dealerId: dealer.id });
       }),
       saveDealerTier: staffScope('dealers.configure', async (args, { strapi, actor }) => {
         const { defaultCreditLimitMinor, ...rest } = args;
-        const tier = await strapi
-          .plugin('dealers')
-          .service('classifications')
-          .saveTier({ ...presentArgs(rest), defaultCreditLimitCents: longToNumber(defaultCreditLimitMinor) });
+        const tier = await service(strapi, 'dealers', 'classifications')
+          .saveTier({ ...presentArgs(rest), defaultCreditLimitCents: longToNumber(defaultCreditLimitMinor) } as TierInput); // the service validates it
         return toTierDefinition(tier);
       }),
       saveDealerType: staffScope('dealers.configure', async (args, { strapi, actor }) =>
-        strapi.plugin('dealers').service('classifications').saveType(presentArgs(args)),
+        service(strapi, 'dealers', 'classifications').saveType(presentArgs(args) as Parameters<ClassificationsService['saveType']>[0]),
       ),
       changeDealerStatus: staffScope('dealers.manage-status', async (args, { strapi, actor }) => {
         const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
-        await strapi.plugin('dealers').service('dealers').changeStatus({ dealerId: dealer.id, to: args.status, reason: args.reason, actor: actorName(actor) });
-        return strapi.plugin('dealers').service('dealers').detail(dealer.id);
+        await service(strapi, 'dealers', 'dealers').changeStatus({ dealerId: dealer.id, to: args.status, reason: args.reason, actor: actorName(actor) });
+        return service(strapi, 'dealers', 'dealers').detail(dealer.id);
       }),
       blacklistDealer: staffScope('dealers.manage-blacklist', async (args, { strapi, actor }) => {
         const dealer = args.dealerCode ? await dealerByCode({ strapi, actor }, args.dealerCode) : null;
-        const entry = await strapi.plugin('dealers').service('blacklist').add({
+        const entry = await service(strapi, 'dealers', 'blacklist').add({
           dealerId: dealer?.id,
           taxId: args.taxId ?? undefined,
           legalName: args.legalName ?? undefined,
@@ -213,7 +211,7 @@ export const staffGraphql: GraphqlExtension = {
       }),
       liftBlacklistEntry: staffScope('dealers.manage-blacklist', async (args, { strapi, actor }) => {
         const { id } = parseArgs(z.object({ id: z.coerce.number().int().positive() }), { id: args.id });
-        const entry = await strapi.plugin('dealers').service('blacklist').lift({
+        const entry = await service(strapi, 'dealers', 'blacklist').lift({
           entryId: id,
           reason: args.reason,
           actor: actorName(actor),
@@ -224,7 +222,7 @@ export const staffGraphql: GraphqlExtension = {
       }),
       requestDealerCreditLimitChange: staffScope('dealers.request-credit-change', async (args, { strapi, actor }) => {
         const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
-        const request = await strapi.plugin('dealers').service('credit-change').request({
+        const request = await service(strapi, 'dealers', 'credit-change').request({
           dealerId: dealer.id,
           limitCents: longToNumber(args.limitMinor),
           temporaryUntil: args.temporaryUntil ?? undefined,
@@ -237,15 +235,13 @@ export const staffGraphql: GraphqlExtension = {
       postCreditEntry: staffScope('dealers.post-credit', async (args, { strapi, actor }) => {
         const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);
         const { amountMinor, dealerCode: _code, ...rest } = args;
-        const entry = await strapi
-          .plugin('dealers')
-          .service('credit')
+        const entry = await service(strapi, 'dealers', 'credit')
           .post({
             ...presentArgs(rest),
             dealerId: dealer.id,
             amountCents: longToNumber(amountMinor),
             actor: actorName(actor),
-          });
+          } as Parameters<CreditService['post']>[0]); // the service validates it
         return toCreditEntry(entry);
       }),
     },
@@ -255,7 +251,7 @@ export const staffGraphql: GraphqlExtension = {
 /** The dealer a staff operation names, if this staff member may work with it (sales reps: their own and their teams'). */
 async function dealerByCode({ strapi, actor }: { strapi: Core.Strapi; actor: StaffActor }, raw: unknown) {
   const code = parseArgs(z.object({ dealerCode }), { dealerCode: raw }).dealerCode;
-  return strapi.plugin('dealers').service('dealers').visibleByCode(code, actor);
+  return service(strapi, 'dealers', 'dealers').visibleByCode(code, actor);
 }
 
 async function toBlacklistEntry(strapi: Core.Strapi, e: any) {
@@ -274,7 +270,7 @@ async function toDealerApplication(strapi: Core.Strapi, a: any) {
     ...a,
     annualVolume: { amountMinor: a.annualVolumeCents, currency: a.currency },
     dealer: dealer ? { documentId: dealer.documentId, code: dealer.code, name: dealer.name } : null,
-    documents: await strapi.plugin('dealers').service('application-documents').forApplication(a.id),
+    documents: await service(strapi, 'dealers', 'application-documents').forApplication(a.id),
   };
 }
 

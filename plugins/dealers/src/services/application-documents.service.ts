@@ -4,20 +4,11 @@ import path from 'node:path';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { badInput, ChannelflowError, parseInput, summarizeIssues, type FieldIssue } from '@channelflow/sdk';
+import { dealersOptions } from '../options';
 
 export const APPLICATION_DOCUMENT = 'plugin::dealers.application-document';
-export const DOCUMENT_KINDS = ['business_license', 'legal_representative_id', 'bank_account_proof', 'store_photo', 'other'] as const;
-export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
-export const documentKind = z.enum(DOCUMENT_KINDS);
-
-/** How a kind reads in a rejection reason. */
-export const DOCUMENT_KIND_WORDS: Record<DocumentKind, string> = {
-  business_license: 'business licence',
-  legal_representative_id: "legal representative's ID",
-  bank_account_proof: 'proof of the bank account',
-  store_photo: 'photo of the store',
-  other: 'other document',
-};
+export { DOCUMENT_KINDS, DOCUMENT_KIND_WORDS, documentKind, type DocumentKind } from './document-kinds';
+import { documentKind, type DocumentKind } from './document-kinds';
 
 /** An upload must be attached to an application within this time, or uploaded again. */
 export const DOCUMENT_TOKEN_HOURS = 24;
@@ -36,20 +27,6 @@ export interface ReceivedFile {
   size: number;
 }
 
-export function maxDocumentBytes(): number {
-  const configured = Number(process.env.DEALERS_DOCUMENT_MAX_BYTES ?? 10 * 1024 * 1024);
-  if (!Number.isInteger(configured) || configured < 1) throw new Error('DEALERS_DOCUMENT_MAX_BYTES must be a whole number of bytes');
-  return configured;
-}
-
-/** DEALERS_REQUIRED_DOCUMENTS (comma-separated kinds; empty for none), handed to each onboarding process. */
-export function requiredDocumentKinds(): DocumentKind[] {
-  const kinds = (process.env.DEALERS_REQUIRED_DOCUMENTS ?? 'business_license').split(',').map((k) => k.trim()).filter(Boolean);
-  const unknown = kinds.filter((k) => !(DOCUMENT_KINDS as readonly string[]).includes(k));
-  if (unknown.length) throw new Error(`DEALERS_REQUIRED_DOCUMENTS names unknown kinds (${unknown.join(', ')}); kinds are ${DOCUMENT_KINDS.join(', ')}`);
-  return [...new Set(kinds)] as DocumentKind[];
-}
-
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
@@ -66,7 +43,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const { kind } = parseInput(z.object({ kind: documentKind }), { kind: raw.kind }, 'document');
       const file = raw.file;
       if (!file?.filepath) throw badInput('Send the document as one multipart file field named "file"', [{ path: 'file', message: 'missing' }]);
-      const max = maxDocumentBytes();
+      const max = dealersOptions.of(strapi).documentMaxBytes;
       if (file.size > max) {
         throw new ChannelflowError('FILE_TOO_LARGE', `The file is ${mebibytes(file.size)}; a document may be at most ${mebibytes(max)} (${max} bytes)`, { maxBytes: max, sizeBytes: file.size });
       }

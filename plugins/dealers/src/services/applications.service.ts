@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { afterCommit, ChannelflowError, conflict, inTransaction, isUniqueViolation, notFound, notifications, parseInput, workflows } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, defineStateMachine, inTransaction, isChannelflowError, isUniqueViolation, notFound, notifications, parseInput, publicUrl, workflows, service } from '@channelflow/sdk';
 import { DEALER_ONBOARDED } from '../events';
 import { DEALER, taxIdSchema } from './dealers.service';
-import { DOCUMENT_KIND_WORDS, requiredDocumentKinds, type DocumentKind } from './application-documents.service';
+import { DOCUMENT_KIND_WORDS, type DocumentKind } from './application-documents.service';
+import { dealersOptions, requiredDocumentKinds } from '../options';
 
 export const APPLICATION = 'plugin::dealers.application';
 export const ONBOARDING_PROCESS = 'dealers-onboarding';
@@ -31,6 +32,25 @@ const submitInput = z.object({
   documents: z.array(z.string().trim().min(20).max(100)).max(10, 'at most 10 documents').default([]),
 });
 
+export const APPLICATION_STATES = ['in_review', 'needs_info', 'approved', 'rejected', 'expired'] as const;
+export type ApplicationStatus = (typeof APPLICATION_STATES)[number];
+
+/**
+ * An application's way through dealers-onboarding: reviewed, perhaps asked about (again, while
+ * waiting: the new question replaces the link), then approved, rejected or expired unanswered.
+ */
+export const applicationLifecycle = defineStateMachine<ApplicationStatus>({
+  name: 'Application',
+  uid: APPLICATION,
+  states: APPLICATION_STATES,
+  transitions: {
+    in_review: ['needs_info', 'approved', 'rejected'],
+    needs_info: ['needs_info', 'in_review', 'rejected', 'expired'],
+  },
+  historyField: 'trail',
+  label: (row) => row.number,
+});
+
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 const now = () => new Date().toISOString();
 type Step = { at: string; by: string; action: string; note?: string | null };
@@ -41,16 +61,12 @@ type Step = { at: string; by: string; action: string; note?: string | null };
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const applications = () => strapi.db.query(APPLICATION as any);
+  const lifecycle = applicationLifecycle.bind(strapi);
 
   async function load(id: number) {
     const application = await applications().findOne({ where: { id } });
     if (!application) throw notFound('Application', id);
     return application;
-  }
-
-  async function record(id: number, changes: Record<string, unknown>, step: Step) {
-    const application = await load(id);
-    return applications().update({ where: { id }, data: { ...changes, trail: [...(application.trail ?? []), step] } });
   }
 
   async function letter(application: any, template: string, data: Record<string, unknown> = {}) {
@@ -65,10 +81,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     async submit(raw: z.input<typeof submitInput>) {
       const input = parseInput(submitInput, raw, 'application');
-      await strapi.plugin('dealers').service('classifications').requireType(input.dealerType);
+      await service(strapi, 'dealers', 'classifications').requireType(input.dealerType);
       const region = await strapi.db.query('api::region.region').findOne({ where: { code: input.regionCode } });
       if (!region) throw new ChannelflowError('BAD_INPUT', `There is no region ${input.regionCode}`, { issues: [{ path: 'regionCode', message: 'unknown region' }] });
-      const requiredDocuments = requiredDocumentKinds();
+      const { infoAnswerWindow } = dealersOptions.of(strapi);
+      const requiredDocuments = requiredDocumentKinds(strapi);
       const { documents, ...fields } = input;
       // Anyone may know a tax id: say no more than that it is taken.
       const taken = () => conflict('An application for this tax id is already being reviewed');
@@ -77,9 +94,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (open) throw taken();
         const number = `APP-${now().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex').toUpperCase()}`;
         const application = await applications().create({
-          data: { ...fields, number, currency: 'CNY', status: 'in_review', trail: [{ at: now(), by: input.contactEmail, action: 'submitted' }] },
+          data: { ...fields, number, currency: 'CNY', ...applicationLifecycle.initial('in_review', { by: input.contactEmail, action: 'submitted' }) },
         });
-        await strapi.plugin('dealers').service('application-documents').attach(application.id, documents);
+        await service(strapi, 'dealers', 'application-documents').attach(application.id, documents);
         // Started after the commit by the platform outbox (retried until it runs), so no application waits without its process.
         await afterCommit(strapi).startProcess({
           bpmnProcessId: ONBOARDING_PROCESS,
@@ -92,7 +109,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             dealerType: input.dealerType,
             annualVolumeCents: input.annualVolumeCents,
             // How long an applicant has to answer a question (ISO 8601 duration).
-            infoAnswerWindow: process.env.DEALERS_INFO_ANSWER_WINDOW ?? 'P30D',
+            infoAnswerWindow,
             // Document kinds the checks insist on; the BPMN or an operator may change the variable.
             requiredDocuments,
           },
@@ -116,8 +133,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async check(id: number, requiredDocuments: DocumentKind[] = []): Promise<{ checksPassed: boolean; checkFailure: string | null; applicantReason: string | null; tierOptions: Array<{ label: string; value: string }> }> {
       const application = await load(id);
       const dealer = await strapi.db.query(DEALER).findOne({ where: { taxId: application.taxId } });
-      const blacklisted = await strapi.plugin('dealers').service('blacklist').activeFor({ taxId: application.taxId });
-      const attached: DocumentKind[] = await strapi.plugin('dealers').service('application-documents').kindsOf(id);
+      const blacklisted = await service(strapi, 'dealers', 'blacklist').activeFor({ taxId: application.taxId });
+      const attached: DocumentKind[] = await service(strapi, 'dealers', 'application-documents').kindsOf(id);
       const missing = requiredDocuments.filter((kind) => !attached.includes(kind));
       const checkFailure = dealer
         ? `Tax id ${application.taxId} already belongs to dealer ${dealer.code}`
@@ -126,9 +143,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           : missing.length
             ? `Required documents are missing: ${missing.map((k) => DOCUMENT_KIND_WORDS[k]).join(', ')}`
             : null;
-      await record(id, {}, { at: now(), by: 'process', action: checkFailure ? 'checks failed' : 'checks passed', note: checkFailure });
+      await lifecycle.record(application, { by: 'process', action: checkFailure ? 'checks failed' : 'checks passed', note: checkFailure });
       // The reviewer picks from the tiers configured now.
-      const tierOptions = (await strapi.plugin('dealers').service('classifications').listTiers()).map((t: any) => ({ label: t.nameZh ? `${t.name} ${t.nameZh}` : t.name, value: t.code }));
+      const tierOptions = (await service(strapi, 'dealers', 'classifications').listTiers()).map((t: any) => ({ label: t.nameZh ? `${t.name} ${t.nameZh}` : t.name, value: t.code }));
       const applicantReason = !checkFailure ? null : dealer || blacklisted ? APPLICATION_NOT_ACCEPTED : checkFailure;
       return { checksPassed: !checkFailure, checkFailure, applicantReason, tierOptions };
     },
@@ -138,16 +155,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if ((application.trail ?? []).some((s: Step) => s.action === `letter sent (${kind})`)) return;
       const dealer = application.dealerId ? await strapi.db.query(DEALER).findOne({ where: { id: application.dealerId } }) : null;
       await letter(application, `application-${kind}`, { reason: application.decisionNote, dealerCode: dealer?.code ?? null, salesRep: dealer?.salesRep ?? null });
-      await record(id, {}, { at: now(), by: 'process', action: `letter sent (${kind})` });
+      await lifecycle.record(await load(id), { by: 'process', action: `letter sent (${kind})` });
     },
 
     /** Asks the applicant a question; the e-mailed link answers it (answerInfoRequest). */
     async requestInfo(id: number, question: string, askedBy: string | null) {
       const application = await load(id);
       const token = randomBytes(24).toString('base64url');
-      await record(id, { status: 'needs_info', infoQuestion: question, infoAnswer: null, answerTokenHash: hash(token) }, { at: now(), by: askedBy ?? 'reviewer', action: 'information requested', note: question });
-      const base = (process.env.PUBLIC_URL || `http://localhost:${process.env.PORT ?? 1337}`).replace(/\/$/, '');
-      await letter(application, 'application-needs-info', { question, answerUrl: `${base}/portal/application-answer?token=${token}` });
+      await lifecycle.move(application, 'needs_info', { by: askedBy ?? 'reviewer', action: 'information requested', note: question, data: { infoQuestion: question, infoAnswer: null, answerTokenHash: hash(token) } });
+      await letter(application, 'application-needs-info', { question, answerUrl: `${publicUrl(strapi)}/portal/application-answer?token=${token}` });
     },
 
     /** The applicant's answer (public, by the e-mailed token): back to review. */
@@ -155,11 +171,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const input = parseInput(z.object({ token: z.string().min(20).max(200), answer: z.string().trim().min(2).max(5000) }), { token, answer }, 'answer');
       const application = await applications().findOne({ where: { answerTokenHash: hash(input.token) } });
       if (!application || application.status !== 'needs_info') {
-        throw new ChannelflowError('ANSWER_LINK_INVALID', 'This answer link is not valid any more (already answered, or the application was closed)');
+        throw answerLinkInvalid();
       }
       // The record and the message together: the outbox tells the process after the commit, once (by message id).
       await strapi.db.transaction(async () => {
-        await record(application.id, { status: 'in_review', infoAnswer: input.answer, answerTokenHash: null }, { at: now(), by: application.contactEmail, action: 'information provided', note: input.answer });
+        // A second answer racing this one finds the link used: the same refusal as afterwards.
+        await lifecycle
+          .move(application, 'in_review', { by: application.contactEmail, action: 'information provided', note: input.answer, data: { infoAnswer: input.answer, answerTokenHash: null } })
+          .catch((error: unknown) => {
+            throw isChannelflowError(error) && error.code === 'CONFLICT' ? answerLinkInvalid() : error;
+          });
         await afterCommit(strapi).publishMessage({ name: INFO_PROVIDED, correlationKey: application.number, variables: { infoAnswer: input.answer }, messageId: `${application.number}:${hash(input.token)}`, timeToLiveMs: 3_600_000 });
       });
       return toApplication(await load(application.id));
@@ -168,13 +189,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async reject(id: number, reason: string, by: string | null) {
       const application = await load(id);
       if (application.status === 'rejected') return toApplication(application);
-      return toApplication(await record(id, { status: 'rejected', decisionNote: reason }, { at: now(), by: by ?? 'process', action: 'rejected', note: reason }));
+      return toApplication(await lifecycle.move(application, 'rejected', { by: by ?? 'process', note: reason, data: { decisionNote: reason } }));
     },
 
     async expire(id: number) {
       const application = await load(id);
       if (application.status !== 'needs_info') return toApplication(application);
-      return toApplication(await record(id, { status: 'expired', answerTokenHash: null }, { at: now(), by: 'process', action: 'expired', note: 'no answer in time' }));
+      return toApplication(await lifecycle.move(application, 'expired', { by: 'process', note: 'no answer in time', data: { answerTokenHash: null } }));
     },
 
     /**
@@ -187,8 +208,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const dealer = await inTransaction(strapi, async () => {
         const application = await load(id);
         if (application.dealerId) return strapi.db.query(DEALER).findOne({ where: { id: application.dealerId } });
-        const dealers = strapi.plugin('dealers').service('dealers');
-        const classifications = strapi.plugin('dealers').service('classifications');
+        const dealers = service(strapi, 'dealers', 'dealers');
+        const classifications = service(strapi, 'dealers', 'classifications');
         const tier = decision.tier ? await classifications.requireTier(decision.tier) : await classifications.entryTier();
         const assignment = await assignRep(strapi, application.regionCode);
         const created = await dealers.create({
@@ -211,8 +232,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           },
         });
         await dealers.changeStatus({ dealerId: created.id, to: 'active', reason: `application ${application.number} approved`, actor: by });
-        await strapi.plugin('dealers').service('credit').openAccount({ dealerId: created.id, limitCents: tier.defaultCreditLimitCents, currency: application.currency });
-        await record(id, { status: 'approved', dealerId: created.id, decisionNote: decision.note }, { at: now(), by, action: 'approved', note: decision.note });
+        await service(strapi, 'dealers', 'credit').openAccount({ dealerId: created.id, limitCents: tier.defaultCreditLimitCents, currency: application.currency });
+        await lifecycle.move(application, 'approved', { by, note: decision.note, data: { dealerId: created.id, decisionNote: decision.note } });
         await afterCommit(strapi).emit(
           DEALER_ONBOARDED,
           { dealerId: created.id, dealerCode: created.code, applicationNumber: application.number, tier: tier.code, regionCode: application.regionCode, ownerEmail: application.contactEmail },
@@ -224,8 +245,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Once: a re-delivered job finds the step in the trail, or the invitation it sent before recording it.
       const invitedBefore = await strapi.db.query('plugin::dealers.invitation').count({ where: { dealerId: dealer.id, email: application.contactEmail.toLowerCase() } });
       if (!invitedBefore && !(application.trail ?? []).some((s: Step) => s.action === 'owner invited')) {
-        await strapi.plugin('dealers').service('invitations').invite({ dealerId: dealer.id, email: application.contactEmail, role: 'owner', invitedBy: by, inviterName: 'Channelflow' });
-        await record(id, {}, { at: now(), by: 'process', action: 'owner invited', note: application.contactEmail });
+        await service(strapi, 'dealers', 'invitations').invite({ dealerId: dealer.id, email: application.contactEmail, role: 'owner', invitedBy: by, inviterName: 'Channelflow' });
+        await lifecycle.record(application, { by: 'process', action: 'owner invited', note: application.contactEmail });
       }
       return { dealerId: dealer.id, dealerCode: dealer.code };
     },
@@ -260,6 +281,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
   };
 };
+
+function answerLinkInvalid() {
+  return new ChannelflowError('ANSWER_LINK_INVALID', 'This answer link is not valid any more (already answered, or the application was closed)');
+}
 
 /**
  * The sales rep for a new dealer of `regionCode`: the one with the fewest dealers among the

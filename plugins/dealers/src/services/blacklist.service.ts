@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, forbidden, inTransaction, notFound, parseInput, platformRegistry } from '@channelflow/sdk';
+import { ChannelflowError, conflict, forbidden, inTransaction, notFound, parseInput, platformRegistry, service } from '@channelflow/sdk';
 import { DEALER, taxIdSchema } from './dealers.service';
 
 export const BLACKLIST = 'plugin::dealers.blacklist-entry';
@@ -26,7 +26,7 @@ const addInput = z
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const entries = () => strapi.db.query(BLACKLIST as any);
-  const dealers = () => strapi.plugin('dealers').service('dealers');
+  const dealers = () => service(strapi, 'dealers', 'dealers');
 
   return {
     async add(raw: z.input<typeof addInput>, actorRole?: string) {

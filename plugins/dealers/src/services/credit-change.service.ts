@@ -1,37 +1,52 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { afterCommit, ChannelflowError, conflict, dealerWhere, isUniqueViolation, notFound, notifications, parseInput } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, dealerWhere, defineStateMachine, inTransaction, isUniqueViolation, notFound, notifications, parseInput, service } from '@channelflow/sdk';
 import { averageUtilisation, overdue, paymentBehaviour } from './credit-ledger';
 import { CREDIT_ENTRY, formatCents, toCents, today } from './credit.service';
+import { dealersOptions } from '../options';
 
 export const CREDIT_CHANGE = 'plugin::dealers.credit-change-request';
 export const CREDIT_CHANGE_PROCESS = 'dealers-credit-limit-change';
 
-const requestInput = z
-  .object({
-    dealerId: z.number().int().positive(),
-    limitCents: z.number().int('amounts are integer minor units (cents)').min(0).max(1e13),
-    /** A temporary limit ends then (ISO date-time, at least an hour ahead); a permanent change has none. */
-    temporaryUntil: z.iso.datetime({ offset: true }).optional(),
-    reason: z.string().trim().min(5, 'say why in a few words').max(2000),
-    requestedBy: z.string().min(1).max(200),
-    requestedVia: z.enum(['portal', 'staff']),
-  })
-  .refine((r) => !r.temporaryUntil || Date.parse(r.temporaryUntil) > Date.now() + minimumTemporarySeconds() * 1000, {
-    message: `a temporary limit must run for at least ${Math.round(minimumTemporarySeconds() / 60)} minutes`,
-    path: ['temporaryUntil'],
-  })
-  .refine((r) => !r.temporaryUntil || Date.parse(r.temporaryUntil) < Date.now() + 366 * 86_400_000, {
-    message: 'a temporary limit may run for a year at most',
-    path: ['temporaryUntil'],
-  });
-
-/** DEALERS_TEMPORARY_LIMIT_MIN_SECONDS (default an hour): how soon a temporary limit may end at the earliest. */
-function minimumTemporarySeconds(): number {
-  return Number(process.env.DEALERS_TEMPORARY_LIMIT_MIN_SECONDS ?? 3600);
-}
+/** What a request must be; `minimumTemporarySeconds` is DEALERS_TEMPORARY_LIMIT_MIN_SECONDS (how soon a temporary limit may end at the earliest). */
+const requestInput = (minimumTemporarySeconds: number) =>
+  z
+    .object({
+      dealerId: z.number().int().positive(),
+      limitCents: z.number().int('amounts are integer minor units (cents)').min(0).max(1e13),
+      /** A temporary limit ends then (ISO date-time, at least an hour ahead); a permanent change has none. */
+      temporaryUntil: z.iso.datetime({ offset: true }).optional(),
+      reason: z.string().trim().min(5, 'say why in a few words').max(2000),
+      requestedBy: z.string().min(1).max(200),
+      requestedVia: z.enum(['portal', 'staff']),
+    })
+    .refine((r) => !r.temporaryUntil || Date.parse(r.temporaryUntil) > Date.now() + minimumTemporarySeconds * 1000, {
+      message: `a temporary limit must run for at least ${Math.round(minimumTemporarySeconds / 60)} minutes`,
+      path: ['temporaryUntil'],
+    })
+    .refine((r) => !r.temporaryUntil || Date.parse(r.temporaryUntil) < Date.now() + 366 * 86_400_000, {
+      message: 'a temporary limit may run for a year at most',
+      path: ['temporaryUntil'],
+    });
+type RequestInput = z.input<ReturnType<typeof requestInput>>;
 
 type TrailEntry = { at: string; by: string; action: string; note?: string | null };
+
+export const CREDIT_CHANGE_STATES = ['in_review', 'approved', 'rejected', 'expired'] as const;
+export type CreditChangeStatus = (typeof CREDIT_CHANGE_STATES)[number];
+
+/** A request is decided once (approved or rejected); an approved temporary limit later ends (expired). */
+export const creditChangeLifecycle = defineStateMachine<CreditChangeStatus>({
+  name: 'Credit-limit request',
+  uid: CREDIT_CHANGE,
+  states: CREDIT_CHANGE_STATES,
+  transitions: {
+    in_review: ['approved', 'rejected'],
+    approved: ['expired'],
+  },
+  historyField: 'trail',
+  label: (row) => row.number,
+});
 
 /**
  * Credit-limit change requests. The decision itself is the dealers-credit-limit-change process
@@ -40,7 +55,8 @@ type TrailEntry = { at: string; by: string; action: string; note?: string | null
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const requests = () => strapi.db.query(CREDIT_CHANGE as any);
-  const credit = () => strapi.plugin('dealers').service('credit');
+  const credit = () => service(strapi, 'dealers', 'credit');
+  const lifecycle = creditChangeLifecycle.bind(strapi);
 
   async function load(requestId: number) {
     const request = await requests().findOne({ where: { id: requestId } });
@@ -48,16 +64,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return request;
   }
 
-  async function record(requestId: number, changes: Record<string, unknown>, step: TrailEntry) {
-    const request = await load(requestId);
-    const trail: TrailEntry[] = Array.isArray(request.trail) ? request.trail : [];
-    return requests().update({ where: { id: requestId }, data: { ...changes, trail: [...trail, step] } });
-  }
-
   return {
     /** Opens a request and starts its process; one open request per dealer at a time. */
-    async request(raw: z.input<typeof requestInput>) {
-      const input = parseInput(requestInput, raw, 'credit limit change');
+    async request(raw: RequestInput) {
+      const input = parseInput(requestInput(dealersOptions.of(strapi).temporaryLimitMinSeconds), raw, 'credit limit change');
       const dealer = await strapi.db.query('plugin::dealers.dealer').findOne({ where: { id: input.dealerId } });
       if (!dealer) throw notFound('Dealer', input.dealerId);
       const summary = await credit().summary(input.dealerId);
@@ -85,8 +95,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             reason: input.reason,
             requestedBy: input.requestedBy,
             requestedVia: input.requestedVia,
-            status: 'in_review',
-            trail: [{ at: new Date().toISOString(), by: input.requestedBy, action: 'requested', note: input.reason }],
+            ...creditChangeLifecycle.initial('in_review', { by: input.requestedBy, action: 'requested', note: input.reason }),
           },
         });
         // Started after the commit by the platform outbox (retried until it runs), so no request waits without its process.
@@ -121,7 +130,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return toRequest(await requests().findOne({ where: { id: created.id } }));
     },
 
-    async list(filter: { dealerId?: number; dealerIds?: number[]; status?: string }, page: { page: number; pageSize: number }) {
+    async list(filter: { dealerId?: number; dealerIds?: number[] | null; status?: string }, page: { page: number; pageSize: number }) {
       const where = {
         ...dealerWhere(filter),
         ...(filter.status ? { status: filter.status } : {}),
@@ -155,7 +164,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         overdueCents: late.overdueCents,
         utilisationPct: averageUtilisation(lines, asOf, 6, toCents(request.currentLimitCents)),
       };
-      await record(requestId, { score }, { at: new Date().toISOString(), by: 'process', action: 'scored' });
+      await lifecycle.record(request, { by: 'process', action: 'scored', data: { score } });
       return score;
     },
 
@@ -163,31 +172,40 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async apply(requestId: number, decidedBy: string[], note: string | null = null) {
       const request = await load(requestId);
       if (request.status === 'approved') return toRequest(request); // a repeated job
-      if (request.status !== 'in_review') throw conflict(`Request ${request.number} is ${request.status}`);
       const limitCents = toCents(request.requestedLimitCents);
-      await credit().setLimit(
-        request.temporaryUntil
-          ? { dealerId: request.dealerId, temporaryLimitCents: limitCents, expiresAt: new Date(request.temporaryUntil).toISOString() }
-          : { dealerId: request.dealerId, limitCents },
-      );
-      return toRequest(await record(requestId, { status: 'approved' }, { at: new Date().toISOString(), by: decidedBy.join(', ') || 'automatic', action: 'approved', note }));
+      // The decision first, guarded, then the limit in the same transaction: a request decided meanwhile changes no limit.
+      const approved = await inTransaction(strapi, async () => {
+        const row = await lifecycle.move(request, 'approved', { by: decidedBy.join(', ') || 'automatic', note });
+        await credit().setLimit(
+          request.temporaryUntil
+            ? { dealerId: request.dealerId, temporaryLimitCents: limitCents, expiresAt: new Date(request.temporaryUntil).toISOString() }
+            : { dealerId: request.dealerId, limitCents },
+        );
+        return row;
+      });
+      return toRequest(approved);
     },
 
     async reject(requestId: number, decidedBy: string, note: string | null) {
       const request = await load(requestId);
       if (request.status === 'rejected') return toRequest(request);
-      if (request.status !== 'in_review') throw conflict(`Request ${request.number} is ${request.status}`);
-      return toRequest(await record(requestId, { status: 'rejected' }, { at: new Date().toISOString(), by: decidedBy, action: 'rejected', note }));
+      return toRequest(await lifecycle.move(request, 'rejected', { by: decidedBy, note }));
     },
 
     /** The temporary limit's timer: back to the permanent limit, unless another change replaced it since. */
     async expire(requestId: number) {
       const request = await load(requestId);
       if (request.status === 'expired') return toRequest(request);
-      const summary = await credit().summary(request.dealerId);
-      const stillOurs = summary.temporaryLimitCents === toCents(request.requestedLimitCents) && summary.temporaryLimitExpiresAt === new Date(request.temporaryUntil).toISOString();
-      if (stillOurs) await credit().setLimit({ dealerId: request.dealerId, clearTemporaryLimit: true });
-      return toRequest(await record(requestId, { status: 'expired' }, { at: new Date().toISOString(), by: 'process', action: 'temporary limit ended', note: stillOurs ? null : 'already replaced' }));
+      creditChangeLifecycle.assertMove(request, 'expired');
+      return toRequest(
+        await inTransaction(strapi, async () => {
+          const summary = await credit().summary(request.dealerId);
+          const stillOurs = summary.temporaryLimitCents === toCents(request.requestedLimitCents) && summary.temporaryLimitExpiresAt === new Date(request.temporaryUntil).toISOString();
+          const row = await lifecycle.move(request, 'expired', { by: 'process', action: 'temporary limit ended', note: stillOurs ? null : 'already replaced' });
+          if (stillOurs) await credit().setLimit({ dealerId: request.dealerId, clearTemporaryLimit: true });
+          return row;
+        }),
+      );
     },
 
     /** The decision letter to the dealer's owners (and the requester), once per request and outcome. */
@@ -196,7 +214,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const trail: TrailEntry[] = request.trail ?? [];
       if (trail.some((t) => t.action === `letter sent (${request.status})`)) return { sent: 0 };
       const dealer = await strapi.db.query('plugin::dealers.dealer').findOne({ where: { id: request.dealerId } });
-      const owners = (await strapi.plugin('dealers').service('portal-users').usersOf(request.dealerId)).filter((u: any) => u.role === 'owner' || u.role === 'finance');
+      const owners = (await service(strapi, 'dealers', 'portal-users').usersOf(request.dealerId)).filter((u: any) => u.role === 'owner' || u.role === 'finance');
       const recipients = [...new Set([...owners.map((u: any) => u.email), ...(request.requestedBy.includes('@') ? [request.requestedBy] : [])])];
       const decision = [...trail].reverse().find((t) => t.action === 'approved' || t.action === 'rejected');
       for (const to of recipients) {
@@ -217,7 +235,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           },
         });
       }
-      await record(requestId, {}, { at: new Date().toISOString(), by: 'process', action: `letter sent (${request.status})`, note: recipients.join(', ') });
+      await lifecycle.record(await load(requestId), { by: 'process', action: `letter sent (${request.status})`, note: recipients.join(', ') });
       return { sent: recipients.length };
     },
   };

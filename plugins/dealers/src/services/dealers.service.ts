@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, inTransaction, isUniqueViolation, notFound, paginate, parseInput, withKnex, type DealerRef, type StaffActor } from '@channelflow/sdk';
+import { ChannelflowError, conflict, inTransaction, isUniqueViolation, notFound, paginate, parseInput, withKnex, type DealerRef, type StaffActor, service } from '@channelflow/sdk';
 import { creditCodeProblem } from './tax-id';
 
 export const DEALER = 'plugin::dealers.dealer';
@@ -120,7 +120,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async create(raw: z.input<typeof createDealerInput>): Promise<DealerRef> {
       const input = parseInput(createDealerInput, raw, 'dealer');
       return inTransaction(strapi, async () => {
-        const classifications = strapi.plugin('dealers').service('classifications');
+        const classifications = service(strapi, 'dealers', 'classifications');
         await classifications.requireTier(input.tier);
         await classifications.requireType(input.dealerType);
         const duplicate = () => conflict(`A dealer with code ${input.code} already exists`, { code: input.code });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, DEALER_PORTAL_ROLE, DEALER_ROLES, equalizePasswordFailure, inTransaction, notePasswordWork, notFound, notifications, parseInput } from '@channelflow/sdk';
+import { ChannelflowError, conflict, DEALER_PORTAL_ROLE, DEALER_ROLES, equalizePasswordFailure, inTransaction, notePasswordWork, notFound, notifications, parseInput, publicUrl, service } from '@channelflow/sdk';
 import { DEALER } from './dealers.service';
 
 export const INVITATION = 'plugin::dealers.invitation';
@@ -41,13 +41,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Only the dealer's own users are named. Whether the address has an account elsewhere on the platform
       // (another dealer, staff) is not the inviter's to learn: that invitation is sent like any other and
       // its acceptance fails, telling only the address's owner.
-      const colleagues: Array<{ email?: string }> = await strapi.plugin('dealers').service('portal-users').usersOf(dealer.id);
+      const colleagues: Array<{ email?: string }> = await service(strapi, 'dealers', 'portal-users').usersOf(dealer.id);
       if (colleagues.some((u) => u.email?.toLowerCase() === input.email)) {
         throw conflict(`${input.email} already is a portal user of ${dealer.name}`, { email: input.email });
       }
       const token = randomBytes(32).toString('base64url');
       const expiresAt = new Date(Date.now() + VALID_DAYS * 86_400_000);
-      const base = (process.env.PUBLIC_URL || `http://localhost:${process.env.PORT ?? 1337}`).replace(/\/$/, '');
+      const base = publicUrl(strapi);
       // The replacement, the withdrawal of the pending invitation and the e-mail in the outbox commit together:
       // if the e-mail cannot be queued, the earlier link stays live.
       const invitation = await inTransaction(strapi, async () => {
@@ -103,7 +103,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           blocked: false,
           role: role.id,
         });
-        await strapi.plugin('dealers').service('portal-users').link({ userId: user.id, dealerId: invitation.dealerId, role: invitation.role });
+        await service(strapi, 'dealers', 'portal-users').link({ userId: user.id, dealerId: invitation.dealerId, role: invitation.role });
         await invitations().update({ where: { id: invitation.id }, data: { acceptedUserId: user.id } });
         return { jwt: strapi.plugin('users-permissions').service('jwt').issue({ id: user.id }) as string, email: invitation.email, role: invitation.role };
       }));

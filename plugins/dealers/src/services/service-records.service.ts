@@ -1,19 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, dayOf, dealerWhere, forbidden, notFound, paginate, parseInput, platformRegistry } from '@channelflow/sdk';
+import { ChannelflowError, dayOf, dealerWhere, defineStateMachine, forbidden, notFound, paginate, parseInput, platformRegistry } from '@channelflow/sdk';
+import { dealersOptions } from '../options';
 
 export const SERVICE_RECORD = 'plugin::dealers.service-record';
 
-export type ComplaintStatus = 'accepted' | 'assigned' | 'in_progress' | 'replied' | 'closed';
+export const SERVICE_RECORD_STATES = ['accepted', 'assigned', 'in_progress', 'replied', 'closed'] as const;
+export type ServiceRecordStatus = (typeof SERVICE_RECORD_STATES)[number];
 
-/** A complaint's way: accept → assign → handle → reply → close (re-assigning is allowed until it is replied). */
-export const COMPLAINT_TRANSITIONS: Record<string, { from: ComplaintStatus[]; to: ComplaintStatus }> = {
-  assign: { from: ['accepted', 'assigned', 'in_progress'], to: 'assigned' },
-  start: { from: ['assigned'], to: 'in_progress' },
-  reply: { from: ['assigned', 'in_progress'], to: 'replied' },
-  close: { from: ['replied'], to: 'closed' },
-};
+/**
+ * A complaint's way: accept → assign → handle → reply → close (re-assigning is allowed until it is replied).
+ * Consultations and surveys are created closed: done when logged.
+ */
+export const serviceRecordLifecycle = defineStateMachine<ServiceRecordStatus>({
+  name: 'Complaint',
+  uid: SERVICE_RECORD,
+  states: SERVICE_RECORD_STATES,
+  transitions: {
+    accepted: ['assigned'],
+    assigned: ['assigned', 'in_progress', 'replied'],
+    in_progress: ['assigned', 'replied'],
+    replied: ['closed'],
+  },
+  historyField: 'trail',
+  label: (row) => row.number,
+});
+
+/** The steps staff and dealers take on a complaint, and where each leads; the trail names the step. */
+export const COMPLAINT_STEPS = { assign: 'assigned', start: 'in_progress', reply: 'replied', close: 'closed' } as const satisfies Record<string, ServiceRecordStatus>;
+export type ComplaintStep = keyof typeof COMPLAINT_STEPS;
 
 const channel = z.enum(['phone', 'email', 'visit', 'portal', 'other']);
 const text = (max: number) => z.string().trim().min(2, 'write at least a few characters').max(max);
@@ -33,16 +49,15 @@ const recordInput = z.discriminatedUnion('kind', [
   }),
 ]);
 
-/** Days a complaint may wait for its reply (DEALERS_COMPLAINT_REPLY_DAYS, default 3). */
-const replyDays = () => Number(process.env.DEALERS_COMPLAINT_REPLY_DAYS ?? 3);
 type Step = { at: string; by: string; action: string; note?: string | null };
 
 /**
  * Service records of a dealer: consultations and surveys are logged as they happened;
- * complaints are handled along COMPLAINT_TRANSITIONS against a due date for the reply.
+ * complaints are handled along serviceRecordLifecycle against a due date for the reply.
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const records = () => strapi.db.query(SERVICE_RECORD as any);
+  const lifecycle = serviceRecordLifecycle.bind(strapi);
 
   async function load(number: string, dealerId?: number) {
     const record = await records().findOne({ where: { number, ...(dealerId ? { dealerId } : {}) } });
@@ -61,10 +76,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           ...input,
           number: `${prefix}-${dayOf(now).replace(/-/g, '')}-${randomBytes(3).toString('hex').toUpperCase()}`,
           // Consultations and surveys are done when logged; a complaint starts accepted, with its due date.
-          status: input.kind === 'complaint' ? 'accepted' : 'closed',
-          dueAt: input.kind === 'complaint' ? new Date(now.getTime() + replyDays() * 86_400_000) : null,
+          ...(input.kind === 'complaint'
+            ? serviceRecordLifecycle.initial('accepted', { by: input.recordedBy })
+            : serviceRecordLifecycle.initial('closed', { by: input.recordedBy, action: 'logged' })),
+          dueAt: input.kind === 'complaint' ? new Date(now.getTime() + dealersOptions.of(strapi).complaintReplyDays * 86_400_000) : null,
           closedAt: input.kind === 'complaint' ? null : now,
-          trail: [{ at: now.toISOString(), by: input.recordedBy, action: input.kind === 'complaint' ? 'accepted' : 'logged' }],
         },
       });
       return toRecord(record);
@@ -74,7 +90,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * Moves a complaint one step. Assigning names the handler; starting and replying are the
      * assignee's (or a manager's, `asManager`); closing follows the reply.
      */
-    async advance(raw: { number: string; step: keyof typeof COMPLAINT_TRANSITIONS; actor: string; asManager: boolean; assignee?: string; note?: string; dealerId?: number }) {
+    async advance(raw: { number: string; step: ComplaintStep; actor: string; asManager: boolean; assignee?: string; note?: string; dealerId?: number }) {
       const input = parseInput(
         z.object({
           number: z.string().min(1).max(50),
@@ -90,11 +106,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
       const record = await load(input.number, input.dealerId);
       if (record.kind !== 'complaint') throw new ChannelflowError('CONFLICT', `${record.number} is a ${record.kind}, not a complaint`);
-      const rule = COMPLAINT_TRANSITIONS[input.step]!;
-      if (!rule.from.includes(record.status)) {
-        throw new ChannelflowError('CONFLICT', `Complaint ${record.number} is ${record.status}; it cannot ${input.step} now`, { status: record.status });
-      }
-      const changes: Record<string, unknown> = { status: rule.to };
+      const to = COMPLAINT_STEPS[input.step];
+      // Refused before who-may-do-it: a step the complaint is past is a CONFLICT for anyone.
+      serviceRecordLifecycle.assertMove(record, to);
+      const changes: Record<string, unknown> = {};
       if (input.step === 'assign') {
         if (!input.asManager) throw forbidden('Only a channel manager assigns complaints');
         if (!input.assignee) throw new ChannelflowError('BAD_INPUT', 'Name the staff member (e-mail) who handles the complaint', { issues: [{ path: 'assignee', message: 'required' }] });
@@ -110,12 +125,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         changes.reply = input.note;
       }
       if (input.step === 'close') changes.closedAt = new Date();
-      // Only if nobody moved it meanwhile.
-      const moved = await records().updateMany({
-        where: { id: record.id, status: record.status },
-        data: { ...changes, trail: [...(record.trail ?? []), { at: new Date().toISOString(), by: input.actor, action: input.step, note: input.assignee ?? input.note ?? null } satisfies Step] },
-      });
-      if (!moved.count) throw conflict(`Complaint ${record.number} changed meanwhile; look again`);
+      // Only if nobody moved it meanwhile (CONFLICT otherwise).
+      await lifecycle.move(record, to, { by: input.actor, action: input.step, note: input.assignee ?? input.note ?? null, data: changes });
       return toRecord(await load(record.number));
     },
 
