@@ -1,16 +1,24 @@
 import { Camunda8 } from '@camunda8/sdk';
 import { afterAll, beforeAll } from 'vitest';
 import type { ICustomHeaders, IInputVariables, Job } from '@camunda8/sdk/dist/zeebe/lib/interfaces-1.0';
+import { randomBytes } from 'node:crypto';
+import createKnex, { type Knex } from 'knex';
 import { createTestEnvironment, eventually, type TestEnvironment } from '@channelflow/sdk/testing';
+import { Engine } from '../../src/workflow/engine/engine';
+import { gatewayCredentials } from '../../src/workflow/gateway/credentials';
+import { startGateway } from '../../src/workflow/gateway/server';
 
 export type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>;
 
 /**
  * The conformance suite talks only to a Zeebe client. With ZEEBE_ADDRESS set it runs against
- * that (real) Zeebe; otherwise against the embedded gateway of a freshly booted platform.
+ * that (real) Zeebe; with ZEEBE_TARGET=engine against the embedded engine and its gRPC gateway
+ * alone (in-memory SQLite, no Strapi: the files run in a fraction of the time); otherwise against
+ * the embedded gateway of a freshly booted platform.
  */
-export async function zeebeTarget(): Promise<{ client: ZeebeClient; env: TestEnvironment | null; close(): Promise<void> }> {
+export async function zeebeTarget(): Promise<ZeebeTargetHandle> {
   const external = process.env.ZEEBE_ADDRESS;
+  if (!external && process.env.ZEEBE_TARGET === 'engine') return engineOnlyTarget();
   // Only the suite's own Zeebe client may take user-task jobs: the platform's task inbox stays off.
   const env = external ? null : await createTestEnvironment({ env: { WORKFLOW_TASK_INBOX: 'false' } });
   const address = external ? (external.includes('://') ? external : `grpc://${external}`) : env!.zeebeAddress;
@@ -19,9 +27,41 @@ export async function zeebeTarget(): Promise<{ client: ZeebeClient; env: TestEnv
   return {
     client,
     env,
+    knex: env ? env.strapi.db.connection : null,
     async close() {
       await client.close();
       await env?.destroy();
+    },
+  };
+}
+
+export interface ZeebeTargetHandle {
+  client: ZeebeClient;
+  /** The booted platform (null against a real Zeebe or the engine-only target). */
+  env: TestEnvironment | null;
+  /** The embedded engine's database (null against a real Zeebe): what `openIncidents` reads. */
+  knex: Knex | null;
+  close(): Promise<void>;
+}
+
+/** The engine and its gateway over an in-memory SQLite database: the same code paths below the platform. */
+async function engineOnlyTarget(): Promise<ZeebeTargetHandle> {
+  const knex = createKnex({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
+  const quiet = { info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
+  const engine = new Engine(knex, quiet);
+  await engine.start();
+  const credentials = gatewayCredentials({ WORKFLOW_GATEWAY_TOKEN: randomBytes(24).toString('hex'), WORKFLOW_GATEWAY_CLIENT_SECRET: randomBytes(24).toString('hex') }, quiet);
+  const gateway = await startGateway({ engine, listen: { host: '127.0.0.1', port: 0, tls: null }, credentials, log: quiet });
+  const client = clientFor(gateway.address, credentials.token);
+  return {
+    client,
+    env: null,
+    knex,
+    async close() {
+      await client.close();
+      await gateway.stop();
+      await engine.stop();
+      await knex.destroy();
     },
   };
 }
@@ -71,7 +111,7 @@ export const oneTaskProcess = (processId: string, jobType = 'demo.do-work', labe
     <bpmn:endEvent id="EndEvent_1" />`,
   );
 
-export type ZeebeTarget = Awaited<ReturnType<typeof zeebeTarget>>;
+export type ZeebeTarget = ZeebeTargetHandle;
 export type ActivatedJob = Job<IInputVariables, ICustomHeaders>;
 
 /** True when the suite runs against a real Zeebe (ZEEBE_ADDRESS): embedded-only checks skip. */
@@ -190,10 +230,10 @@ export interface OpenIncident {
  * Embedded only: the open incidents of a process instance, read from the engine's table
  * (the gRPC API cannot list incidents; a real Zeebe needs Operate for that).
  */
-export async function openIncidents(target: { env: TestEnvironment | null }, processInstanceKey: string): Promise<OpenIncident[]> {
-  if (!target.env) throw new Error('openIncidents needs the embedded engine: a real Zeebe lists incidents through Operate');
-  const rows: any[] = await target.env.strapi.db
-    .connection('wf_incidents')
+export async function openIncidents(target: { knex: Knex | null }, processInstanceKey: string): Promise<OpenIncident[]> {
+  if (!target.knex) throw new Error('openIncidents needs the embedded engine: a real Zeebe lists incidents through Operate');
+  const rows: any[] = await target
+    .knex('wf_incidents')
     .where({ process_instance_key: processInstanceKey, state: 'ACTIVE' })
     .orderBy('key');
   return rows.map((row) => ({
@@ -218,6 +258,9 @@ export function useZeebeTarget() {
   const suite = {
     get env() {
       return target!.env;
+    },
+    get knex() {
+      return target!.knex;
     },
     client: () => target!.client,
     /** Starts an instance and resolves with its end (CreateProcessInstanceWithResult), without an unhandled rejection meanwhile. */
