@@ -46,7 +46,7 @@ describe('plug-in jobs as workers', () => {
     const created = await client.createProcessInstance({ bpmnProcessId: id, variables: { a: 'twenty', b: 22 } });
     const [incident] = await eventually(
       async () => {
-        const open = await openIncidents({ env }, String(created.processInstanceKey));
+        const open = await openIncidents({ knex: env.strapi.db.connection }, String(created.processInstanceKey));
         if (!open.length) throw new Error('no incident yet');
         return open;
       },

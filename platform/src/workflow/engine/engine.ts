@@ -20,6 +20,9 @@ export interface EngineLogger {
 }
 
 export interface ActivatedJob {
+  /** BPMN_ELEMENT or EXECUTION_LISTENER (REST reports it; the gRPC ActivatedJob has no such field). */
+  kind: string;
+  listenerEventType: string;
   key: string;
   type: string;
   processInstanceKey: string;
@@ -475,6 +478,8 @@ export class Engine {
           deadline: String(deadline),
           variables: JSON.stringify(variables),
           tenantId: row.tenant_id,
+          kind: row.kind ?? 'BPMN_ELEMENT',
+          listenerEventType: row.listener_event_type ?? 'UNSPECIFIED',
         });
       }
       return jobs;
@@ -491,8 +496,8 @@ export class Engine {
     return this.submit(async (step) => {
       // One statement on the hot path; the refusals look the job up only when it was not there to complete.
       // (knex 3 has no RETURNING for SQLite deletes; both databases accept it raw.)
-      const deleted = await step.trx.raw(`delete from wf_jobs where key = ? and state in ('ACTIVATED', 'ACTIVATABLE') returning element_instance_key`, [key]);
-      const job = (Array.isArray(deleted) ? deleted : deleted.rows)[0] as { element_instance_key: number | string } | undefined;
+      const deleted = await step.trx.raw(`delete from wf_jobs where key = ? and state in ('ACTIVATED', 'ACTIVATABLE') returning element_instance_key, kind`, [key]);
+      const job = (Array.isArray(deleted) ? deleted : deleted.rows)[0] as { element_instance_key: number | string; kind: string | null } | undefined;
       if (!job) {
         const { state } = await this.loadJob(step, key, 'COMPLETE', 'complete');
         throw new CommandRejected('FAILED_PRECONDITION', `Expected to complete job with key '${key}', but it is in state '${state}'`, 'COMPLETE');
@@ -501,6 +506,10 @@ export class Engine {
       const ei = await step.ei(Number(job.element_instance_key));
       if (!ei) return;
       step.jobGone(ei);
+      if (job.kind === 'EXECUTION_LISTENER') {
+        step.schedule(ei.flowScopeKey, () => step.listenerCompleted(ei, variables));
+        return;
+      }
       const model = await step.model(ei);
       await step.applyResult(ei, model.elements.get(ei.elementId)!, variables);
       step.schedule(ei.flowScopeKey, () => step.complete(ei));
@@ -539,6 +548,13 @@ export class Engine {
       const job = await this.loadJob(step, request.key, 'THROW_ERROR', 'throw an error for');
       if (job.state !== 'ACTIVATED' && job.state !== 'ACTIVATABLE') {
         throw new CommandRejected('FAILED_PRECONDITION', `Expected to throw an error for job with key '${request.key}', but it is in state '${job.state}'`, 'THROW_ERROR');
+      }
+      if (job.kind === 'EXECUTION_LISTENER') {
+        throw new CommandRejected(
+          'FAILED_PRECONDITION',
+          `Cannot throw BPMN error from EXECUTION_LISTENER job with key '${request.key}', type '${job.type}' and processInstanceKey '${job.process_instance_key}'. Throwing BPMN errors from EXECUTION_LISTENER jobs is not supported`,
+          'THROW_ERROR',
+        );
       }
       const ei = await step.ei(Number(job.element_instance_key));
       if (!ei) return;

@@ -505,6 +505,13 @@ export class Step {
   /** The element-type behaviour after activation (also what resolving an activation incident re-runs). */
   async enter(ei: EI, el: ElementDef): Promise<void> {
     await this.mapInputs(ei, el);
+    // Start listeners run after the input mappings, before anything else of the element (Zeebe's order).
+    if (el.listeners?.start.length) return this.runListener(ei, el, 'start', 0);
+    return this.proceed(ei, el);
+  }
+
+  /** The element's own behaviour, once its input mappings and start listeners are done. */
+  private async proceed(ei: EI, el: ElementDef): Promise<void> {
     const model = await this.model(ei);
     const trigger: Vars | null = ei.data?.trigger ?? null;
     if (trigger) {
@@ -688,7 +695,15 @@ export class Step {
       if (mi.outputCollection) await this.propagate(flowScope, { [mi.outputCollection]: body(ei, mi.outputCollection) });
     } else {
       await this.mapOutputs(ei, el, flowScope);
+      // End listeners run after the output mappings, before the element is left.
+      if (el.listeners?.end.length) return this.runListener(ei, el, 'end', 0);
     }
+    return this.depart(ei, el, model, flowScope, flows);
+  }
+
+  /** Leaves a completed element: its flows are taken (or its scope checked). */
+  private async depart(ei: EI, el: ElementDef, model: ProcessModel, flowScope: EI, flows: FlowDef[]): Promise<void> {
+    const isBody = ei.elementType === MI_BODY;
     await this.closeOwned(ei);
     ei.alive = false;
     this.history(ei, 'ELEMENT_COMPLETED');
@@ -872,8 +887,35 @@ export class Step {
 
   // ---------------------------------------------------------------- jobs
 
-  private async createJob(ei: EI, el: ElementDef) {
-    const job = el.job!;
+  /**
+   * Runs listener `index` of `phase` as a job of kind EXECUTION_LISTENER; its completion
+   * (listenerCompleted) runs the next one, then goes on with the element.
+   */
+  private async runListener(ei: EI, el: ElementDef, phase: 'start' | 'end', index: number) {
+    const listener = el.listeners![phase][index]!;
+    ei.data = { ...(ei.data ?? {}), listener: { phase, index } };
+    this.touch(ei);
+    await this.createJob(ei, el, listener, { kind: 'EXECUTION_LISTENER', eventType: phase === 'start' ? 'START' : 'END' });
+  }
+
+  /** A listener job completed: start listeners' variables become local, end listeners' go to the parent scope. */
+  async listenerCompleted(ei: EI, variables: Vars): Promise<void> {
+    const model = await this.model(ei);
+    const el = model.elements.get(ei.elementId)!;
+    const { phase, index } = ei.data!.listener as { phase: 'start' | 'end'; index: number };
+    const flowScope = ei.flowScopeKey === null ? null : await this.ei(ei.flowScopeKey);
+    if (phase === 'start') this.setLocal(ei, variables);
+    else if (flowScope) await this.propagate(flowScope, variables);
+    if (index + 1 < el.listeners![phase].length) return this.runListener(ei, el, phase, index + 1);
+    const { listener: _done, ...rest } = ei.data ?? {};
+    ei.data = rest;
+    this.touch(ei);
+    if (phase === 'start') return this.guarded(ei, 'activate', () => this.proceed(ei, el));
+    if (!flowScope) return;
+    return this.guarded(ei, 'complete', () => this.depart(ei, el, model, flowScope, el.outgoing));
+  }
+
+  private async createJob(ei: EI, el: ElementDef, job = el.job!, listener: { kind: 'EXECUTION_LISTENER'; eventType: 'START' | 'END' } | null = null) {
     const instance = await this.instance(ei.processInstanceKey);
     const type = String(await this.evaluateModelValue(job.type, ei, 'EXTRACT_VALUE_ERROR'));
     const retries = Number(await this.evaluateModelValue(job.retries, ei, 'EXTRACT_VALUE_ERROR'));
@@ -907,6 +949,7 @@ export class Step {
       custom_headers: JSON.stringify(headers),
       error_message: null,
       created_at: this.now,
+      ...(listener ? { kind: listener.kind, listener_event_type: listener.eventType } : {}),
     });
     this.effects.jobTypes.add(type);
     this.count('jobs.created');

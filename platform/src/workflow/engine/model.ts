@@ -27,6 +27,12 @@ export interface TimerDef {
   expression: string;
 }
 
+export interface ListenerDef {
+  type: string;
+  retries: string;
+  headers: Record<string, string>;
+}
+
 export interface ElementDef {
   id: string;
   name: string | null;
@@ -51,6 +57,8 @@ export interface ElementDef {
   job?: { type: string; retries: string; headers: Record<string, string> };
   /** Script task evaluated by the engine (`zeebe:script`): a FEEL expression and where its result goes. */
   script?: { expression: string; resultVariable: string };
+  /** Execution listeners (jobs): start ones after the input mappings, end ones after the output mappings. */
+  listeners?: { start: ListenerDef[]; end: ListenerDef[] };
   /** Business-rule task evaluated by the engine (`zeebe:calledDecision`): which decision, where its result goes. */
   calledDecision?: { decisionId: string; resultVariable: string };
   inputs: Mapping[];
@@ -219,6 +227,19 @@ function baseDef(node: any, scopeId: string): ElementDef {
     def.job = { type: USER_TASK_JOB_TYPE, retries: '1', headers };
   } else if (task) {
     def.job = { type: task.type, retries: task.retries ?? '3', headers };
+  }
+  const listeners = (find('zeebe:ExecutionListeners')?.listeners ?? []) as any[];
+  if (listeners.length) {
+    const of = (eventType: string) =>
+      listeners
+        .filter((l) => (l.eventType ?? 'start') === eventType)
+        .map((l) => {
+          const own: Record<string, string> = {};
+          for (const h of l.headers?.values ?? []) if (h.key) own[h.key] = h.value ?? '';
+          // The element's headers, with the listener's own winning on the same key.
+          return { type: l.type ?? '', retries: l.retries ?? '3', headers: { ...headers, ...own } };
+        });
+    def.listeners = { start: of('start'), end: of('end') };
   }
   const calledDecision = find('zeebe:CalledDecision');
   if (node.$type === 'bpmn:BusinessRuleTask' && calledDecision && !task) {

@@ -36,7 +36,15 @@ export async function ensureEngineSchema(knex: Knex): Promise<void> {
   for (const [name, build] of RUNTIME_TABLES) {
     if (!(await knex.schema.hasTable(name))) await knex.schema.createTable(name, build);
   }
-  // Added after the first release: installations from before get the column (null: no version tag).
+  // Added after the first release: installations from before get the columns.
+  if (!(await knex.schema.hasColumn('wf_jobs', 'kind'))) {
+    await knex.schema.alterTable('wf_jobs', (t) => {
+      /** BPMN_ELEMENT, or EXECUTION_LISTENER for a listener's job (its event type in listener_event_type). */
+      t.string('kind', 32).notNullable().defaultTo('BPMN_ELEMENT');
+      t.string('listener_event_type', 16).nullable();
+    });
+  }
+  // (null version tag: the process has none)
   if (!(await knex.schema.hasColumn('wf_process_definitions', 'version_tag'))) {
     await knex.schema.alterTable('wf_process_definitions', (t) => t.string('version_tag', 255).nullable());
   }

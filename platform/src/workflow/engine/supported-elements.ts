@@ -42,11 +42,15 @@ interface ModdleElement {
   flowElements?: ModdleElement[];
   eventDefinitions?: Array<{ $type: string; name?: string }>;
   triggeredByEvent?: boolean;
-  extensionElements?: { values?: Array<{ $type: string }> };
+  extensionElements?: { values?: Array<{ $type: string; listeners?: Array<{ eventType?: string; type?: string }> }> };
+  loopCharacteristics?: { $type: string };
 }
 
 export function unsupportedElements(process: ModdleElement): ElementProblem[] {
   const problems: ElementProblem[] = [];
+  if (executionListeners(process).length) {
+    problems.push({ elementId: process.id ?? '(process)', message: 'execution listeners on the process itself are not supported by the embedded engine; put them on its first and last elements' });
+  }
   const visit = (element: ModdleElement, inEventSubprocess: boolean) => {
     for (const child of element.flowElements ?? []) {
       const id = child.id ?? '(no id)';
@@ -68,6 +72,7 @@ export function unsupportedElements(process: ModdleElement): ElementProblem[] {
       if (child.$type === 'bpmn:UserTask' && child.extensionElements?.values?.some((v) => v.$type === 'zeebe:UserTask')) {
         problems.push({ elementId: id, message: 'Camunda user tasks (zeebe:userTask) are not supported; use a job-based user task' });
       }
+      problems.push(...listenerProblems(child, kind));
       if (child.$type === 'bpmn:SubProcess') visit(child, Boolean(child.triggeredByEvent));
     }
     problems.push(...linkProblems(element));
@@ -90,6 +95,33 @@ function linkProblems(scope: ModdleElement): ElementProblem[] {
   for (const child of scope.flowElements ?? []) {
     const name = child.$type === 'bpmn:IntermediateThrowEvent' ? linkName(child) : null;
     if (name !== null && !catches.has(name)) problems.push({ elementId: child.id ?? '(no id)', message: `Can't find a catch link event for the throw link event with the name '${name}'` });
+  }
+  return problems;
+}
+
+function executionListeners(element: ModdleElement): Array<{ eventType?: string; type?: string }> {
+  return element.extensionElements?.values?.find((v) => v.$type === 'zeebe:ExecutionListeners')?.listeners ?? [];
+}
+
+/** Where Camunda 8.8 allows start and end execution listeners, and that each (event type, job type) appears once. */
+function listenerProblems(element: ModdleElement, eventKind: string): ElementProblem[] {
+  const listeners = executionListeners(element);
+  if (!listeners.length) return [];
+  const id = element.id ?? '(no id)';
+  const problems: ElementProblem[] = [];
+  const has = (eventType: string) => listeners.some((l) => (l.eventType ?? 'start') === eventType);
+  if (has('start') && (element.$type === 'bpmn:StartEvent' || element.$type === 'bpmn:BoundaryEvent')) {
+    problems.push({ elementId: id, message: `start execution listeners are not supported on ${element.$type.replace('bpmn:', '')}s` });
+  }
+  if (has('end') && (element.$type.endsWith('Gateway') || (element.$type === 'bpmn:EndEvent' && eventKind === 'bpmn:ErrorEventDefinition'))) {
+    problems.push({ elementId: id, message: `end execution listeners are not supported on ${element.$type === 'bpmn:EndEvent' ? 'error end events' : 'gateways'}` });
+  }
+  if (element.loopCharacteristics) problems.push({ elementId: id, message: 'execution listeners on multi-instance activities are not supported by the embedded engine' });
+  const seen = new Set<string>();
+  for (const l of listeners) {
+    const key = `${l.eventType ?? 'start'}\u0000${l.type ?? ''}`;
+    if (seen.has(key)) problems.push({ elementId: id, message: `execution listeners must have unique combinations of eventType and type; '${l.eventType ?? 'start'}' listener of type '${l.type}' is defined twice` });
+    seen.add(key);
   }
   return problems;
 }

@@ -260,8 +260,8 @@ export function restApi(deps: RestApiDeps) {
         deadline: Number(job.deadline),
         variables: JSON.parse(job.variables || '{}'),
         tenantId: job.tenantId,
-        kind: 'BPMN_ELEMENT',
-        listenerEventType: 'UNSPECIFIED',
+        kind: job.kind,
+        listenerEventType: job.listenerEventType,
       })),
     };
   });
