@@ -591,6 +591,26 @@ export class Step {
       case 'bpmn:CallActivity':
         await this.openBoundaries(ei, el);
         return this.call(ei, el);
+      case 'bpmn:AdHocSubProcess': {
+        await this.openBoundaries(ei, el);
+        // The elements named by activeElementsCollection start, each as if a flow reached it.
+        const raw = el.adHoc?.activeElements ? await this.evaluate(el.adHoc.activeElements, ei, `activeElementsCollection of '${el.id}'`, 'EXTRACT_VALUE_ERROR') : [];
+        const ids = raw === null ? [] : raw;
+        if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
+          throw new IncidentRaised('EXTRACT_VALUE_ERROR', `Expected the activeElementsCollection of ad-hoc sub-process '${el.id}' to be a list of element ids, but it was '${JSON.stringify(ids)}'`);
+        }
+        const startable = (id: string) => {
+          const inner = model.elements.get(id);
+          return inner && inner.scopeId === el.id && !inner.incoming.length && inner.type !== 'bpmn:BoundaryEvent' && !inner.triggeredByEvent ? inner : null;
+        };
+        const missing = ids.filter((id) => !startable(id));
+        if (missing.length) {
+          throw new IncidentRaised('EXTRACT_VALUE_ERROR', `Expected to activate activities for ad-hoc sub-process '${el.id}', but the given elements [${missing.join(', ')}] do not exist or cannot be activated.`);
+        }
+        for (const id of ids) this.schedule(ei.key, () => this.activate(startable(id)!, ei));
+        this.schedule(ei.key, () => this.completeScopeIfDone(ei), true);
+        return;
+      }
       case 'bpmn:BusinessRuleTask':
         if (el.calledDecision) {
           // Evaluated by the engine, like Zeebe: the decision's result lands in resultVariable.
@@ -797,6 +817,8 @@ export class Step {
       return;
     }
     const children = await this.children(scope.key);
+    // A completion condition that cannot be evaluated is an incident on the ad-hoc subprocess.
+    if (scope.elementType === 'bpmn:AdHocSubProcess') return this.guarded(scope, 'complete', () => this.completeAdHocIfDone(scope, children));
     if (children.length) {
       // Tokens that can no longer reach an inclusive join release it.
       for (const gatewayId of Object.keys(scope.data?.joins ?? {})) {
@@ -846,6 +868,30 @@ export class Step {
     if (scope.data?.joins) {
       delete scope.data.joins;
       this.touch(scope);
+    }
+    await this.complete(scope);
+  }
+
+  /**
+   * An ad-hoc subprocess completes when its completion condition holds (cancelling what still runs,
+   * unless cancelRemainingInstances is false) or, without a condition, when nothing runs in it any more.
+   */
+  private async completeAdHocIfDone(scope: EI, children: EI[]) {
+    const el = (await this.model(scope)).elements.get(scope.elementId)!;
+    const condition = el.adHoc?.completionCondition;
+    if (!condition) {
+      if (!children.length) await this.complete(scope);
+      return;
+    }
+    const done = await this.evaluate(condition, scope, `completionCondition of '${el.id}'`, 'EXTRACT_VALUE_ERROR');
+    if (typeof done !== 'boolean') {
+      throw new IncidentRaised('EXTRACT_VALUE_ERROR', `Expected result of the expression '${condition}' to be 'BOOLEAN', but was '${feelTypeName(done)}'.`);
+    }
+    if (!done) return;
+    if (children.length) {
+      if (!el.adHoc!.cancelRemaining) return;
+      for (const child of children) await this.terminate(child);
+      this.agenda = this.agenda.filter((i) => i.scopeKey !== scope.key);
     }
     await this.complete(scope);
   }

@@ -57,6 +57,8 @@ export interface ElementDef {
   job?: { type: string; retries: string; headers: Record<string, string> };
   /** Script task evaluated by the engine (`zeebe:script`): a FEEL expression and where its result goes. */
   script?: { expression: string; resultVariable: string };
+  /** Ad-hoc subprocess: which inner elements start (a FEEL list of ids), when it completes, and whether what still runs is cancelled then. */
+  adHoc?: { activeElements: string | null; completionCondition: string | null; cancelRemaining: boolean };
   /** Execution listeners (jobs): start ones after the input mappings, end ones after the output mappings. */
   listeners?: { start: ListenerDef[]; end: ListenerDef[] };
   /** Business-rule task evaluated by the engine (`zeebe:calledDecision`): which decision, where its result goes. */
@@ -141,7 +143,7 @@ function compileScope(container: any, scope: ElementDef, elements: Map<string, E
     if (child.$type === 'bpmn:SequenceFlow' || !child.$type.startsWith('bpmn:') || !isFlowNode(child.$type)) continue;
     const def = baseDef(child, scope.id);
     elements.set(def.id, def);
-    if (child.$type === 'bpmn:SubProcess') compileScope(child, def, elements);
+    if (child.$type === 'bpmn:SubProcess' || child.$type === 'bpmn:AdHocSubProcess') compileScope(child, def, elements);
   }
   for (const flow of flows) {
     const f: FlowDef = { id: flow.id, sourceId: flow.sourceRef.id, targetId: flow.targetRef.id, condition: feelBody(flow.conditionExpression?.body) };
@@ -159,7 +161,7 @@ function compileScope(container: any, scope: ElementDef, elements: Map<string, E
 }
 
 function isFlowNode(type: string): boolean {
-  return /Event$|Task$|Gateway$|^bpmn:SubProcess$|^bpmn:CallActivity$/.test(type);
+  return /Event$|Task$|Gateway$|^bpmn:SubProcess$|^bpmn:AdHocSubProcess$|^bpmn:CallActivity$/.test(type);
 }
 
 function baseDef(node: any, scopeId: string): ElementDef {
@@ -240,6 +242,13 @@ function baseDef(node: any, scopeId: string): ElementDef {
           return { type: l.type ?? '', retries: l.retries ?? '3', headers: { ...headers, ...own } };
         });
     def.listeners = { start: of('start'), end: of('end') };
+  }
+  if (node.$type === 'bpmn:AdHocSubProcess') {
+    def.adHoc = {
+      activeElements: feelBody(find('zeebe:AdHoc')?.activeElementsCollection),
+      completionCondition: feelBody(node.completionCondition?.body),
+      cancelRemaining: node.cancelRemainingInstances !== false,
+    };
   }
   const calledDecision = find('zeebe:CalledDecision');
   if (node.$type === 'bpmn:BusinessRuleTask' && calledDecision && !task) {

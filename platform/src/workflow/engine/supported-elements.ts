@@ -25,6 +25,7 @@ const FLOW_NODES: Record<string, readonly string[]> = {
   'bpmn:InclusiveGateway': ['none'],
   'bpmn:EventBasedGateway': ['none'],
   'bpmn:SubProcess': ['none'],
+  'bpmn:AdHocSubProcess': ['none'],
   'bpmn:CallActivity': ['none'],
 };
 
@@ -74,6 +75,15 @@ export function unsupportedElements(process: ModdleElement): ElementProblem[] {
       }
       problems.push(...listenerProblems(child, kind));
       if (child.$type === 'bpmn:SubProcess') visit(child, Boolean(child.triggeredByEvent));
+      if (child.$type === 'bpmn:AdHocSubProcess') {
+        if (child.extensionElements?.values?.some((v) => v.$type === 'zeebe:TaskDefinition')) {
+          problems.push({ elementId: id, message: 'ad-hoc subprocesses implemented by a job worker are not supported by the embedded engine; choose which elements run with zeebe:adHoc activeElementsCollection' });
+        }
+        for (const inner of child.flowElements ?? []) {
+          if (inner.$type === 'bpmn:StartEvent') problems.push({ elementId: inner.id ?? '(no id)', message: 'an ad-hoc subprocess must not contain start events' });
+        }
+        visit(child, false);
+      }
     }
     problems.push(...linkProblems(element));
   };
