@@ -24,14 +24,14 @@ describe.skipIf(Boolean(process.env.ZEEBE_ADDRESS))('embedded engine: deployment
         name: `${id}.bpmn`,
         xml: bpmn(
           id,
-          `<bpmn:startEvent id="StartEvent_1" /><bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Event_Signal" />
-           <bpmn:intermediateThrowEvent id="Event_Signal"><bpmn:signalEventDefinition id="Def_1" /></bpmn:intermediateThrowEvent>
-           <bpmn:sequenceFlow id="Flow_2" sourceRef="Event_Signal" targetRef="EndEvent_1" /><bpmn:endEvent id="EndEvent_1" />`,
+          `<bpmn:startEvent id="StartEvent_1" /><bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Event_Compensate" />
+           <bpmn:intermediateThrowEvent id="Event_Compensate"><bpmn:compensateEventDefinition id="Def_1" /></bpmn:intermediateThrowEvent>
+           <bpmn:sequenceFlow id="Flow_2" sourceRef="Event_Compensate" targetRef="EndEvent_1" /><bpmn:endEvent id="EndEvent_1" />`,
         ),
       },
     ]);
     expect(error.code).toBe(3);
-    expect(error.details).toMatch(/Element: Event_Signal\s+- ERROR: IntermediateThrowEvent is not supported by the embedded engine/);
+    expect(error.details).toMatch(/Element: Event_Compensate\s+- ERROR: a compensate IntermediateThrowEvent is not supported by the embedded engine/);
   });
 
   it('refuses a whole multi-file deployment when one file is bad, storing none of it', async () => {
