@@ -68,6 +68,8 @@ export interface StrapiPluginServer {
   routes: HttpRouters;
   policies: Record<string, never>;
   middlewares: Record<string, never>;
+  /** The plug-in's defineOptions (non-enumerable, so Strapi ignores it): how tools such as the README's configuration table read its settings. */
+  readonly options?: PluginOptions<any>;
 }
 
 const ROOT_TYPES = ['Query', 'Mutation'];
@@ -105,7 +107,7 @@ export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
   const http = toStrapiHttp(name, definition.http ?? []);
   const requires = definition.requires ?? [];
 
-  return {
+  const server: StrapiPluginServer = {
     async register({ strapi }) {
       registeredWith = strapi;
       for (const dependency of requires) {
@@ -153,6 +155,8 @@ export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
     policies: {},
     middlewares: {},
   };
+  Object.defineProperty(server, 'options', { value: definition.options, enumerable: false });
+  return server;
 }
 
 /**

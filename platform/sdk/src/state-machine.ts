@@ -102,9 +102,12 @@ export function defineStateMachine<S extends string>(options: StateMachineOption
     },
     historyOf(row) {
       const raw: any[] = Array.isArray(row?.[historyField]) ? row[historyField] : [];
-      return raw.map((h, i) => {
-        const to = (h.to ?? h.action ?? row[statusField]) as S;
-        const from = h.from !== undefined ? h.from : i === 0 ? null : ((raw[i - 1].to ?? null) as S | null);
+      // Older trails: `{ at, by, to, note }` (no from) and `{ at, by, action, note }` (words, a state only when it names one).
+      let current: S | null = null;
+      return raw.map((h) => {
+        const to = (h.to ?? (states.has(h.action) ? h.action : (current ?? options.states[0]))) as S;
+        const from = (h.from !== undefined ? h.from : current) as S | null;
+        current = to;
         return { at: String(h.at), by: String(h.by ?? ''), from, to, action: String(h.action ?? to), note: h.note ?? null };
       });
     },
