@@ -19,7 +19,8 @@ export interface ContentTypeDefinition {
   lifecycles?: Record<string, (event: any, strapi: Core.Strapi) => unknown>;
 }
 
-type ServiceFactory = (ctx: { strapi: Core.Strapi }) => Record<string, unknown>;
+// `object`, not Record<string, unknown>: a service typed by an interface (a contract) has no index signature.
+type ServiceFactory = (ctx: { strapi: Core.Strapi }) => object;
 type Lifecycle = (ctx: { strapi: Core.Strapi }) => void | Promise<void>;
 
 export interface PluginDefinition {
