@@ -20,7 +20,7 @@ export interface StateMachineOptions<S extends string> {
   name: string;
   /** Content-type UID of the records. */
   uid: string;
-  /** Every state, in the order a person reads them. */
+  /** Every state, in the order a person reads them; the first is where records start. */
   states: readonly S[];
   /** The allowed moves: state → the states it may go to. A state with none is final. */
   // NoInfer: the states come from `states` alone, so a transition naming another is a type error.
@@ -103,12 +103,14 @@ export function defineStateMachine<S extends string>(options: StateMachineOption
     },
     historyOf(row) {
       const raw: any[] = Array.isArray(row?.[historyField]) ? row[historyField] : [];
-      // Older trails: `{ at, by, to, note }` (no from) and `{ at, by, action, note }` (words, a state only when it names one).
-      let current: S | null = null;
+      // Older steps have no from/to: an action that names a state moved there; any other (a letter, a check) stayed,
+      // and a first step that names none is where records start (or, the trail's only step, the row's state).
+      let previous: S | null = null;
       return raw.map((h) => {
-        const to = (h.to ?? (states.has(h.action) ? h.action : (current ?? options.states[0]))) as S;
-        const from = (h.from !== undefined ? h.from : current) as S | null;
-        current = to;
+        const start = raw.length === 1 ? (row[statusField] as S) : options.states[0]!;
+        const to = (h.to ?? (states.has(h.action) ? h.action : (previous ?? start))) as S;
+        const from = (h.from !== undefined ? h.from : previous) as S | null;
+        previous = to;
         return { at: String(h.at), by: String(h.by ?? ''), from, to, action: String(h.action ?? to), note: h.note ?? null };
       });
     },
@@ -121,7 +123,9 @@ export function defineStateMachine<S extends string>(options: StateMachineOption
       const query = () => strapi.db.query(options.uid as any);
       async function write(row: any, to: S, step: MoveOptions) {
         const from = row[statusField] as S;
-        const history = [...machine.historyOf(row), machine.step(from, to, step)];
+        // Appended to the trail as stored: older steps keep their own shape (historyOf reads them), nothing is rewritten.
+        const stored: unknown[] = Array.isArray(row[historyField]) ? row[historyField] : [];
+        const history = [...stored, machine.step(from, to, step)];
         const data = { ...(step.data ?? {}), [statusField]: to, [historyField]: history };
         const { count } = await query().updateMany({ where: { id: row.id, [statusField]: from }, data });
         if (!count) {

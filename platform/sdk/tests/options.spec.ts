@@ -15,8 +15,8 @@ describe('option environment names', () => {
     expect(optionsFromEnv(plugin, { [env]: 'v' })).toEqual({ [key]: 'v' });
   });
 
-  it("collects only the plug-in's own variables, skipping empty ones", () => {
-    const env = { DEMO_THING_BATCH_SIZE: '25', DEMO_THING_LABEL: '', DEMO_BATCH_SIZE: '1', DEALERS_INFO_ANSWER_WINDOW: 'P1D', PATH: '/bin' };
+  it("collects only the plug-in's own variables", () => {
+    const env = { DEMO_THING_BATCH_SIZE: '25', DEMO_BATCH_SIZE: '1', DEALERS_INFO_ANSWER_WINDOW: 'P1D', PATH: '/bin' };
     expect(optionsFromEnv('demo-thing', env)).toEqual({ batchSize: '25' });
     expect(optionsFromEnv('dealers', env)).toEqual({ infoAnswerWindow: 'P1D' });
   });

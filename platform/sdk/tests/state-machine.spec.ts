@@ -124,6 +124,21 @@ describe('defineStateMachine: the trail', () => {
     ]);
   });
 
+  it("historyOf of an older one-step trail naming no state: the row's state", () => {
+    expect(machine.historyOf({ status: 'submitted', history: [{ at: '2026-01-01', by: 'ann', action: 'created by the portal' }] })).toMatchObject([
+      { from: null, to: 'submitted', action: 'created by the portal' },
+    ]);
+  });
+
+  it('a move appends to the trail as stored: older steps keep their shape', async () => {
+    const older = { at: '2026-01-01', by: 'ann', action: 'submitted' };
+    const rows = [{ id: 9, number: 'SO-9', status: 'submitted', history: [older] }];
+    const strapi = { db: { query: () => ({ updateMany: async ({ data }: any) => (Object.assign(rows[0]!, data), { count: 1 }) }) } } as any;
+    await machine.bind(strapi).move(rows[0], 'approved', { by: 'bob' });
+    expect(rows[0]!.history[0]).toEqual(older);
+    expect(rows[0]!.history[1]).toMatchObject({ from: 'submitted', to: 'approved' });
+  });
+
   it('historyOf of a row without a trail is empty', () => {
     expect(machine.historyOf({ status: 'draft' })).toEqual([]);
     expect(machine.historyOf({ status: 'draft', history: null })).toEqual([]);
