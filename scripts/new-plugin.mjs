@@ -45,6 +45,7 @@ const tokens = {
   __Name__: words.map((w) => w[0].toUpperCase() + w.slice(1)).join(''),
   __nameCamel__: words[0] + words.slice(1).map((w) => w[0].toUpperCase() + w.slice(1)).join(''),
   __name_snake__: words.join('_'),
+  __NAME_ENV__: words.join('_').toUpperCase(),
   __title__: words.join(' '),
   __Title__: words.join(' ').replace(/^./, (c) => c.toUpperCase()),
   __rootTsconfig__: path.relative(target, path.join(root, 'tsconfig.json')).split(path.sep).join('/'),
@@ -81,5 +82,7 @@ Next:
   npm test               runs every test, the new plug-in's among them
 
 The plug-in is registered automatically (platform/config/plugins.ts loads every plugins/*).
-Its GraphQL: query ${tokens.__nameCamel__}Records (staff), query my${tokens.__Name__}Records (dealer),
-mutation create${tokens.__Name__}Record (staff). Job type: ${name}.summarize-records.`);
+Its GraphQL: query ${tokens.__nameCamel__}Records and ${tokens.__nameCamel__}Approved (staff), query my${tokens.__Name__}Records (dealer),
+mutations create${tokens.__Name__}Record, approve${tokens.__Name__}Record, reject${tokens.__Name__}Record (staff).
+Job type: ${name}.summarize-records. Event: ${name}.record-approved (it reacts to dealers.onboarded).
+Settings: ${tokens.__NAME_ENV__}_MAX_AMOUNT_MINOR, ${tokens.__NAME_ENV__}_WELCOME_TITLE.`);

@@ -1,9 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { platformRegistry } from '@channelflow/sdk';
 import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
+
+// The SDK copy the platform runs on (CommonJS), where its outbox is installed.
+const platformRequire = createRequire(import.meta.url);
+const { afterCommit } = platformRequire('@channelflow/sdk') as typeof import('@channelflow/sdk');
 
 const root = path.resolve(__dirname, '../..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
@@ -14,7 +20,15 @@ const suffix = Array.from(randomBytes(5), (b) => String.fromCharCode(97 + (b % 2
 const name = `demo-${suffix}`;
 const Pascal = `Demo${suffix[0]!.toUpperCase()}${suffix.slice(1)}`;
 const camel = `demo${suffix[0]!.toUpperCase()}${suffix.slice(1)}`;
+const snake = `demo_${suffix}`;
+const ENV = `DEMO_${suffix.toUpperCase()}`;
 const pluginDir = path.join(workDir, name);
+
+const RECORD = 'documentId status history { by from to }';
+const CREATE = `mutation ($input: Create${Pascal}RecordInput!) { create${Pascal}Record(input: $input) { ${RECORD} } }`;
+const APPROVE = `mutation ($id: ID!) { approve${Pascal}Record(documentId: $id) { ${RECORD} } }`;
+const REJECT = `mutation ($id: ID!, $reason: String!) { reject${Pascal}Record(documentId: $id, reason: $reason) { ${RECORD} } }`;
+const APPROVED = `query ($code: String!) { ${camel}Approved(dealerCode: $code) }`;
 
 describe('npm run new:plugin -- <name>', () => {
   let generatorOutput = '';
@@ -30,14 +44,21 @@ describe('npm run new:plugin -- <name>', () => {
     const files = execFileSync('find', ['.', '-type', 'f'], { cwd: pluginDir, encoding: 'utf8' }).split('\n').filter(Boolean).sort();
     expect(files).toEqual([
       './package.json',
+      './src/content-types/entry/schema.json',
       './src/content-types/record/schema.json',
+      './src/contract.ts',
+      './src/events.ts',
       './src/graphql/dealer.ts',
       './src/graphql/staff.ts',
       './src/graphql/types.ts',
       './src/index.ts',
       './src/jobs/summarize-records.job.ts',
+      './src/migrations.ts',
+      './src/options.ts',
       './src/services/record-summary.ts',
+      './src/services/records.ledger.ts',
       './src/services/records.service.ts',
+      './src/services/records.state-machine.ts',
       './strapi-server.js',
       `./templates/${name}/record-summary.en.hbs`,
       `./templates/${name}/record-summary.zh-CN.hbs`,
@@ -51,7 +72,16 @@ describe('npm run new:plugin -- <name>', () => {
     expect(JSON.parse(fs.readFileSync(path.join(pluginDir, 'package.json'), 'utf8'))).toMatchObject({
       name: `@channelflow/plugin-${name}`,
       strapi: { kind: 'plugin', name },
+      // Its own contract for others, and the dealers contract it calls through.
+      exports: { './contract': { types: './src/contract.ts' } },
+      dependencies: { '@channelflow/plugin-dealers': expect.any(String), '@channelflow/sdk': expect.any(String) },
     });
+    const source = (file: string) => fs.readFileSync(path.join(pluginDir, 'src', file), 'utf8');
+    // The dealers service typed from its contract (tsc below fails if the contract import is lost).
+    expect(source('services/records.service.ts')).toContain("import type {} from '@channelflow/plugin-dealers/contract'");
+    expect(source('services/records.service.ts')).toContain("service(strapi, 'dealers', 'dealers')");
+    expect(source('contract.ts')).toMatch(new RegExp(`'${name}': \\{ records: RecordsService \\}`));
+    expect(source('index.ts')).toContain(`satisfies ServiceFactories<'${name}'>`);
     expect(fs.readFileSync(path.join(pluginDir, 'src/jobs/summarize-records.job.ts'), 'utf8')).toContain(
       `export const summarizeRecordsJobType = '${name}.summarize-records'`,
     );
@@ -70,7 +100,9 @@ describe('npm run new:plugin -- <name>', () => {
     let env: TestEnvironment;
     beforeAll(async () => {
       execFileSync(bin('tsup'), { cwd: pluginDir, stdio: 'pipe' });
-      env = await createTestEnvironment({ env: { CHANNELFLOW_EXTRA_PLUGIN_DIRS: pluginDir } });
+      env = await createTestEnvironment({
+        env: { CHANNELFLOW_EXTRA_PLUGIN_DIRS: pluginDir, [`${ENV}_MAX_AMOUNT_MINOR`]: '5000', [`${ENV}_WELCOME_TITLE`]: 'Welcome aboard' },
+      });
     });
     afterAll(() => env?.destroy());
 
@@ -83,7 +115,9 @@ describe('npm run new:plugin -- <name>', () => {
       const { __schema } = await env.anonymous.query('{ __schema { queryType { fields { name } } mutationType { fields { name } } } }');
       const queries = __schema.queryType.fields.map((f: { name: string }) => f.name);
       expect(queries).toEqual(expect.arrayContaining([`${camel}Records`, `my${Pascal}Records`]));
-      expect(__schema.mutationType.fields.map((f: { name: string }) => f.name)).toContain(`create${Pascal}Record`);
+      expect(__schema.mutationType.fields.map((f: { name: string }) => f.name)).toEqual(
+        expect.arrayContaining([`create${Pascal}Record`, `approve${Pascal}Record`, `reject${Pascal}Record`]),
+      );
       const admin = await env.asStaff('platform-admin');
       const { platformInfo } = await admin.query('{ platformInfo { plugins { name jobTypes templates } } }');
       expect(platformInfo.plugins).toContainEqual({
@@ -91,6 +125,60 @@ describe('npm run new:plugin -- <name>', () => {
         jobTypes: [`${name}.summarize-records`],
         templates: [`${name}/record-summary`],
       });
+    });
+
+    it('requires the dealers plug-in and boots after it', () => {
+      const registry = platformRegistry(env.strapi);
+      expect(registry.plugin(name)?.requires).toEqual(['dealers']);
+      const order = registry.bootOrder().map((p) => p.name);
+      expect(order.indexOf('dealers')).toBeLessThan(order.indexOf(name));
+    });
+
+    it('declares its settings with defineOptions, set from <PLUG_IN>_<SETTING> variables', async () => {
+      const server = platformRequire(path.join(pluginDir, 'strapi-server.js'));
+      expect(server.options.describe().map((o: { env: string }) => o.env)).toEqual([`${ENV}_MAX_AMOUNT_MINOR`, `${ENV}_WELCOME_TITLE`]);
+      const dealer = await env.createDealer({ code: 'SCAF-LIMIT' });
+      const manager = await env.asStaff('channel-manager');
+      // 5000 is this start's MAX_AMOUNT_MINOR; the default would allow it.
+      await manager.expectError('BAD_INPUT', CREATE, { input: { dealerCode: dealer.code, title: 'Over the limit', amountMinor: 5001 } });
+      expect((await manager.query(CREATE, { input: { dealerCode: dealer.code, title: 'At the limit', amountMinor: 5000 } }))[`create${Pascal}Record`]).toMatchObject({ status: 'submitted' });
+    });
+
+    it('approving moves the record through its state machine, books the ledger and emits its event; a refused move is a CONFLICT', async () => {
+      const dealer = await env.createDealer({ code: 'SCAF-APPROVE' });
+      const manager = await env.asStaff('channel-manager');
+      const finance = await env.asStaff('finance');
+      const { documentId } = (await manager.query(CREATE, { input: { dealerCode: dealer.code, title: 'Approve me', amountMinor: 1234 } }))[`create${Pascal}Record`];
+
+      const approved = (await finance.query(APPROVE, { id: documentId }))[`approve${Pascal}Record`];
+      expect(approved).toMatchObject({ status: 'approved', history: [{ from: null, to: 'submitted' }, { from: 'submitted', to: 'approved', by: finance.user.email }] });
+      expect((await finance.query(APPROVED, { code: dealer.code }))[`${camel}Approved`]).toBe(1234);
+      const knex = env.strapi.db.connection;
+      expect(await knex(`${snake}_entries`).where({ dealer_id: dealer.id }).select('kind', 'amount_minor')).toEqual([{ kind: 'approval', amount_minor: 1234 }]);
+      const migrations = await knex('channelflow_migrations').where({ plugin: name }).pluck('name');
+      expect(migrations).toEqual(['001-create-balances']);
+      const delivered = await afterCommit(env.strapi).settle(`event:${name}.record-approved:${documentId}`);
+      expect(delivered).toMatchObject({ state: 'delivered' });
+
+      // The state machine's own refusal, and nothing booked twice.
+      const refused = await finance.request(APPROVE, { id: documentId });
+      expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT' }, message: expect.stringMatching(/is approved; it cannot become approved/) });
+      await finance.expectError('CONFLICT', REJECT, { id: documentId, reason: 'too late' });
+      expect((await finance.query(APPROVED, { code: dealer.code }))[`${camel}Approved`]).toBe(1234);
+      expect(Number((await knex(`${snake}_entries`).where({ dealer_id: dealer.id }).count({ n: '*' }).first())!.n)).toBe(1);
+    });
+
+    it("reacts to the dealers plug-in's dealers.onboarded event", async () => {
+      const dealer = await env.createDealer({ code: 'SCAF-NEW' });
+      const eventId = `dealers.onboarded:${dealer.code}`;
+      await afterCommit(env.strapi).emit(
+        'dealers.onboarded',
+        { dealerId: dealer.id, dealerCode: dealer.code, applicationNumber: 'APP-9', tier: 'silver', regionCode: 'EAST', ownerEmail: 'owner@dealer.example' },
+        { eventId },
+      );
+      expect(await afterCommit(env.strapi).settle(`event:${eventId}`)).toMatchObject({ state: 'delivered' });
+      const owner = await env.asDealer(dealer);
+      expect((await owner.query(`{ my${Pascal}Records { title status } }`))[`my${Pascal}Records`]).toEqual([{ title: 'Welcome aboard', status: 'submitted' }]);
     });
 
     it("passes its own generated tests", () => {

@@ -19,7 +19,8 @@ export interface ContentTypeDefinition {
   lifecycles?: Record<string, (event: any, strapi: Core.Strapi) => unknown>;
 }
 
-type ServiceFactory = (ctx: { strapi: Core.Strapi }) => Record<string, unknown>;
+// `object`, not Record<string, unknown>: a service typed by an interface (a contract) has no index signature.
+type ServiceFactory = (ctx: { strapi: Core.Strapi }) => object;
 type Lifecycle = (ctx: { strapi: Core.Strapi }) => void | Promise<void>;
 
 export interface PluginDefinition {
@@ -68,6 +69,8 @@ export interface StrapiPluginServer {
   routes: HttpRouters;
   policies: Record<string, never>;
   middlewares: Record<string, never>;
+  /** The plug-in's defineOptions (non-enumerable, so Strapi ignores it): how tools such as the README's configuration table read its settings. */
+  readonly options?: PluginOptions<any>;
 }
 
 const ROOT_TYPES = ['Query', 'Mutation'];
@@ -105,7 +108,7 @@ export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
   const http = toStrapiHttp(name, definition.http ?? []);
   const requires = definition.requires ?? [];
 
-  return {
+  const server: StrapiPluginServer = {
     async register({ strapi }) {
       registeredWith = strapi;
       for (const dependency of requires) {
@@ -153,6 +156,8 @@ export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
     policies: {},
     middlewares: {},
   };
+  Object.defineProperty(server, 'options', { value: definition.options, enumerable: false });
+  return server;
 }
 
 /**

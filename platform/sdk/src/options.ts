@@ -31,6 +31,11 @@ export interface OptionDescription {
 export function defineOptions<T extends ZodObject<ZodRawShape>>(plugin: string, schema: T): PluginOptions<T> {
   const defaults = schema.safeParse({});
   if (!defaults.success) throw new Error(`defineOptions(${plugin}): every option needs a default (${issuesFromZod(defaults.error).map((i) => i.path).join(', ')})`);
+  for (const key of Object.keys(schema.shape)) {
+    // config/plugins.ts maps variables back to keys; a key that does not survive the trip could never be set.
+    const env = optionEnvName(plugin, key);
+    if (!(key in optionsFromEnv(plugin, { [env]: 'x' }))) throw new Error(`defineOptions(${plugin}): option "${key}" cannot be set from ${env}; name it in camelCase without capital runs (e.g. "publicUrl", not "publicURL")`);
+  }
   const parse = (raw: Record<string, unknown>) => {
     // An empty variable is an empty text for a setting whose default is text (`DEALERS_REQUIRED_DOCUMENTS=`: none); for any other it is unset.
     const given = Object.fromEntries(Object.entries(raw).filter(([key, value]) => value !== '' || typeof (defaults.data as Record<string, unknown>)[key] === 'string'));
@@ -55,7 +60,7 @@ export function defineOptions<T extends ZodObject<ZodRawShape>>(plugin: string, 
         key,
         env: optionEnvName(plugin, key),
         default: String((defaults.data as Record<string, unknown>)[key] ?? ''),
-        description: (field as { description?: string }).description ?? '',
+        description: descriptionOf(field),
       }));
     },
   };
@@ -82,6 +87,14 @@ export function optionsFromEnv(plugin: string, env: Record<string, string | unde
     raw[key] = value;
   }
   return raw;
+}
+
+/** `.describe()` before `.default()` leaves the text on the inner schema: look through the wrappers. */
+function descriptionOf(field: unknown): string {
+  for (let current: any = field, depth = 0; current && depth < 8; current = current._zod?.def?.innerType, depth++) {
+    if (current.description) return String(current.description);
+  }
+  return '';
 }
 
 function upperSnake(name: string): string {

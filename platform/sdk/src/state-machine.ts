@@ -23,7 +23,8 @@ export interface StateMachineOptions<S extends string> {
   /** Every state, in the order a person reads them; the first is where records start. */
   states: readonly S[];
   /** The allowed moves: state → the states it may go to. A state with none is final. */
-  transitions: { readonly [K in S]?: readonly S[] };
+  // NoInfer: the states come from `states` alone, so a transition naming another is a type error.
+  transitions: { readonly [K in NoInfer<S>]?: readonly NoInfer<S>[] };
   /** Attribute holding the state (`status` unless told). */
   statusField?: string;
   /** JSON attribute holding the trail (`history` unless told). */

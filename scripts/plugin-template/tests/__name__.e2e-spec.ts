@@ -1,19 +1,28 @@
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformRegistry, templates, type DealerRef } from '@channelflow/sdk';
 import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
 
-const CREATE = 'mutation ($input: Create__Name__RecordInput!) { create__Name__Record(input: $input) { title amountMinor currency dealerCode } }';
+const RECORD = 'documentId title amountMinor currency dealerCode status history { by from to note }';
+const CREATE = `mutation ($input: Create__Name__RecordInput!) { create__Name__Record(input: $input) { ${RECORD} } }`;
+const APPROVE = `mutation ($id: ID!) { approve__Name__Record(documentId: $id) { ${RECORD} } }`;
+const REJECT = `mutation ($id: ID!, $reason: String!) { reject__Name__Record(documentId: $id, reason: $reason) { ${RECORD} } }`;
+const APPROVED = 'query ($code: String!) { __nameCamel__Approved(dealerCode: $code) }';
 const STAFF_LIST = '{ __nameCamel__Records { total nodes { title dealerCode } } }';
 const MINE = '{ my__Name__Records { title dealerCode } }';
+// The SDK copy the platform runs on (CommonJS), where its outbox is installed.
+const { afterCommit } = createRequire(import.meta.url)('@channelflow/sdk') as typeof import('@channelflow/sdk');
 
 describe('__name__ plug-in', () => {
   let env: TestEnvironment;
   let a: DealerRef;
   let b: DealerRef;
   beforeAll(async () => {
-    env = await createTestEnvironment();
+    // Its settings, as an operator sets them: __NAME_ENV___<SETTING>.
+    env = await createTestEnvironment({ env: { __NAME_ENV___MAX_AMOUNT_MINOR: '100000', __NAME_ENV___WELCOME_TITLE: 'Your first __title__' } });
     a = await env.createDealer({ code: 'DEALER-A' });
     b = await env.createDealer({ code: 'DEALER-B' });
+    await env.createDealer({ code: 'DEALER-C' });
     const manager = await env.asStaff('channel-manager');
     await manager.query(CREATE, { input: { dealerCode: 'DEALER-A', title: 'First for A', amountMinor: 1999 } });
     await manager.query(CREATE, { input: { dealerCode: 'DEALER-B', title: 'First for B', amountMinor: 500 } });
@@ -38,6 +47,8 @@ describe('__name__ plug-in', () => {
     const before = (await manager.query(STAFF_LIST)).__nameCamel__Records.total;
     await manager.expectError('BAD_INPUT', CREATE, { input: { dealerCode: 'DEALER-A', title: 'Negative', amountMinor: -5 } });
     await manager.expectError('NOT_FOUND', CREATE, { input: { dealerCode: 'NO-SUCH', title: 'Unknown dealer', amountMinor: 5 } });
+    // Above __NAME_ENV___MAX_AMOUNT_MINOR.
+    await manager.expectError('BAD_INPUT', CREATE, { input: { dealerCode: 'DEALER-A', title: 'Too much', amountMinor: 100001 } });
     expect((await manager.query(STAFF_LIST)).__nameCamel__Records.total).toBe(before);
   });
 
@@ -46,6 +57,66 @@ describe('__name__ plug-in', () => {
     await rep.expectError('FORBIDDEN', CREATE, { input: { dealerCode: 'DEALER-A', title: 'Not mine to add', amountMinor: 1 } });
     const dealer = await env.asDealer(a);
     await dealer.expectError('FORBIDDEN', STAFF_LIST);
+  });
+
+  describe('approval: state machine, ledger and event in one commit', () => {
+    let recordId: string;
+    beforeAll(async () => {
+      const manager = await env.asStaff('channel-manager');
+      recordId = (await manager.query(CREATE, { input: { dealerCode: 'DEALER-C', title: 'To approve', amountMinor: 2500 } })).create__Name__Record.documentId;
+    });
+
+    it('approving moves the record, books its amount and emits __name__.record-approved', async () => {
+      const finance = await env.asStaff('finance');
+      const { approve__Name__Record: approved } = await finance.query(APPROVE, { id: recordId });
+      expect(approved.status).toBe('approved');
+      expect(approved.history).toEqual([
+        { by: expect.any(String), from: null, to: 'submitted', note: null },
+        { by: finance.user.email, from: 'submitted', to: 'approved', note: null },
+      ]);
+      expect((await finance.query(APPROVED, { code: 'DEALER-C' })).__nameCamel__Approved).toBe(2500);
+      expect(await env.strapi.db.query('plugin::__name__.entry').findMany({ where: { idempotencyKey: `approval:${recordId}` } })).toMatchObject([
+        { kind: 'approval', amountMinor: 2500 },
+      ]);
+      const delivered = await afterCommit(env.strapi).settle(`event:__name__.record-approved:${recordId}`);
+      expect(delivered).toMatchObject({ state: 'delivered' });
+    });
+
+    it('a second approval, or rejecting an approved record, is a CONFLICT that books nothing', async () => {
+      const finance = await env.asStaff('finance');
+      await finance.expectError('CONFLICT', APPROVE, { id: recordId });
+      await finance.expectError('CONFLICT', REJECT, { id: recordId, reason: 'changed my mind' });
+      expect((await finance.query(APPROVED, { code: 'DEALER-C' })).__nameCamel__Approved).toBe(2500);
+      expect(await env.strapi.db.query('plugin::__name__.entry').count({ where: { idempotencyKey: `approval:${recordId}` } })).toBe(1);
+    });
+
+    it('a rejected record books nothing; only holders of __name__.approve decide', async () => {
+      const manager = await env.asStaff('channel-manager');
+      const { documentId } = (await manager.query(CREATE, { input: { dealerCode: 'DEALER-C', title: 'To reject', amountMinor: 700 } })).create__Name__Record;
+      await manager.expectError('FORBIDDEN', APPROVE, { id: documentId });
+      const finance = await env.asStaff('finance');
+      expect((await finance.query(REJECT, { id: documentId, reason: 'duplicate' })).reject__Name__Record).toMatchObject({ status: 'rejected', history: [{}, { to: 'rejected', note: 'duplicate' }] });
+      expect((await finance.query(APPROVED, { code: 'DEALER-C' })).__nameCamel__Approved).toBe(2500);
+    });
+
+    it('ledger entries are append-only', async () => {
+      const entries = env.strapi.db.query('plugin::__name__.entry');
+      const [entry] = await entries.findMany({ where: { idempotencyKey: `approval:${recordId}` } });
+      await expect(entries.update({ where: { id: entry.id }, data: { amountMinor: 1 } })).rejects.toThrow(/cannot be changed or deleted/);
+    });
+  });
+
+  it('opens a welcome record for every dealer the dealers plug-in onboards (dealers.onboarded)', async () => {
+    const dealer = await env.createDealer({ code: 'DEALER-NEW' });
+    const eventId = `dealers.onboarded:${dealer.code}`;
+    await afterCommit(env.strapi).emit(
+      'dealers.onboarded',
+      { dealerId: dealer.id, dealerCode: dealer.code, applicationNumber: 'APP-1', tier: 'silver', regionCode: 'EAST', ownerEmail: 'owner@dealer.example' },
+      { eventId },
+    );
+    expect(await afterCommit(env.strapi).settle(`event:${eventId}`)).toMatchObject({ state: 'delivered' });
+    const owner = await env.asDealer(dealer);
+    expect((await owner.query(MINE)).my__Name__Records).toEqual([{ title: 'Your first __title__', dealerCode: 'DEALER-NEW' }]);
   });
 
   it('runs its job the way the workflow runtime will', async () => {

@@ -1,15 +1,29 @@
+import { recordLifecycle } from '../services/records.state-machine';
+
 export const recordTypeDefs = /* GraphQL */ `
+  type __Name__RecordStep {
+    at: String!
+    by: String!
+    from: String
+    to: String!
+    action: String!
+    note: String
+  }
   type __Name__Record {
     documentId: ID!
     title: String!
     amountMinor: Int!
     currency: String!
     dealerCode: String!
+    "submitted, approved or rejected"
+    status: String!
+    history: [__Name__RecordStep!]!
   }
 `;
 
 export const recordResolvers = {
   __Name__Record: {
     dealerCode: (r: { dealer?: { code: string } | null }) => r.dealer?.code ?? '',
+    history: (r: unknown) => recordLifecycle.historyOf(r),
   },
 };

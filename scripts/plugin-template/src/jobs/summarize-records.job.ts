@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineJob } from '@channelflow/sdk';
+import { defineJob, service } from '@channelflow/sdk';
+import type {} from '../contract';
 
 export const summarizeRecordsJobType = '__name__.summarize-records';
 
@@ -10,5 +11,5 @@ export const summarizeRecordsJob = defineJob({
   description: "Counts a dealer's __title__ records and totals their amounts",
   input: z.object({ dealerCode: z.string().min(1) }),
   output: z.object({ recordCount: z.number().int(), totalMinor: z.number().int() }),
-  handler: async ({ input, strapi }) => strapi.plugin('__name__').service('records').summaryForDealer(input.dealerCode),
+  handler: async ({ input, strapi }) => service(strapi, '__name__', 'records').summaryForDealer(input.dealerCode),
 });
