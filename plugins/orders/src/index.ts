@@ -1,4 +1,4 @@
-import { afterAnyChange, appendOnly, definePlugin, mergeGraphql } from '@channelflow/sdk';
+import { afterAnyChange, appendOnly, definePlugin, mergeGraphql, service, type ServiceFactories } from '@channelflow/sdk';
 import productSchema from './content-types/product/schema.json';
 import warehouseSchema from './content-types/warehouse/schema.json';
 import priceRuleSchema from './content-types/price-rule/schema.json';
@@ -33,22 +33,26 @@ import { rejectOrderJob } from './jobs/reject-order.job';
 import { seedCatalog } from './seed';
 import catalogService from './services/catalog.service';
 import stockService from './services/stock.service';
-import ordersService, { allocationRuleFromEnv } from './services/orders.service';
+import ordersService from './services/orders.service';
 import shipmentsService from './services/shipments.service';
 import billingService from './services/billing.service';
 import returnsService from './services/returns.service';
 import reportsService from './services/reports.service';
 import { ordersMigrations } from './migrations';
+import { ordersOptions } from './options';
 
 /**
  * Orders remember warehouses, products and price rules for a few seconds; any change to them here
  * (GraphQL, admin panel, seed) makes this instance read them again at once.
  */
-const forgetting = (what: 'forgetWarehouses' | 'forgetPricing') => afterAnyChange(() => (globalThis as any).strapi?.plugin('orders')?.service('catalog')?.[what]());
+const forgetting = (what: 'forgetWarehouses' | 'forgetPricing') => afterAnyChange((strapi) => service(strapi, 'orders', 'catalog')[what]());
 
 /** Catalog with tier prices, multi-level stock, and dealer orders reserving stock and credit together. */
 export default definePlugin({
   name: 'orders',
+  requires: ['dealers'],
+  // ORDERS_* settings; a bad one (e.g. a mistyped ORDERS_ALLOCATION_RULE) stops the start, not an order.
+  options: ordersOptions,
   contentTypes: {
     product: { schema: productSchema, lifecycles: forgetting('forgetPricing') },
     warehouse: { schema: warehouseSchema, lifecycles: forgetting('forgetWarehouses') },
@@ -65,7 +69,7 @@ export default definePlugin({
     payment: { schema: paymentSchema },
     'return-request': { schema: returnRequestSchema },
   },
-  services: { catalog: catalogService, stock: stockService, orders: ordersService, shipments: shipmentsService, billing: billingService, returns: returnsService, reports: reportsService },
+  services: { catalog: catalogService, stock: stockService, orders: ordersService, shipments: shipmentsService, billing: billingService, returns: returnsService, reports: reportsService } satisfies ServiceFactories<'orders'>,
   jobs: [approveOverLimitJob, rejectOrderJob, startFulfilmentJob, sendOrderDecisionJob, allocateShipmentsJob, invoiceDeliveredJob, findStaleShipmentsJob, approveReturnJob, rejectReturnJob, creditReturnJob],
   graphql: mergeGraphql(staffGraphql, dealerGraphql, shipmentsGraphql, billingGraphql, returnsGraphql, reportsGraphql),
   http: [carrierEvents],
@@ -83,10 +87,6 @@ export default definePlugin({
     // Sales reps see the figures of the dealers they reach only.
     'orders.read-reports': ['channel-manager', 'sales-rep', 'finance', 'director'],
   },
-  bootstrap: async ({ strapi }) => {
-    allocationRuleFromEnv(); // a mistyped ORDERS_ALLOCATION_RULE stops the start, not an order
-  },
   events: ordersEvents,
   seed: seedCatalog,
-  seedAfter: ['dealers'],
 });

@@ -1,4 +1,5 @@
-import { dayOf, withKnex, type SeedContext } from '@channelflow/sdk';
+import { dayOf, withKnex, type SeedContext, service } from '@channelflow/sdk';
+import { orderStateMachine, type OrderStatus } from './services/order-status';
 import { toLineRow } from './services/orders.service';
 import { resolvePrice } from './services/pricing';
 import { ORDER, ORDER_LINE, SHIPMENT, SHIPMENT_EVENT, STOCK_MOVEMENT } from './uids';
@@ -14,12 +15,12 @@ const DAY = 86_400_000;
  * same seed gives the same history. Processes are not started for history (it is finished).
  */
 export async function seedOrderHistory({ strapi, random, log }: SeedContext): Promise<void> {
-  const dealers: any[] = await strapi.db.query('plugin::dealers.dealer').findMany({ where: { status: 'active' }, orderBy: { code: 'asc' } });
+  const dealers = await activeDealers(strapi);
   const products: any[] = await strapi.db.query('plugin::orders.product').findMany({ where: { active: true }, orderBy: { sku: 'asc' } });
-  const catalog = strapi.plugin('orders').service('catalog');
-  const stock = strapi.plugin('orders').service('stock');
-  const billing = strapi.plugin('orders').service('billing');
-  const dealersService = strapi.plugin('dealers').service('dealers');
+  const catalog = service(strapi, 'orders', 'catalog');
+  const stock = service(strapi, 'orders', 'stock');
+  const billing = service(strapi, 'orders', 'billing');
+  const dealersService = service(strapi, 'dealers', 'dealers');
   const { rules } = await catalog.pricingFor(products.map((p) => p.sku));
   const now = Date.now();
   let orders = 0;
@@ -34,6 +35,7 @@ export async function seedOrderHistory({ strapi, random, log }: SeedContext): Pr
     planned.sort((a, b) => a.placedAt - b.placedAt);
     for (const { dealer, placedAt } of planned) {
       const profile = await dealersService.commercialProfile(dealer.id);
+      if (!profile) continue;
       const [warehouse] = await catalog.servingWarehouses(profile.regionId);
       if (!warehouse) continue;
       const shippedAt = placedAt + (1 + Math.floor(random() * 2)) * DAY;
@@ -57,7 +59,7 @@ export async function seedOrderHistory({ strapi, random, log }: SeedContext): Pr
             number,
             dealerId: dealer.id,
             dealerCode: dealer.code,
-            status: 'submitted',
+            ...orderStateMachine.initial('submitted', { by: `buyer@${dealer.code.toLowerCase()}.example.cn` }),
             currency: 'CNY',
             totalMinor,
             lineCount: lines.length,
@@ -127,7 +129,7 @@ export async function seedOrderHistory({ strapi, random, log }: SeedContext): Pr
       const invoice = issued[0] ? await billing.invoiceByNumber(issued[0]) : null;
       if (invoice) await payFor(invoice, random, now, billing);
       const final = await strapi.db.query(ORDER as any).findOne({ where: { id: orderId }, select: ['status'] });
-      const steps: Array<[string | null, string, number]> = [
+      const steps: Array<[OrderStatus | null, OrderStatus, number]> = [
         [null, 'submitted', placedAt],
         ['submitted', 'allocated', placedAt + 600_000],
         ['allocated', 'shipped', shippedAt],
@@ -138,7 +140,7 @@ export async function seedOrderHistory({ strapi, random, log }: SeedContext): Pr
       await withKnex(strapi, (knex) =>
         knex('orders')
           .where({ id: orderId })
-          .update({ created_at: new Date(placedAt), history: JSON.stringify(steps.map(([from, to, at]) => ({ at: new Date(at).toISOString(), by: to === 'submitted' ? `buyer@${dealer.code.toLowerCase()}.example.cn` : 'platform', from, to, note: null }))) }),
+          .update({ created_at: new Date(placedAt), history: JSON.stringify(steps.map(([from, to, at]) => ({ ...orderStateMachine.step(from, to, { by: to === 'submitted' ? `buyer@${dealer.code.toLowerCase()}.example.cn` : 'platform' }), at: new Date(at).toISOString() }))) }),
       );
       orders += 1;
     }
@@ -160,4 +162,14 @@ async function payFor(invoice: { number: string; totalMinor: number; dueDate: st
   const amountMinor = recent && random() < 0.15 ? Math.round((invoice.totalMinor * (0.4 + random() * 0.5)) / 100) * 100 : invoice.totalMinor;
   if (amountMinor <= 0) return;
   await billing.postPayment({ invoiceNumber: invoice.number, amountMinor, paidOn: dayOf(paidAt), reference: `BANK-${invoice.number.slice(4)}`, idempotencyKey: `history:payment:${invoice.number}`, postedBy: 'seed' });
+}
+
+/** The active dealers, by code, through the dealers plug-in's own list. */
+export async function activeDealers(strapi: SeedContext['strapi']): Promise<Array<{ id: number; code: string }>> {
+  const dealers: Array<{ id: number; code: string }> = [];
+  for (let page = 1; ; page += 1) {
+    const found = await service(strapi, 'dealers', 'dealers').list({ status: 'active' }, page, 100);
+    dealers.push(...found.nodes);
+    if (found.nodes.length < 100 || dealers.length >= found.total) return dealers;
+  }
 }

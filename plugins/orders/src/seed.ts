@@ -1,5 +1,5 @@
-import { withKnex, type SeedContext } from '@channelflow/sdk';
-import { seedOrderHistory } from './seed-history';
+import { withKnex, type SeedContext, service } from '@channelflow/sdk';
+import { activeDealers, seedOrderHistory } from './seed-history';
 
 const CATEGORIES = [
   { category: 'refrigerators', en: 'Refrigerator', zh: '冰箱', base: 2_999_00 },
@@ -52,9 +52,9 @@ export async function seedCatalog(context: SeedContext): Promise<void> {
 
 /** A few orders placed today, which the platform fulfils once it runs (processes start with the runtime). */
 async function seedOpenOrders({ strapi, random }: SeedContext) {
-  const dealers: any[] = await strapi.db.query('plugin::dealers.dealer').findMany({ where: { status: 'active' }, orderBy: { code: 'asc' } });
+  const dealers = await activeDealers(strapi);
   const products: any[] = await strapi.db.query('plugin::orders.product').findMany({ where: { active: true }, orderBy: { sku: 'asc' } });
-  const orders = strapi.plugin('orders').service('orders');
+  const orders = service(strapi, 'orders', 'orders');
   for (let i = 0; i < 6 && dealers.length; i += 1) {
     const dealer = dealers[Math.floor(random() * dealers.length)];
     const product = products[Math.floor(random() * products.length)];
@@ -79,7 +79,7 @@ async function seedPrices(strapi: SeedContext['strapi'], product: { id: number; 
 }
 
 async function seedStock(strapi: SeedContext['strapi'], product: { id: number; sku: string }, random: () => number) {
-  const stock = strapi.plugin('orders').service('stock');
+  const stock = service(strapi, 'orders', 'stock');
   const warehouses = await strapi.db.query('plugin::orders.warehouse').findMany({ orderBy: { code: 'asc' } });
   for (const warehouse of warehouses) {
     const hq = warehouse.level === 'hq';

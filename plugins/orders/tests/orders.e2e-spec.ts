@@ -304,6 +304,20 @@ describe('orders plug-in: dealer orders reserve stock and credit together', () =
     expect((await credit().summary(dealer.id)).reservedCents).toBe(0);
   });
 
+  it('two decisions at once on one order: exactly one wins, the other is a CONFLICT', async () => {
+    const { dealer, buyer } = await dealerWith(10_000);
+    const { placeOrder } = await buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'WM-200', quantity: 1 }] } });
+    expect(placeOrder.order.status).toBe('pending_approval');
+    const orders = env.strapi.plugin('orders').service('orders');
+    const results = await Promise.allSettled([orders.approveOverLimit(Number(placeOrder.order.id), 'finance-a'), orders.rejectOverLimit(Number(placeOrder.order.id), 'finance-b', 'no')]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(lost.reason.code).toBe('CONFLICT');
+    const order = await orders.detail(Number(placeOrder.order.id));
+    expect(order.history.filter((h: any) => h.from === 'pending_approval')).toHaveLength(1);
+    expect((await credit().summary(dealer.id)).reservedCents).toBe(order.status === 'submitted' ? 50_000 : 0);
+  });
+
   it('a dealer cancelling while finance decides ends the approval task', async () => {
     const { buyer } = await dealerWith(10_000);
     const { placeOrder } = await buyer.query(PLACE, { input: { idempotencyKey: key(), lines: [{ sku: 'WM-200', quantity: 1 }] } });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actorName, ChannelflowError, dealerScope, parseArgs, parsePage, staffListScope, staffScope, type GraphqlExtension, type StaffActor } from '@channelflow/sdk';
+import { actorName, ChannelflowError, dealerScope, parseArgs, parsePage, staffListScope, staffScope, type GraphqlExtension, type StaffActor, service } from '@channelflow/sdk';
 import { parsePaymentCsv } from '../services/payment-csv';
 import { money } from './types';
 
@@ -52,25 +52,25 @@ export const billingGraphql: GraphqlExtension = {
   resolvers: {
     Query: {
       invoices: staffScope('orders.read-invoices', async (args, { strapi, actor }) => {
-        const page = await strapi.plugin('orders').service('billing').invoices({ ...(await staffListScope(strapi, actor, args.dealerCode)), status: args.status ?? undefined }, parsePage(args));
+        const page = await service(strapi, 'orders', 'billing').invoices({ ...(await staffListScope(strapi, actor, args.dealerCode)), status: args.status ?? undefined }, parsePage(args));
         return { ...page, nodes: page.nodes.map(toInvoiceView) };
       }),
       payments: staffScope('orders.read-invoices', async (args, { strapi, actor }) => {
-        const page = await strapi.plugin('orders').service('billing').payments(await staffListScope(strapi, actor, args.dealerCode), parsePage(args));
+        const page = await service(strapi, 'orders', 'billing').payments(await staffListScope(strapi, actor, args.dealerCode), parsePage(args));
         return { ...page, nodes: page.nodes.map(toPaymentView) };
       }),
       myInvoices: dealerScope(async (args, { strapi, dealer }) => {
-        const page = await strapi.plugin('orders').service('billing').invoices({ dealerId: dealer.id, status: args.status ?? undefined }, parsePage(args));
+        const page = await service(strapi, 'orders', 'billing').invoices({ dealerId: dealer.id, status: args.status ?? undefined }, parsePage(args));
         return { ...page, nodes: page.nodes.map(toInvoiceView) };
       }),
       myPayments: dealerScope(async (args, { strapi, dealer }) => {
-        const page = await strapi.plugin('orders').service('billing').payments({ dealerId: dealer.id }, parsePage(args));
+        const page = await service(strapi, 'orders', 'billing').payments({ dealerId: dealer.id }, parsePage(args));
         return { ...page, nodes: page.nodes.map(toPaymentView) };
       }),
     },
     Mutation: {
       postPayment: staffScope('orders.post-payments', async (args, { strapi, actor }) => {
-        const posted = await strapi.plugin('orders').service('billing').postPayment({
+        const posted = await service(strapi, 'orders', 'billing').postPayment({
           invoiceNumber: args.invoiceNumber,
           amountMinor: Number(args.amountMinor),
           paidOn: args.paidOn,
@@ -84,7 +84,7 @@ export const billingGraphql: GraphqlExtension = {
         const { csv } = parseArgs(z.object({ csv: z.string().min(1, 'the CSV is empty') }), args);
         if (Buffer.byteLength(csv, 'utf8') > CSV_MAX_BYTES) throw new ChannelflowError('FILE_TOO_LARGE', `A payment CSV may be ${CSV_MAX_BYTES / 1024 / 1024} MB at most; split the file`);
         const parsed = parsePaymentCsv(csv);
-        const posted = await strapi.plugin('orders').service('billing').importPayments(parsed.rows, actorName(actor));
+        const posted = await service(strapi, 'orders', 'billing').importPayments(parsed.rows, actorName(actor));
         const rows = [...parsed.errors.map((e) => ({ line: e.line, invoiceNumber: null, status: 'refused' as const, code: 'BAD_INPUT', message: e.message })), ...posted].sort((a, b) => a.line - b.line);
         return {
           imported: rows.filter((r) => r.status === 'imported').length,
@@ -105,7 +105,7 @@ export const billingGraphql: GraphqlExtension = {
 
 /** Field resolvers run after the root resolver's scope check: Strapi's global instance serves them. */
 async function invoicesOf(orderId: number) {
-  const page = await (globalThis as any).strapi.plugin('orders').service('billing').invoices({ orderId }, { page: 1, pageSize: 100 });
+  const page = await service(strapi, 'orders', 'billing').invoices({ orderId }, { page: 1, pageSize: 100 });
   return page.nodes.map(toInvoiceView);
 }
 

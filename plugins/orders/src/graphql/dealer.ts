@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dealerScope, parseArgs, parsePage, type GraphqlExtension } from '@channelflow/sdk';
+import { dealerScope, parseArgs, parsePage, type GraphqlExtension, service } from '@channelflow/sdk';
 import { money, orderLineViews } from './types';
 
 const BUYERS = { roles: ['owner', 'buyer'] } as const;
@@ -90,21 +90,21 @@ export const dealerGraphql: GraphqlExtension = {
       catalog: dealerScope(async (args, { strapi, dealer }) => {
         const filter = { search: args.search ?? undefined, category: args.category ?? undefined };
         const { page, pageSize } = parsePage(args);
-        return strapi.plugin('orders').service('catalog').dealerCatalog(dealer.id, filter, page, pageSize);
+        return service(strapi, 'orders', 'catalog').dealerCatalog(dealer.id, filter, page, pageSize);
       }),
       myOrders: dealerScope(async (args, { strapi, dealer }) => {
-        const page = await strapi.plugin('orders').service('orders').list({ dealerId: dealer.id, status: args.status ?? undefined }, parsePage(args));
+        const page = await service(strapi, 'orders', 'orders').list({ dealerId: dealer.id, status: args.status ?? undefined }, parsePage(args));
         return { ...page, nodes: page.nodes.map(toDealerOrder) };
       }),
       myOrder: dealerScope(async (args, { strapi, dealer }) => {
         const { id } = parseArgs(orderIdArgs, args);
-        return toDealerOrder(await strapi.plugin('orders').service('orders').detailForDealer(id, dealer.id));
+        return toDealerOrder(await service(strapi, 'orders', 'orders').detailForDealer(id, dealer.id));
       }),
     },
     Mutation: {
       placeOrder: dealerScope(BUYERS, async (args, { strapi, dealer, user }) => {
         const input = args.input ?? {};
-        const placed = await strapi.plugin('orders').service('orders').place({
+        const placed = await service(strapi, 'orders', 'orders').place({
           dealerId: dealer.id,
           idempotencyKey: input.idempotencyKey,
           lines: (input.lines ?? []).map((l: any) => ({ sku: l.sku, quantity: l.quantity, quotedUnitPriceMinor: l.quotedUnitPrice == null ? undefined : Number(l.quotedUnitPrice) })),
@@ -118,7 +118,7 @@ export const dealerGraphql: GraphqlExtension = {
       saveOrderDraft: dealerScope(BUYERS, async (args, { strapi, dealer, user }) => {
         const { id } = parseArgs(z.object({ id: z.coerce.number().int().positive().nullish() }), { id: args.id });
         const input = args.input ?? {};
-        const draft = await strapi.plugin('orders').service('orders').saveDraft(id ?? null, {
+        const draft = await service(strapi, 'orders', 'orders').saveDraft(id ?? null, {
           dealerId: dealer.id,
           lines: (input.lines ?? []).map((l: any) => ({ sku: l.sku, quantity: l.quantity })),
           allowBackorder: input.allowBackorder ?? false,
@@ -130,12 +130,12 @@ export const dealerGraphql: GraphqlExtension = {
       }),
       placeOrderDraft: dealerScope(BUYERS, async (args, { strapi, dealer, user }) => {
         const { id } = parseArgs(orderIdArgs, args);
-        const placed = await strapi.plugin('orders').service('orders').placeDraft(id, { dealerId: dealer.id, idempotencyKey: args.idempotencyKey, placedBy: user.email });
+        const placed = await service(strapi, 'orders', 'orders').placeDraft(id, { dealerId: dealer.id, idempotencyKey: args.idempotencyKey, placedBy: user.email });
         return { order: toDealerOrder(placed), replayed: placed.replayed };
       }),
       cancelOrder: dealerScope(BUYERS, async (args, { strapi, dealer, user }) => {
         const { id } = parseArgs(orderIdArgs, args);
-        const orders = strapi.plugin('orders').service('orders');
+        const orders = service(strapi, 'orders', 'orders');
         await orders.detailForDealer(id, dealer.id);
         return toDealerOrder(await orders.cancel(id, { reason: args.reason, actor: user.email }));
       }),

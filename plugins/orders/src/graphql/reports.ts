@@ -1,4 +1,4 @@
-import { staffScope, type GraphqlExtension } from '@channelflow/sdk';
+import { staffScope, type GraphqlExtension, service } from '@channelflow/sdk';
 import { money } from './types';
 
 /** Staff reports (sales performance, receivables, stock) and their Excel exports. */
@@ -40,23 +40,23 @@ export const reportsGraphql: GraphqlExtension = {
     Query: {
       salesReport: staffScope('orders.read-reports', async (args, { strapi, actor }) => toSalesView(await sales(strapi, actor, args))),
       receivablesReport: staffScope('orders.read-reports', async (_args, { strapi, actor }) => toReceivablesView(await receivables(strapi, actor))),
-      stockReport: staffScope('orders.read-stock', async (args, { strapi }) => toStockView(await strapi.plugin('orders').service('reports').stock({ warehouseCode: args.warehouseCode ?? undefined }))),
-      exportSalesReport: staffScope('orders.read-reports', async (args, { strapi, actor }) => strapi.plugin('orders').service('reports').exportXlsx('sales', await sales(strapi, actor, args))),
-      exportReceivablesReport: staffScope('orders.read-reports', async (_args, { strapi, actor }) => strapi.plugin('orders').service('reports').exportXlsx('receivables', await receivables(strapi, actor))),
+      stockReport: staffScope('orders.read-stock', async (args, { strapi }) => toStockView(await service(strapi, 'orders', 'reports').stock({ warehouseCode: args.warehouseCode ?? undefined }))),
+      exportSalesReport: staffScope('orders.read-reports', async (args, { strapi, actor }) => service(strapi, 'orders', 'reports').exportXlsx('sales', await sales(strapi, actor, args))),
+      exportReceivablesReport: staffScope('orders.read-reports', async (_args, { strapi, actor }) => service(strapi, 'orders', 'reports').exportXlsx('receivables', await receivables(strapi, actor))),
       exportStockReport: staffScope('orders.read-stock', async (args, { strapi }) =>
-        strapi.plugin('orders').service('reports').exportXlsx('stock', await strapi.plugin('orders').service('reports').stock({ warehouseCode: args.warehouseCode ?? undefined })),
+        service(strapi, 'orders', 'reports').exportXlsx('stock', await service(strapi, 'orders', 'reports').stock({ warehouseCode: args.warehouseCode ?? undefined })),
       ),
     },
   },
 };
 
 async function sales(strapi: any, actor: any, args: any) {
-  const dealerIds = await strapi.plugin('dealers').service('dealers').reachableIds(actor);
-  return strapi.plugin('orders').service('reports').sales({ from: args.from, to: args.to, groupBy: args.groupBy, dealerIds });
+  const dealerIds = await service(strapi, 'dealers', 'dealers').reachableIds(actor);
+  return service(strapi, 'orders', 'reports').sales({ from: args.from, to: args.to, groupBy: args.groupBy, dealerIds });
 }
 
 async function receivables(strapi: any, actor: any) {
-  return strapi.plugin('orders').service('reports').receivables(await strapi.plugin('dealers').service('dealers').reachableIds(actor));
+  return service(strapi, 'orders', 'reports').receivables(await service(strapi, 'dealers', 'dealers').reachableIds(actor));
 }
 
 function toSalesView(report: any) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dealerScope, parseArgs, parsePage, staffListScope, staffScope, type GraphqlExtension } from '@channelflow/sdk';
+import { dealerScope, parseArgs, parsePage, staffListScope, staffScope, type GraphqlExtension, service } from '@channelflow/sdk';
 import { money } from './types';
 
 const orderIdArgs = z.object({ orderId: z.coerce.number().int().positive('order ids are positive numbers') });
@@ -40,12 +40,12 @@ export const returnsGraphql: GraphqlExtension = {
   resolvers: {
     Query: {
       myReturns: dealerScope(async (args, { strapi, dealer }) => {
-        const page = await strapi.plugin('orders').service('returns').list({ dealerId: dealer.id, status: args.status ?? undefined }, parsePage(args));
+        const page = await service(strapi, 'orders', 'returns').list({ dealerId: dealer.id, status: args.status ?? undefined }, parsePage(args));
         return { ...page, nodes: page.nodes.map((r: any) => toReturnView(r)) };
       }),
       returns: staffScope('orders.read', async (args, { strapi, actor }) => {
         const filter = await staffListScope(strapi, actor, args.dealerCode);
-        const page = await strapi.plugin('orders').service('returns').list({ ...filter, status: args.status ?? undefined }, parsePage(args));
+        const page = await service(strapi, 'orders', 'returns').list({ ...filter, status: args.status ?? undefined }, parsePage(args));
         return { ...page, nodes: page.nodes.map((r: any) => toReturnView(r)) };
       }),
     },
@@ -53,7 +53,7 @@ export const returnsGraphql: GraphqlExtension = {
       requestReturn: dealerScope({ roles: ['owner', 'buyer'] }, async (args, { strapi, dealer, user }) => {
         const input = args.input ?? {};
         const { orderId } = parseArgs(orderIdArgs, { orderId: input.orderId });
-        const requested = await strapi.plugin('orders').service('returns').request({
+        const requested = await service(strapi, 'orders', 'returns').request({
           dealerId: dealer.id,
           orderId,
           idempotencyKey: input.idempotencyKey,

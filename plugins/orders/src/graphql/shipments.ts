@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actorName, dealerScope, notFound, parseArgs, staffScope, type GraphqlExtension } from '@channelflow/sdk';
+import { actorName, dealerScope, notFound, parseArgs, staffScope, type GraphqlExtension, service } from '@channelflow/sdk';
 
 const shipmentNumber = z.string().trim().min(1).max(60);
 
@@ -51,8 +51,8 @@ export const shipmentsGraphql: GraphqlExtension = {
     Query: {
       shipment: staffScope('orders.read', async (args, { strapi, actor }) => {
         const { number } = parseArgs(z.object({ number: shipmentNumber }), args);
-        const found = await strapi.plugin('orders').service('shipments').findByNumber(number);
-        const reach = await strapi.plugin('dealers').service('dealers').reachableIds(actor);
+        const found = await service(strapi, 'orders', 'shipments').findByNumber(number);
+        const reach = await service(strapi, 'dealers', 'dealers').reachableIds(actor);
         if (!found || (reach && !reach.includes(found.dealerId))) throw notFound('Shipment', number);
         return found;
       }),
@@ -60,11 +60,11 @@ export const shipmentsGraphql: GraphqlExtension = {
     Mutation: {
       dispatchShipment: staffScope('orders.manage-fulfilment', async (args, { strapi, actor }) => {
         const { number } = parseArgs(z.object({ number: shipmentNumber }), { number: args.number });
-        return strapi.plugin('orders').service('shipments').dispatch(number, { carrier: args.carrier, trackingNumber: args.trackingNumber, actor: actorName(actor) });
+        return service(strapi, 'orders', 'shipments').dispatch(number, { carrier: args.carrier, trackingNumber: args.trackingNumber, actor: actorName(actor) });
       }),
       recordShipmentEvent: staffScope('orders.manage-fulfilment', async (args, { strapi, actor }) => {
         const { number } = parseArgs(z.object({ number: shipmentNumber }), { number: args.number });
-        return strapi.plugin('orders').service('shipments').recordEvent(
+        return service(strapi, 'orders', 'shipments').recordEvent(
           { shipmentNumber: number },
           { eventId: args.eventId, kind: args.kind, occurredAt: args.occurredAt, location: args.location ?? undefined, note: args.note ?? undefined, source: 'staff', recordedBy: actorName(actor) },
         );
@@ -81,7 +81,7 @@ export const shipmentsGraphql: GraphqlExtension = {
 
 /** Field resolvers run after the root resolver's scope check and get no scope context: Strapi's global instance serves them. */
 async function shipmentsOf(orderId: number) {
-  return (globalThis as any).strapi.plugin('orders').service('shipments').forOrder(orderId);
+  return service(strapi, 'orders', 'shipments').forOrder(orderId);
 }
 
 function toDealerShipment(s: any) {

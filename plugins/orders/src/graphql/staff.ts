@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actorName, notFound, parseArgs, parsePage, staffListScope, staffScope, type GraphqlExtension } from '@channelflow/sdk';
+import { actorName, notFound, parseArgs, parsePage, staffListScope, staffScope, type GraphqlExtension, service } from '@channelflow/sdk';
 import { catalogResolvers, catalogTypeDefs, money, orderLineViews } from './types';
 
 
@@ -73,30 +73,30 @@ export const staffGraphql: GraphqlExtension = {
       products: staffScope('orders.read-catalog', async (args, { strapi }) => {
         const filter = { search: args.search ?? undefined, category: args.category ?? undefined, activeOnly: args.activeOnly ?? true };
         const { page, pageSize } = parsePage(args);
-        return strapi.plugin('orders').service('catalog').products(filter, page, pageSize);
+        return service(strapi, 'orders', 'catalog').products(filter, page, pageSize);
       }),
-      warehouses: staffScope('orders.read-stock', async (_args, { strapi }) => strapi.plugin('orders').service('catalog').warehouses()),
-      priceRules: staffScope('orders.read-catalog', async (args, { strapi }) => strapi.plugin('orders').service('catalog').listPriceRules(args.sku)),
+      warehouses: staffScope('orders.read-stock', async (_args, { strapi }) => service(strapi, 'orders', 'catalog').warehouses()),
+      priceRules: staffScope('orders.read-catalog', async (args, { strapi }) => service(strapi, 'orders', 'catalog').listPriceRules(args.sku)),
       stockLevels: staffScope('orders.read-stock', async (args, { strapi }) => {
-        const levels = await strapi.plugin('orders').service('stock').levels();
+        const levels = await service(strapi, 'orders', 'stock').levels();
         return levels.filter((l: any) => (!args.sku || l.sku === args.sku) && (!args.warehouseCode || l.warehouseCode === args.warehouseCode));
       }),
       stockMovements: staffScope('orders.read-stock', async (args, { strapi }) => {
-        const level = (await strapi.plugin('orders').service('stock').levels()).find((l: any) => l.sku === args.sku && l.warehouseCode === args.warehouseCode);
+        const level = (await service(strapi, 'orders', 'stock').levels()).find((l: any) => l.sku === args.sku && l.warehouseCode === args.warehouseCode);
         if (!level) throw notFound('Stock level', `${args.sku} in ${args.warehouseCode}`);
-        return strapi.plugin('orders').service('stock').movements({ productId: level.productId, warehouseId: level.warehouseId }, parsePage(args));
+        return service(strapi, 'orders', 'stock').movements({ productId: level.productId, warehouseId: level.warehouseId }, parsePage(args));
       }),
       orders: staffScope('orders.read', async (args, { strapi, actor }) => {
         const filter = await staffListScope(strapi, actor, args.dealerCode);
-        const page = await strapi.plugin('orders').service('orders').list({ ...filter, status: args.status ?? undefined }, parsePage(args));
+        const page = await service(strapi, 'orders', 'orders').list({ ...filter, status: args.status ?? undefined }, parsePage(args));
         return { ...page, nodes: page.nodes.map(toStaffOrder) };
       }),
       order: staffScope('orders.read', async (args, { strapi, actor }) => {
         const { number } = parseArgs(z.object({ number: z.string().trim().min(1).max(40) }), args);
-        const found = await strapi.plugin('orders').service('orders').findByNumber(number);
+        const found = await service(strapi, 'orders', 'orders').findByNumber(number);
         if (!found) throw notFound('Order', number);
         // Outside a sales rep's reach the order does not exist for them.
-        const reach = await strapi.plugin('dealers').service('dealers').reachableIds(actor);
+        const reach = await service(strapi, 'dealers', 'dealers').reachableIds(actor);
         if (reach && !reach.includes(found.dealerId)) throw notFound('Order', number);
         return toStaffOrder(found);
       }),
@@ -104,17 +104,17 @@ export const staffGraphql: GraphqlExtension = {
     Mutation: {
       addPriceRule: staffScope('orders.manage-prices', async (args, { strapi }) => {
         const input = args.input ?? {};
-        return strapi.plugin('orders').service('catalog').addPriceRule({ ...input, unitPriceMinor: input.unitPriceMinor == null ? input.unitPriceMinor : Number(input.unitPriceMinor) });
+        return service(strapi, 'orders', 'catalog').addPriceRule({ ...input, unitPriceMinor: input.unitPriceMinor == null ? input.unitPriceMinor : Number(input.unitPriceMinor) });
       }),
       removePriceRule: staffScope('orders.manage-prices', async (args, { strapi }) => {
         const { id } = parseArgs(z.object({ id: z.coerce.number().int().positive() }), args);
-        return strapi.plugin('orders').service('catalog').removePriceRule(id);
+        return service(strapi, 'orders', 'catalog').removePriceRule(id);
       }),
-      receiveStock: staffScope('orders.manage-stock', async (args, { strapi, actor }) => strapi.plugin('orders').service('stock').receive({ ...args, reference: args.reference ?? undefined, actor: actorName(actor) })),
-      recordStockTake: staffScope('orders.manage-stock', async (args, { strapi, actor }) => strapi.plugin('orders').service('stock').stockTake({ ...args, note: args.note ?? undefined, actor: actorName(actor) })),
-      transferStock: staffScope('orders.manage-stock', async (args, { strapi, actor }) => strapi.plugin('orders').service('stock').transfer({ ...args, actor: actorName(actor) })),
-      receiveTransfer: staffScope('orders.manage-stock', async (args, { strapi, actor }) => strapi.plugin('orders').service('stock').receiveTransfer({ ...args, actor: actorName(actor) })),
-      setSafetyStock: staffScope('orders.manage-stock', async (args, { strapi }) => strapi.plugin('orders').service('stock').setSafetyStock(args)),
+      receiveStock: staffScope('orders.manage-stock', async (args, { strapi, actor }) => service(strapi, 'orders', 'stock').receive({ ...args, reference: args.reference ?? undefined, actor: actorName(actor) })),
+      recordStockTake: staffScope('orders.manage-stock', async (args, { strapi, actor }) => service(strapi, 'orders', 'stock').stockTake({ ...args, note: args.note ?? undefined, actor: actorName(actor) })),
+      transferStock: staffScope('orders.manage-stock', async (args, { strapi, actor }) => service(strapi, 'orders', 'stock').transfer({ ...args, actor: actorName(actor) })),
+      receiveTransfer: staffScope('orders.manage-stock', async (args, { strapi, actor }) => service(strapi, 'orders', 'stock').receiveTransfer({ ...args, actor: actorName(actor) })),
+      setSafetyStock: staffScope('orders.manage-stock', async (args, { strapi }) => service(strapi, 'orders', 'stock').setSafetyStock(args)),
     },
     Warehouse: {
       regionCode: (w: { region?: { code: string } | null }) => w.region?.code ?? null,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ChannelflowError, isChannelflowError, parseInput, rateLimit, rawBody, type HttpRoute } from '@channelflow/sdk';
+import { ChannelflowError, isChannelflowError, parseInput, rateLimit, rawBody, type HttpRoute, service } from '@channelflow/sdk';
 import { verifyCarrierSignature } from '../services/carrier-signature';
+import { ordersOptions } from '../options';
 
 const payload = z.object({
   events: z
@@ -29,19 +30,20 @@ export const carrierEvents: HttpRoute = {
   path: '/carrier-events',
   scope: 'public',
   handler: async (ctx, { strapi, clientIp }) => {
-    rateLimit(`orders.carrier-events:${clientIp}`, { limit: Number(process.env.ORDERS_CARRIER_WEBHOOK_PER_MINUTE ?? 600), windowMs: 60_000 });
-    const secret = process.env.ORDERS_CARRIER_WEBHOOK_SECRET;
+    const options = ordersOptions.of(strapi);
+    rateLimit(`orders.carrier-events:${clientIp}`, { limit: options.carrierWebhookPerMinute, windowMs: 60_000 });
+    const secret = options.carrierWebhookSecret;
     if (!secret) throw new ChannelflowError('NOT_SUPPORTED', 'The carrier webhook is not configured on this platform (ORDERS_CARRIER_WEBHOOK_SECRET)');
     const verdict = verifyCarrierSignature({
       secret,
       header: ctx.get('x-carrier-signature'),
       rawBody: rawBody(ctx),
       nowSeconds: Math.floor(Date.now() / 1000),
-      toleranceSeconds: Number(process.env.ORDERS_CARRIER_WEBHOOK_TOLERANCE_SECONDS ?? 300),
+      toleranceSeconds: options.carrierWebhookToleranceSeconds,
     });
     if (!verdict.ok) throw new ChannelflowError('UNAUTHENTICATED', `Carrier signature refused: ${verdict.reason.toLowerCase().replace(/_/g, ' ')}`, { reason: verdict.reason });
     const { events } = parseInput(payload, (ctx.request as { body?: unknown }).body, 'carrier events');
-    const shipments = strapi.plugin('orders').service('shipments');
+    const shipments = service(strapi, 'orders', 'shipments');
     const results = [];
     for (const event of events) {
       try {

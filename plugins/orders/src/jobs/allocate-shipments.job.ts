@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineJob } from '@channelflow/sdk';
+import { defineJob, service } from '@channelflow/sdk';
 import { orderId } from './order-job-input';
 
 export const allocateShipmentsJob = defineJob({
@@ -9,7 +9,7 @@ export const allocateShipmentsJob = defineJob({
   input: z.object({ orderId }),
   output: z.object({ shipmentsCreated: z.number().int(), backorderedUnits: z.number().int(), orderStatus: z.string() }),
   handler: async ({ input, strapi }) => {
-    const result = await strapi.plugin('orders').service('shipments').allocate(input.orderId);
+    const result = await service(strapi, 'orders', 'shipments').allocate(input.orderId);
     return { shipmentsCreated: result.created, backorderedUnits: result.backorderedUnits, orderStatus: result.status };
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BpmnError, defineJob, isChannelflowError } from '@channelflow/sdk';
-import { orderId, ordersService } from './order-job-input';
+import { decidedMeanwhile, orderId, ordersService } from './order-job-input';
 
 export const approveOverLimitJob = defineJob({
   type: 'orders.approve-over-limit',
@@ -14,7 +14,7 @@ export const approveOverLimitJob = defineJob({
       return { status: order.status };
     } catch (error) {
       if (isChannelflowError(error) && error.code === 'DEALER_BLOCKED') throw new BpmnError('DEALER_BLOCKED', error.message, { reason: error.message });
-      throw error;
+      return decidedMeanwhile(strapi, input.orderId, error);
     }
   },
 });

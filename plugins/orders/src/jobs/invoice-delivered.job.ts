@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineJob } from '@channelflow/sdk';
+import { defineJob, service } from '@channelflow/sdk';
 import { orderId } from './order-job-input';
 
 export const invoiceDeliveredJob = defineJob({
@@ -9,7 +9,7 @@ export const invoiceDeliveredJob = defineJob({
   input: z.object({ orderId }),
   output: z.object({ invoicesIssued: z.array(z.string()), fullyInvoiced: z.boolean(), orderStatus: z.string() }),
   handler: async ({ input, strapi }) => {
-    const result = await strapi.plugin('orders').service('billing').invoiceDelivered(input.orderId);
+    const result = await service(strapi, 'orders', 'billing').invoiceDelivered(input.orderId);
     return { invoicesIssued: result.issued, fullyInvoiced: result.fullyInvoiced, orderStatus: result.status };
   },
 });

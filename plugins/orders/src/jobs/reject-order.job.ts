@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineJob } from '@channelflow/sdk';
-import { orderId, ordersService } from './order-job-input';
+import { decidedMeanwhile, orderId, ordersService } from './order-job-input';
 
 export const rejectOrderJob = defineJob({
   type: 'orders.reject-order',
@@ -9,7 +9,11 @@ export const rejectOrderJob = defineJob({
   input: z.object({ orderId, financeApprover: z.string().nullish(), financeNote: z.string().nullish() }),
   output: z.object({ status: z.string() }),
   handler: async ({ input, strapi }) => {
-    const order = await ordersService(strapi).rejectOverLimit(input.orderId, input.financeApprover || 'finance', input.financeNote || null);
-    return { status: order.status };
+    try {
+      const order = await ordersService(strapi).rejectOverLimit(input.orderId, input.financeApprover || 'finance', input.financeNote || null);
+      return { status: order.status };
+    } catch (error) {
+      return decidedMeanwhile(strapi, input.orderId, error);
+    }
   },
 });

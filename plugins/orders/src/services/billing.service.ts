@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { afterCommit, ChannelflowError, conflict, dealerWhere, formatMinor, forUpdate, isChannelflowError, isoDate, isUniqueViolation, notFound, parseInput, today } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, dealerWhere, formatMinor, forUpdate, isChannelflowError, isoDate, isUniqueViolation, notFound, parseInput, today, service } from '@channelflow/sdk';
 import { INVOICE_ISSUED } from '../events';
 import { INVOICE, INVOICE_LINE, ORDER, ORDER_LINE, PAYMENT, PRODUCT, SHIPMENT } from '../uids';
 
@@ -28,7 +28,7 @@ type Trx = any;
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const invoices = () => strapi.db.query(INVOICE as any);
   const payments = () => strapi.db.query(PAYMENT as any);
-  const credit = () => strapi.plugin('dealers').service('credit');
+  const credit = () => service(strapi, 'dealers', 'credit');
 
   /** The next number of the year; a lost race on the unique number retries with the following one. */
   async function nextInvoiceNumber(year: string): Promise<string> {
@@ -46,7 +46,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { ...l, unitPriceMinor, lineTotalMinor: unitPriceMinor * l.quantity, category: products.find((p) => p.id === l.productId)?.category ?? null };
     });
     const totalMinor = lines.reduce((sum, l) => sum + l.lineTotalMinor, 0);
-    const dealer = await strapi.plugin('dealers').service('dealers').commercialProfile(order.dealerId);
+    const dealer = await service(strapi, 'dealers', 'dealers').commercialProfile(order.dealerId);
     for (let attempt = 0; ; attempt++) {
       const number = await nextInvoiceNumber(issuedOn.slice(0, 4));
       try {
@@ -101,7 +101,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
-  const service = {
+  const self = {
     /** Invoices every delivered shipment of the order that has none yet; returns whether the order is now fully invoiced. */
     async invoiceDelivered(orderId: number, issuedOn = today()) {
       const order = await strapi.db.query(ORDER as any).findOne({ where: { id: orderId } });
@@ -112,7 +112,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const invoice = await invoiceShipment(shipment, order, issuedOn);
         if (invoice) issued.push(invoice.number);
       }
-      const refreshed = await strapi.plugin('orders').service('orders').refreshStatus(orderId, 'platform');
+      const refreshed = await service(strapi, 'orders', 'orders').refreshStatus(orderId, 'platform');
       return { issued, status: refreshed.status as string, fullyInvoiced: ['invoiced', 'closed'].includes(refreshed.status) };
     },
 
@@ -144,7 +144,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         });
         const paidMinor = Number(invoice.paidMinor) + input.amountMinor;
         await invoices().update({ where: { id: invoice.id }, data: { paidMinor, status: paidMinor + Number(invoice.creditedMinor) >= Number(invoice.totalMinor) ? 'paid' : 'open' } });
-        await strapi.plugin('orders').service('orders').refreshStatus(invoice.orderId, input.postedBy);
+        await service(strapi, 'orders', 'orders').refreshStatus(invoice.orderId, input.postedBy);
         return payment;
       });
       return { ...toPayment(created), replayed: false };
@@ -160,7 +160,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       for (const row of rows) {
         const idempotencyKey = `import:${createHash('sha256').update(JSON.stringify([row.invoiceNumber, row.amountMinor, row.currency, row.paidOn, row.reference])).digest('hex').slice(0, 40)}`;
         try {
-          const payment = await service.postPayment({ invoiceNumber: row.invoiceNumber, amountMinor: row.amountMinor, currency: row.currency, paidOn: row.paidOn, reference: row.reference ?? undefined, idempotencyKey, source: 'import', postedBy });
+          const payment = await self.postPayment({ invoiceNumber: row.invoiceNumber, amountMinor: row.amountMinor, currency: row.currency, paidOn: row.paidOn, reference: row.reference ?? undefined, idempotencyKey, source: 'import', postedBy });
           report.push({ line: row.line, invoiceNumber: row.invoiceNumber, status: payment.replayed ? 'already_imported' : 'imported', code: null, message: payment.replayed ? 'imported before; not posted again' : `posted ${formatMinor(row.amountMinor, payment.currency)}` });
         } catch (error) {
           if (!isChannelflowError(error)) throw error;
@@ -198,7 +198,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { nodes: rows.map(toPayment), total, ...page };
     },
   };
-  return service;
+  return self;
 };
 
 export function toInvoice(i: any, lines: any[]) {

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, isoDate, notFound, paginate, parseInput, today } from '@channelflow/sdk';
+import { ChannelflowError, isoDate, notFound, paginate, parseInput, today, service } from '@channelflow/sdk';
 import { PRICE_RULE, PRODUCT, WAREHOUSE } from '../uids';
 import { servingOrder } from './allocation';
 import { resolvePrice, type PriceRule } from './pricing';
@@ -41,7 +41,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   let warehouseCache: { until: number; list: CachedWarehouse[] } | null = null;
   const pricingCache = new Map<string, { until: number; product: any; rules: PriceRule[] }>();
 
-  const service = {
+  const self = {
     async products(raw: unknown, page: number, pageSize: number) {
       const filter = parseInput(productFilter, raw, 'product filter');
       const where: Record<string, unknown> = {};
@@ -84,7 +84,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const missing = skus.filter((sku) => !((pricingCache.get(sku)?.until ?? 0) > now));
       if (missing.length) {
         const found: any[] = await strapi.db.query(PRODUCT).findMany({ where: { sku: { $in: missing } } });
-        const ruleMap = await service.priceRules(found.map((p) => p.id));
+        const ruleMap = await self.priceRules(found.map((p) => p.id));
         for (const sku of missing) {
           const product = found.find((p) => p.sku === sku) ?? null;
           pricingCache.set(sku, { until: now + CATALOG_CACHE_MS, product, rules: product ? (ruleMap.get(product.id) ?? []) : [] });
@@ -120,12 +120,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * breaks it can reach, and what the warehouses serving its region have available.
      */
     async dealerCatalog(dealerId: number, raw: unknown, page: number, pageSize: number) {
-      const dealer = await strapi.plugin('dealers').service('dealers').commercialProfile(dealerId);
+      const dealer = await service(strapi, 'dealers', 'dealers').commercialProfile(dealerId);
       if (!dealer) throw notFound('Dealer', dealerId);
-      const result = await service.products({ ...(raw as object), activeOnly: true }, page, pageSize);
+      const result = await self.products({ ...(raw as object), activeOnly: true }, page, pageSize);
       const ids = result.nodes.map((p: any) => p.id);
-      const [ruleMap, warehouses] = await Promise.all([service.priceRules(ids), service.servingWarehouses(dealer.regionId)]);
-      const levels = ids.length && warehouses.length ? await strapi.plugin('orders').service('stock').levels({ productIds: ids, warehouseIds: warehouses.map((w) => w.id) }) : [];
+      const [ruleMap, warehouses] = await Promise.all([self.priceRules(ids), self.servingWarehouses(dealer.regionId)]);
+      const levels = ids.length && warehouses.length ? await service(strapi, 'orders', 'stock').levels({ productIds: ids, warehouseIds: warehouses.map((w) => w.id) }) : [];
       const day = today();
       return {
         ...result,
@@ -151,7 +151,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const input = parseInput(priceRuleInput, raw, 'price rule');
       const product = await strapi.db.query(PRODUCT).findOne({ where: { sku: input.sku }, select: ['id', 'sku'] });
       if (!product) throw new ChannelflowError('BAD_INPUT', `There is no product with SKU ${input.sku}`, { issues: [{ path: 'sku', message: 'unknown SKU' }] });
-      if (input.tier) await strapi.plugin('dealers').service('classifications').requireTier(input.tier);
+      if (input.tier) await service(strapi, 'dealers', 'classifications').requireTier(input.tier);
       const created = await rules().create({
         data: {
           productId: product.id,
@@ -180,7 +180,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return (await rules().findMany({ where: { sku }, orderBy: [{ kind: 'asc' }, { id: 'asc' }] })).map(toRuleView);
     },
   };
-  return service;
+  return self;
 };
 
 function toRule(r: any): PriceRule {

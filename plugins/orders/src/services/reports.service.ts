@@ -1,8 +1,9 @@
 import type { Core } from '@strapi/strapi';
 import ExcelJS from 'exceljs';
 import { z } from 'zod';
-import { dayOf, isoDate, parseInput, today } from '@channelflow/sdk';
+import { dayOf, isChannelflowError, isoDate, parseInput, today, service } from '@channelflow/sdk';
 import { STOCK_MOVEMENT } from '../uids';
+import { ordersOptions } from '../options';
 import { annualDemand, economicOrderQuantity, suggestReplenishment } from './replenishment';
 import { spreadsheetCell } from './spreadsheet-cell';
 import { stockAge } from './stock-age';
@@ -25,7 +26,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   // Reports read outside any transaction; the one connection pool serves them.
   const knex = () => strapi.db.connection;
 
-  const service = {
+  /** Every dealer's id, through the dealers plug-in's list. */
+  async function allDealerIds(): Promise<number[]> {
+    const ids: number[] = [];
+    for (let page = 1; ; page += 1) {
+      const found = await service(strapi, 'dealers', 'dealers').list({}, page, 100);
+      ids.push(...found.nodes.map((d: { id: number }) => d.id));
+      if (found.nodes.length < 100 || ids.length >= found.total) return ids;
+    }
+  }
+
+  const self = {
     async sales(raw: z.input<typeof salesInput>) {
       const input = parseInput(salesInput, raw, 'sales report');
       const column = GROUP_COLUMN[input.groupBy];
@@ -56,15 +67,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Receivables (应收账款) per dealer with ageing, as of today, from each dealer's credit ledger. */
     async receivables(dealerIds: number[] | null) {
-      const accounts: any[] = await knex()('dealer_credit_accounts').select('dealer_id', 'currency').modify((q: any) => (dealerIds ? q.whereIn('dealer_id', dealerIds.length ? dealerIds : [-1]) : q));
-      const credit = strapi.plugin('dealers').service('credit');
-      const dealers = strapi.plugin('dealers').service('dealers');
+      const credit = service(strapi, 'dealers', 'credit');
+      const dealers = service(strapi, 'dealers', 'dealers');
       const rows: Array<{ dealerCode: string; dealerName: string; currency: string; receivableMinor: number; overdueMinor: number; current: number; days1to30: number; days31to60: number; days61to90: number; over90: number }> = [];
-      for (const account of accounts) {
-        const summary = await credit.summary(Number(account.dealer_id));
-        if (summary.receivableCents === 0) continue;
-        const profile = await dealers.commercialProfile(Number(account.dealer_id));
-        rows.push({ dealerCode: profile?.code ?? String(account.dealer_id), dealerName: profile?.name ?? '', currency: summary.currency, receivableMinor: summary.receivableCents, overdueMinor: summary.overdueCents, ...summary.ageing });
+      // Through the dealers plug-in's services: its credit ledger is its own (a dealer without an account owes nothing).
+      for (const dealerId of dealerIds ?? (await allDealerIds())) {
+        const summary = await credit.summary(dealerId).catch((error: unknown) => {
+          if (isChannelflowError(error) && error.code === 'NOT_FOUND') return null;
+          throw error;
+        });
+        if (!summary || summary.receivableCents === 0) continue;
+        const profile = await dealers.commercialProfile(dealerId);
+        rows.push({ dealerCode: profile?.code ?? String(dealerId), dealerName: profile?.name ?? '', currency: summary.currency, receivableMinor: summary.receivableCents, overdueMinor: summary.overdueCents, ...summary.ageing });
       }
       rows.sort((a, b) => b.receivableMinor - a.receivableMinor || a.dealerCode.localeCompare(b.dealerCode));
       const sum = (field: keyof (typeof rows)[number]) => rows.reduce((s, r) => s + (r[field] as number), 0);
@@ -78,8 +92,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Every stock level with its FIFO stock age (库龄) and, when below safety stock, what to do (transfer or purchase, EOQ-sized). */
     async stock(filter: { warehouseCode?: string }) {
       const asOf = today();
-      const levels: any[] = await strapi.plugin('orders').service('stock').levels();
-      const warehouses: any[] = await strapi.plugin('orders').service('catalog').warehouses();
+      const levels: any[] = await service(strapi, 'orders', 'stock').levels();
+      const warehouses: any[] = await service(strapi, 'orders', 'catalog').warehouses();
       const levelOf = new Map(warehouses.map((w) => [w.code, w.level]));
       const products: any[] = await strapi.db.query('plugin::orders.product').findMany({ select: ['id', 'sku', 'name', 'basePriceMinor', 'unitCostMinor', 'currency'] });
       const productOf = new Map(products.map((p) => [p.id, p]));
@@ -89,7 +103,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         select: ['productId', 'warehouseId', 'kind', 'quantity', 'createdAt'],
       });
       const day = (m: any) => dayOf(m.createdAt);
-      const costs = replenishmentCosts();
+      const costs = replenishmentCosts(strapi);
       const rows = levels
         .filter((l) => !filter.warehouseCode || l.warehouseCode === filter.warehouseCode)
         .map((l) => {
@@ -143,7 +157,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { filename: `${report}-${data.groupBy ?? 'all'}-${stamp}.xlsx`, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', base64: buffer.toString('base64') };
     },
   };
-  return service;
+  return self;
 };
 
 /** Amounts go to Excel in major units (yuan), formatted to the cent: a spreadsheet's numbers are what its users add up. */
@@ -194,7 +208,8 @@ const EXPORTS: Record<'sales' | 'receivables' | 'stock', Column[]> = {
  * ORDERS_ORDER_COST_MINOR (default 50000, i.e. CNY 500 per purchase order) and ORDERS_HOLDING_RATE_BP
  * (default 2000, 20% of the unit cost a year): the EOQ's S and H.
  */
-function replenishmentCosts() {
-  return { orderCostMinor: Number(process.env.ORDERS_ORDER_COST_MINOR ?? 50_000), holdingRateBasisPoints: Number(process.env.ORDERS_HOLDING_RATE_BP ?? 2_000) };
+function replenishmentCosts(strapi: Core.Strapi) {
+  const options = ordersOptions.of(strapi);
+  return { orderCostMinor: options.orderCostMinor, holdingRateBasisPoints: options.holdingRateBp };
 }
 

@@ -4,11 +4,10 @@ import { z } from 'zod';
 import { afterCommit, service, ChannelflowError, conflict, dealerWhere, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
 import { CREDIT_NOTE_ISSUED } from '../events';
 import { INVOICE, ORDER, ORDER_LINE, RETURN_REQUEST, SHIPMENT, WAREHOUSE } from '../uids';
+import { returnStateMachine, type ReturnStatus } from './return-status';
 
 export const RETURN_PROCESS = 'orders-return';
-type ReturnStatus = 'requested' | 'approved' | 'rejected' | 'credited';
 type ReturnLine = { productId: number; sku: string; quantity: number; unitPriceMinor: number };
-type Step = { at: string; by: string; to: ReturnStatus; note?: string | null };
 
 const requestInput = z.object({
   dealerId: z.number().int().positive(),
@@ -38,9 +37,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return found;
   }
 
-  async function move(current: any, to: ReturnStatus, by: string, note: string | null, extra: Record<string, unknown> = {}) {
-    const history: Step[] = [...(Array.isArray(current.history) ? current.history : []), { at: new Date().toISOString(), by, to, note }];
-    return returns().update({ where: { id: current.id }, data: { status: to, history, ...extra } });
+  const machine = returnStateMachine.bind(strapi);
+
+  /** One guarded step of the return (a lost race is a CONFLICT). */
+  function move(current: any, to: ReturnStatus, by: string, note: string | null, data: Record<string, unknown> = {}) {
+    return machine.move(current, to, { by, note, data });
   }
 
   /** Units of each product delivered on the order, less what open or completed returns already claim. */
@@ -63,7 +64,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const order = await strapi.db.query(ORDER as any).findOne({ where: { id: input.orderId, dealerId: input.dealerId } });
       if (!order) throw notFound('Order', input.orderId);
       const orderLines: any[] = await strapi.db.query(ORDER_LINE as any).findMany({ where: { orderId: order.id } });
-      const dealer = await strapi.plugin('dealers').service('dealers').commercialProfile(order.dealerId);
+      const dealer = await service(strapi, 'dealers', 'dealers').commercialProfile(order.dealerId);
       const created = await strapi.db
         .transaction(async () => {
           const left = await returnable(order.id);
@@ -86,7 +87,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               orderNumber: order.number,
               dealerId: order.dealerId,
               dealerCode: order.dealerCode,
-              status: 'requested',
               lines,
               reason: input.reason,
               requestedBy: input.requestedBy,
@@ -95,7 +95,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               warehouseCode: shipment?.warehouseCode ?? null,
               currency: order.currency,
               totalMinor: lines.reduce((sum, l) => sum + l.unitPriceMinor * l.quantity, 0),
-              history: [{ at: new Date().toISOString(), by: input.requestedBy, to: 'requested', note: input.reason }],
+              ...returnStateMachine.initial('requested', { by: input.requestedBy, note: input.reason }),
             },
           });
           // Started after the commit by the platform outbox (retried until it runs): no return waits without its process.
@@ -151,7 +151,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const creditNoteNumber = `CN-${current.number.slice(4)}`;
         await credit().post({ dealerId: current.dealerId, kind: 'credit_note', amountCents: totalMinor, currency: current.currency, idempotencyKey: `credit-note:${current.number}`, reference: creditNoteNumber, note: `return ${current.number} of order ${current.orderNumber}`, actor: receivedBy });
         // Credit before stock, the order every writer locks in.
-        const stock = strapi.plugin('orders').service('stock');
+        const stock = service(strapi, 'orders', 'stock');
         for (const line of current.lines as ReturnLine[]) {
           await stock.ensureLevel(line.productId, current.warehouseId);
           await stock.apply(trx, { productId: line.productId, warehouseId: current.warehouseId, kind: 'return', quantity: line.quantity, idempotencyKey: `${current.number}:return:${line.productId}`, orderId: current.orderId, reference: current.number, actor: receivedBy });
@@ -174,7 +174,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           { creditNoteNumber, returnNumber: current.number, orderNumber: current.orderNumber, dealerId: current.dealerId, dealerCode: current.dealerCode, currency: current.currency, totalMinor },
           { eventId: `${CREDIT_NOTE_ISSUED}:${creditNoteNumber}` },
         );
-        await strapi.plugin('orders').service('orders').refreshStatus(current.orderId, receivedBy);
+        await service(strapi, 'orders', 'orders').refreshStatus(current.orderId, receivedBy);
         return toReturn(credited);
       });
     },
@@ -208,6 +208,6 @@ export function toReturn(r: any) {
     currency: r.currency,
     totalMinor: Number(r.totalMinor),
     creditNoteNumber: r.creditNoteNumber ?? null,
-    history: (Array.isArray(r.history) ? r.history : []) as Step[],
+    history: returnStateMachine.historyOf(r),
   };
 }

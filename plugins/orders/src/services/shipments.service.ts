@@ -1,13 +1,10 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { afterCommit, ChannelflowError, conflict, forUpdate, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, isUniqueViolation, notFound, parseInput, service } from '@channelflow/sdk';
 import { allocate } from './allocation';
 import { ORDER, ORDER_LINE, SHIPMENT, SHIPMENT_EVENT, WAREHOUSE } from '../uids';
-import { allocationRuleFromEnv } from './orders.service';
-import { toLevel } from './stock.service';
 
 export const SHIPMENT_UPDATED_MESSAGE = 'orders.shipment-updated';
-const LEVELS_TABLE = 'order_stock_levels';
 
 export type ShipmentStatus = 'pending' | 'shipped' | 'in_transit' | 'delivered' | 'cancelled';
 export type TrackingKind = 'shipped' | 'in_transit' | 'out_for_delivery' | 'delivered' | 'exception';
@@ -42,8 +39,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const shipments = () => strapi.db.query(SHIPMENT as any);
   const events = () => strapi.db.query(SHIPMENT_EVENT as any);
   const orders = () => strapi.db.query(ORDER as any);
-  const ordersService = () => strapi.plugin('orders').service('orders');
-  const stock = () => strapi.plugin('orders').service('stock');
+  const ordersService = () => service(strapi, 'orders', 'orders');
+  const stock = () => service(strapi, 'orders', 'stock');
 
   /** Tells the order's fulfilment process, after the caller's commit and once (the platform outbox, keyed by messageId). */
   async function tell(orderNumber: string, messageId: string, variables: Record<string, unknown> = {}) {
@@ -54,15 +51,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function fillBackorders(trx: Trx, order: any): Promise<number> {
     const lines: any[] = await strapi.db.query(ORDER_LINE as any).findMany({ where: { orderId: order.id, backorderedQuantity: { $gt: 0 } } });
     if (!lines.length) return 0;
-    const dealer = await strapi.plugin('dealers').service('dealers').commercialProfile(order.dealerId);
-    const warehouses: Array<{ id: number }> = await strapi.plugin('orders').service('catalog').servingWarehouses(dealer?.regionId ?? null);
-    const query = trx(LEVELS_TABLE).whereIn('product_id', lines.map((l) => l.productId)).whereIn('warehouse_id', warehouses.map((w) => w.id)).orderBy('id');
-    const levels: Array<ReturnType<typeof toLevel>> = (await forUpdate(strapi, query)).map(toLevel);
+    const dealer = await service(strapi, 'dealers', 'dealers').commercialProfile(order.dealerId);
+    const warehouses: Array<{ id: number }> = await service(strapi, 'orders', 'catalog').servingWarehouses(dealer?.regionId ?? null);
+    const levels = await stock().levelsIn(trx, lines.map((l) => l.productId), warehouses.map((w) => w.id), { lock: true });
     // Back-orders take whatever is there, from as many warehouses as it takes.
     const allocation = allocate(
       lines.map((l) => ({ productId: l.productId, quantity: l.backorderedQuantity })),
       warehouses.map((w) => ({ warehouseId: w.id, available: new Map(levels.filter((l) => l.warehouseId === w.id).map((l) => [l.productId, l.available] as const)) })),
-      { ...allocationRuleFromEnv(), singleWarehouseFirst: false, allowSplit: true },
+      { singleWarehouseFirst: false, allowSplit: true },
     );
     const round = Date.now().toString(36);
     for (const pick of allocation.picks) {
@@ -78,7 +74,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return remaining;
   }
 
-  const service = {
+  const self = {
     /**
      * Turns what the order holds in each warehouse, and is not on a shipment yet, into one pending
      * shipment per warehouse; first fills back-orders from stock that has arrived. Safe to repeat.
@@ -141,7 +137,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await tell(current.orderNumber, `${number}:dispatched`);
         return updated;
       });
-      return service.detail(shipment.id);
+      return self.detail(shipment.id);
     },
 
     /**
@@ -176,7 +172,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await tell(current.orderNumber, input.eventId, { lastTrackingEvent: input.kind });
         return { shipment: updated, replayed: false };
       });
-      return { ...(await service.detail(result.shipment.id)), replayed: result.replayed };
+      return { ...(await self.detail(result.shipment.id)), replayed: result.replayed };
     },
 
     /** Pending shipments of a cancelled order are cancelled with it (caller's transaction). */
@@ -205,10 +201,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async findByNumber(number: string) {
       const row = await shipments().findOne({ where: { number }, select: ['id'] });
-      return row ? service.detail(row.id) : null;
+      return row ? self.detail(row.id) : null;
     },
   };
-  return service;
+  return self;
 };
 
 function toShipment(s: any, shipmentEvents: any[]) {

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { ChannelflowError, conflict, defineLedger, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
+import { ChannelflowError, conflict, defineLedger, forUpdate, isUniqueViolation, notFound, parseInput } from '@channelflow/sdk';
 import { PRODUCT, STOCK_LEVEL, STOCK_MOVEMENT, WAREHOUSE } from '../uids';
 
 const LEVELS_TABLE = 'order_stock_levels';
@@ -151,9 +151,49 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return toLevel(await levels().findOne({ where: { productId, warehouseId } }));
   }
 
+  /** What an order still holds per product × warehouse: reserved minus released minus shipped. */
+  async function heldBy(orderId: number) {
+    const rows: any[] = await movements().findMany({ where: { orderId, kind: { $in: ['reservation', 'release', 'shipment'] } } });
+    const held = new Map<string, { productId: number; warehouseId: number; quantity: number }>();
+    for (const m of rows) {
+      const key = `${m.productId}:${m.warehouseId}`;
+      const entry = held.get(key) ?? { productId: m.productId, warehouseId: m.warehouseId, quantity: 0 };
+      entry.quantity += m.kind === 'reservation' ? m.quantity : -m.quantity;
+      held.set(key, entry);
+    }
+    return [...held.values()].filter((h) => h.quantity > 0);
+  }
+
   return {
     apply,
     ensureLevel,
+    heldBy,
+
+    /**
+     * The levels of `productIds` in `warehouseIds`, in the caller's transaction. Unlocked by default (a guarded
+     * update is the check, a lost race retries); `lock: true` locks them (PostgreSQL) until the commit.
+     */
+    async levelsIn(trx: Trx, productIds: number[], warehouseIds: number[], options: { lock?: boolean } = {}) {
+      const query = trx(LEVELS_TABLE).whereIn('product_id', productIds).whereIn('warehouse_id', warehouseIds);
+      const rows: any[] = options.lock ? await forUpdate(strapi, query.orderBy('id')) : await query;
+      return rows.map(toLevel);
+    },
+
+    /**
+     * Gives back all the stock an order still holds, in the caller's transaction: its levels locked first
+     * (PostgreSQL) in the order every writer takes them, product then warehouse.
+     */
+    async releaseHeld(trx: Trx, order: { id: number; number: string }, actor: string) {
+      let held = await heldBy(order.id);
+      if (held.length && strapi.db.dialect.client !== 'sqlite') {
+        await forUpdate(strapi, trx(LEVELS_TABLE).whereIn('product_id', [...new Set(held.map((h) => h.productId))]).whereIn('warehouse_id', [...new Set(held.map((h) => h.warehouseId))]).orderBy(['product_id', 'warehouse_id']));
+        held = await heldBy(order.id);
+      }
+      for (const [i, h] of held.entries()) {
+        const ok = await apply(trx, { productId: h.productId, warehouseId: h.warehouseId, kind: 'release', quantity: h.quantity, idempotencyKey: `${order.number}:release:${h.productId}:${h.warehouseId}:${i}`, orderId: order.id, reference: order.number, actor });
+        if (!ok) throw new Error(`stock level of order ${order.number} is inconsistent: cannot release ${h.quantity}`);
+      }
+    },
 
     /**
      * Reserves `picks` for an order in the caller's transaction: guarded updates in product, then
