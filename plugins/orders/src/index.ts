@@ -71,7 +71,7 @@ export default definePlugin({
   },
   services: { catalog: catalogService, stock: stockService, orders: ordersService, shipments: shipmentsService, billing: billingService, returns: returnsService, reports: reportsService } satisfies ServiceFactories<'orders'>,
   jobs: [approveOverLimitJob, rejectOrderJob, startFulfilmentJob, sendOrderDecisionJob, allocateShipmentsJob, invoiceDeliveredJob, findStaleShipmentsJob, approveReturnJob, rejectReturnJob, creditReturnJob],
-  graphql: mergeGraphql(staffGraphql, dealerGraphql, shipmentsGraphql, billingGraphql, returnsGraphql, reportsGraphql),
+  graphql: ({ strapi }) => mergeGraphql(staffGraphql, dealerGraphql, shipmentsGraphql(strapi), billingGraphql(strapi), returnsGraphql, reportsGraphql),
   http: [carrierEvents],
   migrations: ordersMigrations,
   templates: { names: ['orders/order-decision'] },

@@ -1,3 +1,4 @@
+import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { actorName, ChannelflowError, dealerScope, parseArgs, parsePage, staffListScope, staffScope, type GraphqlExtension, type StaffActor, service } from '@channelflow/sdk';
 import { parsePaymentCsv } from '../services/payment-csv';
@@ -6,7 +7,8 @@ import { money } from './types';
 const CSV_MAX_BYTES = 2 * 1024 * 1024;
 
 /** Invoices and payments: finance posts and imports payments; dealers read their own. */
-export const billingGraphql: GraphqlExtension = {
+/** A function of the Strapi instance: its field resolvers (run after the root resolver's scope check) need it. */
+export const billingGraphql = (strapi: Core.Strapi): GraphqlExtension => ({
   typeDefs: /* GraphQL */ `
     enum InvoiceStatus { open paid }
     type InvoiceLine { sku: String! quantity: Int! unitPrice: Money! lineTotal: Money! }
@@ -95,16 +97,15 @@ export const billingGraphql: GraphqlExtension = {
       }),
     },
     Order: {
-      invoices: (order: { id: number }) => invoicesOf(order.id),
+      invoices: (order: { id: number }) => invoicesOf(strapi, order.id),
     },
     DealerOrder: {
-      invoices: (order: { id: number }) => invoicesOf(order.id),
+      invoices: (order: { id: number }) => invoicesOf(strapi, order.id),
     },
   },
-};
+});
 
-/** Field resolvers run after the root resolver's scope check: Strapi's global instance serves them. */
-async function invoicesOf(orderId: number) {
+async function invoicesOf(strapi: Core.Strapi, orderId: number) {
   const page = await service(strapi, 'orders', 'billing').invoices({ orderId }, { page: 1, pageSize: 100 });
   return page.nodes.map(toInvoiceView);
 }

@@ -1,10 +1,12 @@
+import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { actorName, dealerScope, notFound, parseArgs, staffScope, type GraphqlExtension, service } from '@channelflow/sdk';
 
 const shipmentNumber = z.string().trim().min(1).max(60);
 
 /** Shipments and their tracking, for staff (who record them) and for the dealer (who follows them). */
-export const shipmentsGraphql: GraphqlExtension = {
+/** A function of the Strapi instance: its field resolvers (run after the root resolver's scope check) need it. */
+export const shipmentsGraphql = (strapi: Core.Strapi): GraphqlExtension => ({
   typeDefs: /* GraphQL */ `
     enum ShipmentStatus { pending shipped in_transit delivered cancelled }
     enum TrackingEventKind { shipped in_transit out_for_delivery delivered exception }
@@ -71,16 +73,15 @@ export const shipmentsGraphql: GraphqlExtension = {
       }),
     },
     Order: {
-      shipments: (order: { id: number }) => shipmentsOf(order.id),
+      shipments: (order: { id: number }) => shipmentsOf(strapi, order.id),
     },
     DealerOrder: {
-      shipments: async (order: { id: number }) => (await shipmentsOf(order.id)).map(toDealerShipment),
+      shipments: async (order: { id: number }) => (await shipmentsOf(strapi, order.id)).map(toDealerShipment),
     },
   },
-};
+});
 
-/** Field resolvers run after the root resolver's scope check and get no scope context: Strapi's global instance serves them. */
-async function shipmentsOf(orderId: number) {
+async function shipmentsOf(strapi: Core.Strapi, orderId: number) {
   return service(strapi, 'orders', 'shipments').forOrder(orderId);
 }
 
