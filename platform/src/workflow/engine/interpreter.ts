@@ -1211,38 +1211,16 @@ export class Step {
    * subprocess catches it (across call activities); otherwise an incident on the thrower.
    */
   async throwFrom(thrower: EI, errorCode: string, errorMessage: string, variables: Vars, jobKey: number | null = null): Promise<boolean> {
-    let current: EI | null = thrower;
-    while (current) {
-      const model = await this.model(current);
-      const def = model.elements.get(current.elementId);
-      if (def && current.elementType !== 'bpmn:Process' && !(await this.isInner(current))) {
-        const boundary = pickCatch(def.boundaryIds.map((id) => model.elements.get(id)!).filter((b) => b.event === 'error'), errorCode);
-        if (boundary) {
-          const flowScope = await this.ei(current.flowScopeKey!);
-          if (!flowScope) return false;
-          await this.terminate(current);
-          this.schedule(flowScope.key, () => this.activate(boundary, flowScope, { trigger: variables }));
-          return true;
-        }
-      }
-      const scope: EI | null = current.flowScopeKey === null ? null : await this.ei(current.flowScopeKey);
-      if (!scope) {
-        // The root of a called process: continue at the call activity in the parent.
-        const instance = await this.instance(current.processInstanceKey);
-        current = instance.parentElementInstanceKey === null ? null : await this.ei(instance.parentElementInstanceKey);
-        continue;
-      }
-      const scopeDef = scope.elementType === MI_BODY ? null : model.elements.get(scope.elementType === 'bpmn:Process' ? model.bpmnProcessId : scope.elementId);
-      const starts = (scopeDef?.eventSubprocessIds ?? [])
-        .map((id) => model.elements.get(id)!)
-        .map((sub) => (sub.startId ? model.elements.get(sub.startId)! : null))
-        .filter((s): s is ElementDef => Boolean(s && s.event === 'error'));
-      const start = pickCatch(starts, errorCode);
-      if (start) {
-        await this.startEventSubprocess(scope, model.elements.get(start.scopeId)!, variables, true);
-        return true;
-      }
-      current = scope;
+    const caught = await this.findCatch(thrower, 'error', errorCode);
+    if (caught?.boundary) {
+      if (!caught.flowScope) return false;
+      await this.terminate(caught.owner);
+      this.schedule(caught.flowScope.key, () => this.activate(caught.boundary, caught.flowScope!, { trigger: variables }));
+      return true;
+    }
+    if (caught?.start) {
+      await this.startEventSubprocess(caught.owner, caught.eventSubprocess, variables, true);
+      return true;
     }
     const message = `Expected to throw an error event with the code '${errorCode}'${errorMessage ? ` with message '${errorMessage}'` : ''}, but it was not caught. No error events are available in the scope.`;
     await this.raiseIncident(thrower, 'UNHANDLED_ERROR_EVENT', message, jobKey === null ? 'activate' : null, jobKey);
@@ -1255,22 +1233,46 @@ export class Step {
    * Unlike an error, an escalation nobody catches is no incident: the thrower simply goes on.
    */
   async escalate(thrower: EI, escalationCode: string): Promise<boolean> {
+    const caught = await this.findCatch(thrower, 'escalation', escalationCode);
+    if (caught?.boundary) {
+      if (!caught.flowScope) return false;
+      if (caught.boundary.interrupting) await this.terminate(caught.owner);
+      this.schedule(caught.flowScope.key, () => this.activate(caught.boundary, caught.flowScope!, { trigger: {} }));
+      return true;
+    }
+    if (caught?.start) {
+      await this.startEventSubprocess(caught.owner, caught.eventSubprocess, {}, caught.start.interrupting);
+      return true;
+    }
+    this.count('escalations.not-caught');
+    return false;
+  }
+
+  /**
+   * The innermost catch of an error or escalation thrown by `thrower`: a boundary event of it or of an
+   * enclosing activity, or an event subprocess start of an enclosing scope, across call activities.
+   */
+  private async findCatch(
+    thrower: EI,
+    event: 'error' | 'escalation',
+    code: string,
+  ): Promise<
+    | { owner: EI; flowScope: EI | null; boundary: ElementDef; start?: undefined }
+    | { owner: EI; start: ElementDef; eventSubprocess: ElementDef; boundary?: undefined }
+    | null
+  > {
+    const field = event === 'error' ? 'errorCode' : 'escalationCode';
     let current: EI | null = thrower;
     while (current) {
       const model = await this.model(current);
       const def = model.elements.get(current.elementId);
-      if (def && current !== thrower && current.elementType !== 'bpmn:Process' && !(await this.isInner(current))) {
-        const boundary = pickCatch(def.boundaryIds.map((id) => model.elements.get(id)!).filter((b) => b.event === 'escalation'), escalationCode, 'escalationCode');
-        if (boundary) {
-          const flowScope = await this.ei(current.flowScopeKey!);
-          if (!flowScope) return false;
-          if (boundary.interrupting) await this.terminate(current);
-          this.schedule(flowScope.key, () => this.activate(boundary, flowScope, { trigger: {} }));
-          return true;
-        }
+      if (def && current.elementType !== 'bpmn:Process' && !(await this.isInner(current))) {
+        const boundary = pickCatch(def.boundaryIds.map((id) => model.elements.get(id)!).filter((b) => b.event === event), code, field);
+        if (boundary) return { owner: current, flowScope: await this.ei(current.flowScopeKey!), boundary };
       }
       const scope: EI | null = current.flowScopeKey === null ? null : await this.ei(current.flowScopeKey);
       if (!scope) {
+        // The root of a called process: continue at the call activity in the parent.
         const instance = await this.instance(current.processInstanceKey);
         current = instance.parentElementInstanceKey === null ? null : await this.ei(instance.parentElementInstanceKey);
         continue;
@@ -1279,16 +1281,12 @@ export class Step {
       const starts = (scopeDef?.eventSubprocessIds ?? [])
         .map((id) => model.elements.get(id)!)
         .map((sub) => (sub.startId ? model.elements.get(sub.startId)! : null))
-        .filter((s): s is ElementDef => Boolean(s && s.event === 'escalation'));
-      const start = pickCatch(starts, escalationCode, 'escalationCode');
-      if (start) {
-        await this.startEventSubprocess(scope, model.elements.get(start.scopeId)!, {}, start.interrupting);
-        return true;
-      }
+        .filter((st): st is ElementDef => Boolean(st && st.event === event));
+      const start = pickCatch(starts, code, field);
+      if (start) return { owner: scope, start, eventSubprocess: model.elements.get(start.scopeId)! };
       current = scope;
     }
-    this.count('escalations.not-caught');
-    return false;
+    return null;
   }
 
   // ---------------------------------------------------------------- call activities
