@@ -2,13 +2,17 @@ import { Camunda8 } from '@camunda8/sdk';
 import { afterAll, beforeAll } from 'vitest';
 import type { ICustomHeaders, IInputVariables, Job } from '@camunda8/sdk/dist/zeebe/lib/interfaces-1.0';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import createKnex, { type Knex } from 'knex';
 import { createTestEnvironment, eventually, type TestEnvironment } from '@channelflow/sdk/testing';
 import { Engine } from '../../src/workflow/engine/engine';
 import { gatewayCredentials } from '../../src/workflow/gateway/credentials';
 import { startGateway } from '../../src/workflow/gateway/server';
+import { restApi } from '../../src/workflow/rest/api';
 
 export type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>;
+export type RestClient = ReturnType<Camunda8['getCamundaRestClient']>;
 
 /**
  * The conformance suite talks only to a Zeebe client. With ZEEBE_ADDRESS set it runs against
@@ -24,8 +28,13 @@ export async function zeebeTarget(): Promise<ZeebeTargetHandle> {
   const address = external ? (external.includes('://') ? external : `grpc://${external}`) : env!.zeebeAddress;
   // A real Zeebe takes whatever CAMUNDA_* credentials the environment holds; the embedded gateway its token.
   const client = clientFor(address, env?.zeebeToken);
+  // A real cluster's REST API is at ZEEBE_REST_ADDRESS; the platform serves it on its own port.
+  const restAddress = external ? (process.env.ZEEBE_REST_ADDRESS ?? '') : env!.baseUrl;
   return {
     client,
+    rest: restClientFor(restAddress, env?.zeebeToken),
+    restAddress,
+    restToken: env?.zeebeToken ?? null,
     env,
     knex: env ? env.strapi.db.connection : null,
     async close() {
@@ -37,6 +46,11 @@ export async function zeebeTarget(): Promise<ZeebeTargetHandle> {
 
 export interface ZeebeTargetHandle {
   client: ZeebeClient;
+  /** The same target's REST API (v2) through the SDK's REST client. */
+  rest: RestClient;
+  /** For calls the SDK's REST client does not make (e.g. a job result): base URL and Bearer token (null: none). */
+  restAddress: string;
+  restToken: string | null;
   /** The booted platform (null against a real Zeebe or the engine-only target). */
   env: TestEnvironment | null;
   /** The embedded engine's database (null against a real Zeebe): what `openIncidents` reads. */
@@ -53,17 +67,62 @@ async function engineOnlyTarget(): Promise<ZeebeTargetHandle> {
   const credentials = gatewayCredentials({ WORKFLOW_GATEWAY_TOKEN: randomBytes(24).toString('hex'), WORKFLOW_GATEWAY_CLIENT_SECRET: randomBytes(24).toString('hex') }, quiet);
   const gateway = await startGateway({ engine, listen: { host: '127.0.0.1', port: 0, tls: null }, credentials, log: quiet });
   const client = clientFor(gateway.address, credentials.token);
+  const restServer = await serveRest(restApi({ engine, credentials, knex, log: quiet, gateway: null }));
   return {
     client,
+    rest: restClientFor(restServer.address, credentials.token),
+    restAddress: restServer.address,
+    restToken: credentials.token,
     env: null,
     knex,
     async close() {
       await client.close();
+      await new Promise((resolve) => restServer.server.close(resolve));
       await gateway.stop();
       await engine.stop();
       await knex.destroy();
     },
   };
+}
+
+/**
+ * The REST API's Koa handler on a bare HTTP server (JSON bodies only): what the platform mounts as
+ * middleware, without the platform.
+ */
+async function serveRest(handle: ReturnType<typeof restApi>) {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const headers: Record<string, string> = {};
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const ctx = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        status: 404,
+        body: undefined as unknown,
+        request: { body: raw ? JSON.parse(raw) : {} },
+        get: (name: string) => String(req.headers[name.toLowerCase()] ?? ''),
+        set: (name: string, value: string) => void (headers[name] = value),
+        req,
+        res,
+      };
+      await handle(ctx, async () => undefined);
+      res.writeHead(ctx.status, { 'content-type': headers['Content-Type'] ?? 'application/json', ...headers });
+      res.end(ctx.body === null || ctx.body === undefined ? undefined : JSON.stringify(ctx.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, address: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+export function restClientFor(address: string, token?: string | null): RestClient {
+  return new Camunda8({
+    ZEEBE_REST_ADDRESS: address,
+    ...(token ? { CAMUNDA_AUTH_STRATEGY: 'BEARER', CAMUNDA_OAUTH_TOKEN: token } : { CAMUNDA_AUTH_STRATEGY: (process.env.CAMUNDA_AUTH_STRATEGY as any) ?? 'NONE' }),
+    CAMUNDA_LOG_LEVEL: 'none',
+  } as any).getCamundaRestClient();
 }
 
 /**
@@ -263,6 +322,17 @@ export function useZeebeTarget() {
       return target!.knex;
     },
     client: () => target!.client,
+    rest: () => target!.rest,
+    /** A raw REST API call: its HTTP status and JSON answer. */
+    restCall: async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${target!.restAddress}/v2${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...(target!.restToken ? { authorization: `Bearer ${target!.restToken}` } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    },
     /** Starts an instance and resolves with its end (CreateProcessInstanceWithResult), without an unhandled rejection meanwhile. */
     withResult: (bpmnProcessId: string, variables: Record<string, any> = {}, requestTimeout = 30_000) =>
       inBackground(target!.client.createProcessInstanceWithResult({ bpmnProcessId, variables, requestTimeout })),

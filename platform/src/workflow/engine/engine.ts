@@ -7,12 +7,15 @@ import { Step, type Effects, type InstanceRow, type Vars } from './interpreter';
 import { evaluateValue } from './feel';
 import { nextOccurrence, scheduleTimer } from './timers';
 import { ensureEngineSchema } from './schema';
+import { checkListenerResult, listenerJobTask, parseChangeset, requestTransition, taskListenerCompleted, type TaskAttributes } from './user-tasks';
 
 // Zeebe encodes the partition in the top bits of every key; partition 1 keys start at 2^51.
 const PARTITION_1 = 2 ** 51;
 const KEY_BLOCK = 100_000;
 const MAX_BATCH = 64;
 const COUNTER_FLUSH_MS = 1000;
+/** How long a user-task request waits for the task's listeners before it is answered DEADLINE_EXCEEDED. */
+const USER_TASK_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface EngineLogger {
   info(message: string): void;
@@ -20,9 +23,11 @@ export interface EngineLogger {
 }
 
 export interface ActivatedJob {
-  /** BPMN_ELEMENT or EXECUTION_LISTENER (REST reports it; the gRPC ActivatedJob has no such field). */
+  /** BPMN_ELEMENT, EXECUTION_LISTENER or TASK_LISTENER (REST reports it; the gRPC ActivatedJob has no such field). */
   kind: string;
   listenerEventType: string;
+  /** A task listener's user task as the transition would leave it (REST only). */
+  userTask?: Awaited<ReturnType<typeof listenerJobTask>>;
   key: string;
   type: string;
   processInstanceKey: string;
@@ -72,6 +77,7 @@ export class Engine {
   private readonly instanceFacts = new Map<number, InstanceRow>();
   private readonly jobWaiters = new Map<string, Set<() => void>>();
   private readonly resultWaiters = new Map<number, Array<(outcome: { variables: Vars; state: string }) => void>>();
+  private readonly userTaskWaiters = new Map<number, Array<(rejection: Error | null) => void>>();
   private timer: NodeJS.Timeout | null = null;
   private nextWake = Infinity;
   private stopped = false;
@@ -151,7 +157,16 @@ export class Engine {
 
   /** One transaction for `batch`; null when a command of a larger batch failed (nothing applied). */
   private async apply(batch: Queued[]): Promise<{ values: unknown[]; effects: Effects } | null> {
-    const effects: Effects = { jobTypes: new Set(), completed: [], timersChanged: false, history: [], counters: new Map(), resultWaiters: [] };
+    const effects: Effects = {
+      jobTypes: new Set(),
+      completed: [],
+      timersChanged: false,
+      history: [],
+      counters: new Map(),
+      resultWaiters: [],
+      userTaskWaiters: [],
+      userTaskOutcomes: [],
+    };
     const values: unknown[] = [];
     let countersWritten = false;
     try {
@@ -239,6 +254,20 @@ export class Engine {
         for (const w of waiters) w({ variables: done.variables, state: done.state });
       }
     }
+    for (const [key, waiter] of effects.userTaskWaiters) {
+      // A request whose listeners never finish is answered, not left hanging; the transition itself stays pending.
+      const timer = setTimeout(() => settle(new CommandRejected('DEADLINE_EXCEEDED', `The task listeners of user task '${key}' did not finish within ${USER_TASK_REQUEST_TIMEOUT_MS / 1000} s; the request goes on in the engine`)), USER_TASK_REQUEST_TIMEOUT_MS);
+      timer.unref?.();
+      const settle = (rejection: Error | null) => {
+        clearTimeout(timer);
+        const list = (this.userTaskWaiters.get(key) ?? []).filter((w) => w !== settle);
+        if (list.length) this.userTaskWaiters.set(key, list);
+        else this.userTaskWaiters.delete(key);
+        waiter(rejection);
+      };
+      this.userTaskWaiters.set(key, [...(this.userTaskWaiters.get(key) ?? []), settle]);
+    }
+    for (const { key, rejection } of effects.userTaskOutcomes) for (const settle of this.userTaskWaiters.get(key) ?? []) settle(rejection);
     if (effects.timersChanged) this.wake(0);
   }
 
@@ -480,6 +509,7 @@ export class Engine {
           tenantId: row.tenant_id,
           kind: row.kind ?? 'BPMN_ELEMENT',
           listenerEventType: row.listener_event_type ?? 'UNSPECIFIED',
+          ...(row.kind === 'TASK_LISTENER' ? { userTask: await listenerJobTask(step, Number(row.element_instance_key)) } : {}),
         });
       }
       return jobs;
@@ -492,8 +522,22 @@ export class Engine {
     return job;
   }
 
-  completeJob(key: number, variables: Vars) {
+  /** `result`: a task listener's decision (REST job completion; the gRPC request has none). */
+  completeJob(key: number, variables: Vars, result: { denied?: boolean; deniedReason?: string; corrections?: TaskAttributes } | null = null) {
     return this.submit(async (step) => {
+      if (result?.denied || result?.corrections || Object.keys(variables).length) {
+        const job = await step.trx('wf_jobs').where({ key }).first('kind', 'type', 'process_instance_key', 'element_instance_key');
+        if (job?.kind === 'TASK_LISTENER') {
+          if (Object.keys(variables).length) {
+            throw new CommandRejected(
+              'INVALID_ARGUMENT',
+              `Task Listener job completion with variables payload provided is not yet supported (job key '${key}', type '${job.type}', processInstanceKey '${job.process_instance_key}')`,
+              'COMPLETE',
+            );
+          }
+          await checkListenerResult(step, Number(job.element_instance_key), key, result);
+        }
+      }
       // One statement on the hot path; the refusals look the job up only when it was not there to complete.
       // (knex 3 has no RETURNING for SQLite deletes; both databases accept it raw.)
       const deleted = await step.trx.raw(`delete from wf_jobs where key = ? and state in ('ACTIVATED', 'ACTIVATABLE') returning element_instance_key, kind`, [key]);
@@ -505,9 +549,13 @@ export class Engine {
       step.count('jobs.completed');
       const ei = await step.ei(Number(job.element_instance_key));
       if (!ei) return;
-      step.jobGone(ei);
+      step.dropOwned(ei, 'job');
       if (job.kind === 'EXECUTION_LISTENER') {
         step.schedule(ei.flowScopeKey, () => step.listenerCompleted(ei, variables));
+        return;
+      }
+      if (job.kind === 'TASK_LISTENER') {
+        step.schedule(ei.flowScopeKey, () => taskListenerCompleted(step, ei, result));
         return;
       }
       const model = await step.model(ei);
@@ -549,10 +597,10 @@ export class Engine {
       if (job.state !== 'ACTIVATED' && job.state !== 'ACTIVATABLE') {
         throw new CommandRejected('FAILED_PRECONDITION', `Expected to throw an error for job with key '${request.key}', but it is in state '${job.state}'`, 'THROW_ERROR');
       }
-      if (job.kind === 'EXECUTION_LISTENER') {
+      if (job.kind === 'EXECUTION_LISTENER' || job.kind === 'TASK_LISTENER') {
         throw new CommandRejected(
           'FAILED_PRECONDITION',
-          `Cannot throw BPMN error from EXECUTION_LISTENER job with key '${request.key}', type '${job.type}' and processInstanceKey '${job.process_instance_key}'. Throwing BPMN errors from EXECUTION_LISTENER jobs is not supported`,
+          `Cannot throw BPMN error from ${job.kind} job with key '${request.key}', type '${job.type}' and processInstanceKey '${job.process_instance_key}'. Throwing BPMN errors from ${job.kind} jobs is not supported`,
           'THROW_ERROR',
         );
       }
@@ -562,6 +610,30 @@ export class Engine {
       const caught = await step.throwFrom(ei, request.errorCode, request.errorMessage, request.variables, request.key);
       if (caught) await step.trx('wf_jobs').where({ key: request.key }).delete();
     });
+  }
+
+  // ---------------------------------------------------------------- Camunda user tasks
+
+  /** Each answers once the task's listeners for the transition are done (or one denied it). */
+  async assignUserTask(request: { key: number; assignee: string; allowOverride: boolean; action: string }) {
+    const { outcome } = await this.submit((step) => requestTransition(step, request.key, 'assigning', request));
+    await outcome;
+  }
+
+  async unassignUserTask(key: number) {
+    const { outcome } = await this.submit((step) => requestTransition(step, key, 'assigning', { assignee: '', action: 'unassign' }));
+    await outcome;
+  }
+
+  async updateUserTask(request: { key: number; changeset: Record<string, unknown>; action: string }) {
+    const changeset = parseChangeset(request.changeset);
+    const { outcome } = await this.submit((step) => requestTransition(step, request.key, 'updating', { action: request.action, changeset }));
+    await outcome;
+  }
+
+  async completeUserTask(request: { key: number; variables: Vars; action: string }) {
+    const { outcome } = await this.submit((step) => requestTransition(step, request.key, 'completing', request));
+    await outcome;
   }
 
   updateJobRetries(key: number, retries: number) {
@@ -795,12 +867,3 @@ export class Engine {
     return result;
   }
 }
-
-function mergeEffects(into: Effects, from: Effects) {
-  for (const t of from.jobTypes) into.jobTypes.add(t);
-  into.completed.push(...from.completed);
-  into.timersChanged ||= from.timersChanged;
-  into.history.push(...from.history);
-  for (const [name, by] of from.counters) into.counters.set(name, (into.counters.get(name) ?? 0) + by);
-}
-

@@ -3,6 +3,7 @@ import { CommandRejected, IncidentRaised } from './errors';
 import { evaluateExpression, evaluateValue, FeelEvaluationError, feelTypeName } from './feel';
 import type { ElementDef, FlowDef, ProcessModel } from './model';
 import { scheduleTimer } from './timers';
+import { cancelUserTask, createUserTask, type TaskOutcome } from './user-tasks';
 
 /**
  * The token interpreter. One `Step` runs one command of the engine's single writer inside a
@@ -62,7 +63,12 @@ export interface Effects {
   history: Array<Record<string, unknown>>;
   counters: Map<string, number>;
   resultWaiters: Array<[number, (outcome: { variables: Vars; state: string }) => void]>;
+  /** Requests waiting for a user task transition (assign, update, complete), and the outcomes settled here. */
+  userTaskWaiters: Array<[number, (rejection: Error | null) => void]>;
+  userTaskOutcomes: TaskOutcome[];
 }
+
+type Owned = 'job' | 'subscription' | 'signal' | 'timer' | 'incident' | 'userTask';
 
 interface AgendaItem {
   scopeKey: number | null;
@@ -297,7 +303,7 @@ export class Step {
     }
   }
 
-  private async evaluateModelValue(value: string, ei: EI, errorType: IncidentRaised['errorType']): Promise<unknown> {
+  async evaluateModelValue(value: string, ei: EI, errorType: IncidentRaised['errorType']): Promise<unknown> {
     const trimmed = value.trim();
     if (!trimmed.startsWith('=')) return value;
     return this.evaluate(trimmed.slice(1), ei, `expression of element '${ei.elementId}'`, errorType);
@@ -636,6 +642,10 @@ export class Step {
         await this.openBoundaries(ei, el);
         return this.createJob(ei, el);
       default:
+        if (el.userTask) {
+          await this.openBoundaries(ei, el);
+          return createUserTask(this, ei, el);
+        }
         if (JOB_ELEMENTS.has(el.type) && el.job) {
           await this.openBoundaries(ei, el);
           return this.createJob(ei, el);
@@ -906,23 +916,25 @@ export class Step {
       const timers = await this.trx('wf_timers').where({ element_instance_key: ei.key }).delete();
       if (timers) this.effects.timersChanged = true;
     }
+    if (owns.userTask) await cancelUserTask(this, ei);
     if (owns.incident) {
       await this.trx('wf_incidents').where({ element_instance_key: ei.key, state: 'ACTIVE' }).update({ state: 'RESOLVED', resolved_at: this.now });
     }
   }
 
   /** Remembers what an element instance owns, so closing it touches only those tables. */
-  private markOwns(ei: EI, what: 'job' | 'subscription' | 'signal' | 'timer' | 'incident') {
+  markOwns(ei: EI, what: Owned) {
     if (ei.data?.owns?.[what]) return;
     ei.data = { ...(ei.data ?? {}), owns: { ...(ei.data?.owns ?? {}), [what]: 1 } };
     this.touch(ei);
   }
 
-  /** The element's job was removed by the caller; closing the element need not look for it. */
-  jobGone(ei: EI) {
-    if (ei.data?.owns?.job) {
-      const { job: _job, ...rest } = ei.data.owns;
+  /** What the element owned was removed or ended by the caller; closing the element need not look for it. */
+  dropOwned(ei: EI, what: Owned) {
+    if (ei.data?.owns?.[what]) {
+      const { [what]: _gone, ...rest } = ei.data.owns;
       ei.data = { ...ei.data, owns: rest };
+      this.touch(ei);
     }
   }
 
@@ -961,7 +973,8 @@ export class Step {
     return this.guarded(ei, 'complete', () => this.depart(ei, el, model, flowScope, el.outgoing));
   }
 
-  private async createJob(ei: EI, el: ElementDef, job = el.job!, listener: { kind: 'EXECUTION_LISTENER'; eventType: 'START' | 'END' } | null = null) {
+  /** Creates the element's job, or a listener's (kind EXECUTION_LISTENER or TASK_LISTENER, with its event type). */
+  async createJob(ei: EI, el: ElementDef, job = el.job!, listener: { kind: 'EXECUTION_LISTENER' | 'TASK_LISTENER'; eventType: string } | null = null) {
     const instance = await this.instance(ei.processInstanceKey);
     const type = String(await this.evaluateModelValue(job.type, ei, 'EXTRACT_VALUE_ERROR'));
     const retries = Number(await this.evaluateModelValue(job.retries, ei, 'EXTRACT_VALUE_ERROR'));

@@ -33,6 +33,26 @@ export interface ListenerDef {
   headers: Record<string, string>;
 }
 
+/** Task listener event types of Camunda 8.8 (8.7's `assignment` / `completion` mean assigning / completing). */
+export const TASK_LISTENER_EVENTS = ['creating', 'assigning', 'updating', 'completing', 'canceling'] as const;
+export type TaskListenerEvent = (typeof TASK_LISTENER_EVENTS)[number];
+
+export interface UserTaskDef {
+  /** Each may be a FEEL expression ("=..."), evaluated when the task is created. */
+  assignee: string | null;
+  candidateGroups: string | null;
+  candidateUsers: string | null;
+  dueDate: string | null;
+  followUpDate: string | null;
+  priority: string | null;
+  /** Custom form key, or the id of a linked form (formId), or an external form reference. */
+  formKey: string | null;
+  formId: string | null;
+  externalReference: string | null;
+  headers: Record<string, string>;
+  listeners: Record<TaskListenerEvent, ListenerDef[]>;
+}
+
 export interface ElementDef {
   id: string;
   name: string | null;
@@ -53,8 +73,10 @@ export interface ElementDef {
   errorCode?: string | null;
   /** escalationCode to throw (throw/end event) or to catch (boundary / event subprocess start); null catches every escalation. */
   escalationCode?: string | null;
-  /** Job-worker settings for service/send/business-rule/user tasks and message end/throw events. */
+  /** Job-worker settings for service/send/business-rule/job-based user tasks and message end/throw events. */
   job?: { type: string; retries: string; headers: Record<string, string> };
+  /** A Camunda user task (`zeebe:userTask`): held by the engine, worked through the user-task API. */
+  userTask?: UserTaskDef;
   /** Script task evaluated by the engine (`zeebe:script`): a FEEL expression and where its result goes. */
   script?: { expression: string; resultVariable: string };
   /** Ad-hoc subprocess: which inner elements start (a FEEL list of ids), when it completes, and whether what still runs is cancelled then. */
@@ -215,7 +237,29 @@ function baseDef(node: any, scopeId: string): ElementDef {
   const task = find('zeebe:TaskDefinition');
   const headers: Record<string, string> = {};
   for (const h of find('zeebe:TaskHeaders')?.values ?? []) if (h.key) headers[h.key] = h.value ?? '';
-  if (node.$type === 'bpmn:UserTask') {
+  if (node.$type === 'bpmn:UserTask' && find('zeebe:UserTask')) {
+    const assignment = find('zeebe:AssignmentDefinition');
+    const form = find('zeebe:FormDefinition');
+    const schedule = find('zeebe:TaskSchedule');
+    const listeners = Object.fromEntries(TASK_LISTENER_EVENTS.map((e) => [e, [] as ListenerDef[]])) as Record<TaskListenerEvent, ListenerDef[]>;
+    for (const l of (find('zeebe:TaskListeners')?.listeners ?? []) as any[]) {
+      const eventType = taskListenerEvent(l.eventType);
+      if (eventType) listeners[eventType].push({ type: l.type ?? '', retries: l.retries ?? '3', headers: { ...headers } });
+    }
+    def.userTask = {
+      assignee: assignment?.assignee || null,
+      candidateGroups: assignment?.candidateGroups || null,
+      candidateUsers: assignment?.candidateUsers || null,
+      dueDate: schedule?.dueDate || null,
+      followUpDate: schedule?.followUpDate || null,
+      priority: find('zeebe:PriorityDefinition')?.priority || null,
+      formKey: form?.formKey || null,
+      formId: form?.formId || null,
+      externalReference: form?.externalReference || null,
+      headers,
+      listeners,
+    };
+  } else if (node.$type === 'bpmn:UserTask') {
     const assignment = find('zeebe:AssignmentDefinition');
     const form = find('zeebe:FormDefinition');
     const schedule = find('zeebe:TaskSchedule');
@@ -281,6 +325,12 @@ function baseDef(node: any, scopeId: string): ElementDef {
     };
   }
   return def;
+}
+
+/** A task listener's event type as Camunda 8.8 names it; null for one it does not know. */
+export function taskListenerEvent(eventType: string | undefined): TaskListenerEvent | null {
+  const value = eventType === 'assignment' ? 'assigning' : eventType === 'completion' ? 'completing' : eventType;
+  return (TASK_LISTENER_EVENTS as readonly string[]).includes(value ?? '') ? (value as TaskListenerEvent) : null;
 }
 
 function feelBody(body: string | undefined): string | null {

@@ -212,6 +212,39 @@ const RUNTIME_TABLES: Array<[string, (t: Knex.CreateTableBuilder) => void]> = [
     },
   ],
   [
+    // Camunda user tasks (zeebe:userTask). They stay after they end, so searches find completed ones.
+    'wf_user_tasks',
+    (t) => {
+      t.bigInteger('key').primary();
+      t.bigInteger('element_instance_key').notNullable();
+      t.bigInteger('process_instance_key').notNullable();
+      t.bigInteger('process_definition_key').notNullable();
+      t.string('bpmn_process_id', 255).notNullable();
+      t.integer('version').notNullable();
+      t.string('element_id', 255).notNullable();
+      t.string('name', 255).nullable();
+      t.string('tenant_id', 64).notNullable();
+      /** CREATING, CREATED, ASSIGNING, UPDATING, COMPLETING (listeners at work), COMPLETED, CANCELED. */
+      t.string('state', 16).notNullable();
+      t.string('assignee', 255).nullable();
+      t.text('candidate_groups').notNullable();
+      t.text('candidate_users').notNullable();
+      t.string('due_date', 64).nullable();
+      t.string('follow_up_date', 64).nullable();
+      t.integer('priority').notNullable();
+      t.string('form_key', 255).nullable();
+      t.string('external_form_reference', 255).nullable();
+      t.text('custom_headers').notNullable();
+      /** The transition waiting for its task listeners: what was asked, and which listener runs. */
+      t.text('pending').nullable();
+      t.bigInteger('created_at').notNullable();
+      t.bigInteger('ended_at').nullable();
+      t.index(['state']);
+      t.index(['element_instance_key']);
+      t.index(['process_instance_key']);
+    },
+  ],
+  [
     'wf_messages',
     (t) => {
       t.bigInteger('key').primary();

@@ -1,3 +1,5 @@
+import { TASK_LISTENER_EVENTS, taskListenerEvent } from './model';
+
 /**
  * What the embedded engine executes (issue #3's coverage list). Camunda 8 can do more; a model
  * using anything else is refused at deploy time, naming the element, rather than failing later.
@@ -70,9 +72,7 @@ export function unsupportedElements(process: ModdleElement): ElementProblem[] {
         const what = kind === 'none' ? 'none' : kind.replace('bpmn:', '').replace('EventDefinition', '').toLowerCase();
         problems.push({ elementId: id, message: `a ${what} ${child.$type.replace('bpmn:', '')} is not supported by the embedded engine` });
       }
-      if (child.$type === 'bpmn:UserTask' && child.extensionElements?.values?.some((v) => v.$type === 'zeebe:UserTask')) {
-        problems.push({ elementId: id, message: 'Camunda user tasks (zeebe:userTask) are not supported; use a job-based user task' });
-      }
+      problems.push(...taskListenerProblems(child));
       problems.push(...listenerProblems(child, kind));
       if (child.$type === 'bpmn:SubProcess') visit(child, Boolean(child.triggeredByEvent));
       if (child.$type === 'bpmn:AdHocSubProcess') {
@@ -105,6 +105,28 @@ function linkProblems(scope: ModdleElement): ElementProblem[] {
   for (const child of scope.flowElements ?? []) {
     const name = child.$type === 'bpmn:IntermediateThrowEvent' ? linkName(child) : null;
     if (name !== null && !catches.has(name)) problems.push({ elementId: child.id ?? '(no id)', message: `Can't find a catch link event for the throw link event with the name '${name}'` });
+  }
+  return problems;
+}
+
+/**
+ * Task listeners belong to Camunda user tasks; each names a known event type and a job type.
+ * Canceling listeners would make the termination of a scope wait for jobs, which the embedded
+ * engine does not do yet: refused rather than run without them.
+ */
+function taskListenerProblems(element: ModdleElement): ElementProblem[] {
+  const listeners = element.extensionElements?.values?.find((v) => v.$type === 'zeebe:TaskListeners')?.listeners ?? [];
+  if (!listeners.length) return [];
+  const id = element.id ?? '(no id)';
+  if (!element.extensionElements?.values?.some((v) => v.$type === 'zeebe:UserTask')) {
+    return [{ elementId: id, message: 'task listeners are only supported on Camunda user tasks (zeebe:userTask)' }];
+  }
+  const problems: ElementProblem[] = [];
+  for (const l of listeners) {
+    const eventType = taskListenerEvent(l.eventType);
+    if (!eventType) problems.push({ elementId: id, message: `task listener event type '${l.eventType ?? ''}' is not supported; use one of ${TASK_LISTENER_EVENTS.join(', ')}` });
+    else if (eventType === 'canceling') problems.push({ elementId: id, message: 'canceling task listeners are not supported by the embedded engine' });
+    if (!l.type?.trim()) problems.push({ elementId: id, message: 'a task listener must have a non-empty job type' });
   }
   return problems;
 }

@@ -2,14 +2,15 @@ import fs from 'node:fs';
 import { DEFAULT_TENANT, DeploymentRejected } from '../engine/deployments';
 import type { Engine } from '../engine/engine';
 import { CommandRejected, type RejectionCode } from '../engine/errors';
-import { engineQueries } from '../engine/queries';
+import { engineQueries, USER_TASK_SORT_FIELDS } from '../engine/queries';
 import type { GatewayCredentials } from '../gateway/credentials';
 import { pollJobs } from '../gateway/server';
 
 /**
  * The core of Camunda 8.8's Orchestration Cluster REST API (v2) over the embedded engine, on the
  * platform's own port beside the gRPC gateway: what @camunda8/sdk's CamundaRestClient calls for
- * topology, deployments, process instances, jobs, messages, signals, incidents and variables.
+ * topology, deployments, process instances, jobs, messages, signals, incidents, variables and
+ * Camunda user tasks.
  * Same credentials as the gRPC gateway (a Bearer token); errors are RFC 7807 problem documents.
  */
 export interface RestApiDeps {
@@ -35,7 +36,7 @@ interface RestContext {
 
 type Handler = (input: { body: any; params: Record<string, string>; ctx: RestContext }) => Promise<unknown>;
 interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   pattern: RegExp;
   params: string[];
   handle: Handler;
@@ -262,6 +263,7 @@ export function restApi(deps: RestApiDeps) {
         tenantId: job.tenantId,
         kind: job.kind,
         listenerEventType: job.listenerEventType,
+        ...(job.userTask ? { userTask: job.userTask } : {}),
       })),
     };
   });
@@ -270,7 +272,14 @@ export function restApi(deps: RestApiDeps) {
     'POST',
     '/jobs/{jobKey}/completion',
     async ({ params, body }) => {
-      await engine.completeJob(key(params.jobKey, 'jobKey'), variables(object(body).variables));
+      const request = object(body);
+      // A task listener's decision: deny the transition, or correct the task's attributes.
+      const result = request.result ? object(request.result) : null;
+      await engine.completeJob(
+        key(params.jobKey, 'jobKey'),
+        variables(request.variables),
+        result ? { denied: Boolean(result.denied), deniedReason: text(result.deniedReason), corrections: result.corrections ? object(result.corrections) : undefined } : null,
+      );
     },
     true,
   );
@@ -385,6 +394,119 @@ export function restApi(deps: RestApiDeps) {
     return { items: found.items, page: { totalItems: found.total } };
   });
 
+  // ---------------------------------------------------------------- Camunda user tasks
+
+  route('POST', '/user-tasks/search', async ({ body }) => {
+    const request = object(body);
+    const filter = object(request.filter);
+    const sort = toArray(request.sort).map((s: any) => ({
+      field: oneOf(object(s).field, Object.keys(USER_TASK_SORT_FIELDS) as Array<keyof typeof USER_TASK_SORT_FIELDS>, 'sort.field')!,
+      order: oneOf(String(object(s).order ?? 'asc').toLowerCase(), ['asc', 'desc'] as const, 'sort.order') ?? 'asc',
+    }));
+    const found = await queries.userTasks(
+      {
+        userTaskKey: optionalKey(filter.userTaskKey, 'filter.userTaskKey'),
+        state: stringFilter(filter.state, 'filter.state'),
+        assignee: object(filter.assignee).$exists === false ? null : stringFilter(filter.assignee, 'filter.assignee'),
+        candidateGroup: stringFilter(filter.candidateGroup, 'filter.candidateGroup')?.[0],
+        candidateUser: stringFilter(filter.candidateUser, 'filter.candidateUser')?.[0],
+        elementId: text(filter.elementId) || undefined,
+        processDefinitionId: text(filter.processDefinitionId) || undefined,
+        processDefinitionKey: optionalKey(filter.processDefinitionKey, 'filter.processDefinitionKey'),
+        processInstanceKey: optionalKey(filter.processInstanceKey, 'filter.processInstanceKey'),
+        elementInstanceKey: optionalKey(filter.elementInstanceKey, 'filter.elementInstanceKey'),
+        tenantId: text(filter.tenantId) || undefined,
+        priority: typeof filter.priority === 'number' ? { $eq: filter.priority } : filter.priority ? object(filter.priority) : undefined,
+      },
+      searchPage(request.page),
+      sort,
+    );
+    return { items: found.items, page: { totalItems: found.total } };
+  });
+
+  route('GET', '/user-tasks/{userTaskKey}', async ({ params }) => {
+    const userTaskKey = key(params.userTaskKey, 'userTaskKey');
+    const task = await queries.userTask(userTaskKey);
+    if (!task) throw new CommandRejected('NOT_FOUND', `User task with key '${userTaskKey}' not found`);
+    return task;
+  });
+
+  route('POST', '/user-tasks/{userTaskKey}/variables/search', async ({ params, body }) => {
+    const userTaskKey = key(params.userTaskKey, 'userTaskKey');
+    const found = await queries.userTaskVariables(userTaskKey);
+    if (!found) throw new CommandRejected('NOT_FOUND', `User task with key '${userTaskKey}' not found`);
+    const names = stringFilter(object(object(body).filter).name, 'filter.name');
+    const matching = names ? found.filter((v) => names.includes(v.name)) : found;
+    const page = searchPage(object(body).page);
+    return {
+      items: matching.slice(page.from, page.from + page.limit).map((v) => ({
+        variableKey: `${v.scopeKey}-${v.name}`,
+        name: v.name,
+        value: JSON.stringify(v.value),
+        isTruncated: false,
+        scopeKey: String(v.scopeKey),
+        processInstanceKey: String(v.processInstanceKey),
+        tenantId: v.tenantId,
+      })),
+      page: { totalItems: matching.length },
+    };
+  });
+
+  route(
+    'POST',
+    '/user-tasks/{userTaskKey}/assignment',
+    async ({ params, body }) => {
+      const request = object(body);
+      if (!text(request.assignee)) throw new CommandRejected('INVALID_ARGUMENT', 'No assignee provided');
+      await engine.assignUserTask({
+        key: key(params.userTaskKey, 'userTaskKey'),
+        assignee: text(request.assignee).slice(0, 255),
+        allowOverride: request.allowOverride !== false,
+        action: text(request.action) || 'assign',
+      });
+    },
+    true,
+  );
+
+  route(
+    'DELETE',
+    '/user-tasks/{userTaskKey}/assignee',
+    async ({ params }) => {
+      await engine.unassignUserTask(key(params.userTaskKey, 'userTaskKey'));
+    },
+    true,
+  );
+
+  route(
+    'POST',
+    '/user-tasks/{userTaskKey}/completion',
+    async ({ params, body }) => {
+      const request = object(body);
+      await engine.completeUserTask({ key: key(params.userTaskKey, 'userTaskKey'), variables: variables(request.variables), action: text(request.action) || 'complete' });
+    },
+    true,
+  );
+
+  route(
+    'PATCH',
+    '/user-tasks/{userTaskKey}',
+    async ({ params, body }) => {
+      const request = object(body);
+      await engine.updateUserTask({ key: key(params.userTaskKey, 'userTaskKey'), changeset: object(request.changeset), action: text(request.action) || 'update' });
+    },
+    true,
+  );
+
+  // @camunda8/sdk 8.8's updateUserTask sends the bare changeset to this path.
+  route(
+    'PATCH',
+    '/user-tasks/{userTaskKey}/update',
+    async ({ params, body }) => {
+      await engine.updateUserTask({ key: key(params.userTaskKey, 'userTaskKey'), changeset: object(body), action: 'update' });
+    },
+    true,
+  );
+
   route(
     'PUT',
     '/element-instances/{elementInstanceKey}/variables',
@@ -473,6 +595,16 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: st
   if (value === undefined || value === null || value === '') return undefined;
   if (!allowed.includes(value as T)) throw new CommandRejected('INVALID_ARGUMENT', `Expected '${name}' to be one of ${allowed.join(', ')}, but was '${value}'`);
   return value as T;
+}
+
+/** A string filter property: a value, or { $eq } / { $in }. */
+function stringFilter(value: unknown, name: string): string[] | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return [value];
+  const advanced = object(value);
+  if (typeof advanced.$eq === 'string') return [advanced.$eq];
+  if (Array.isArray(advanced.$in)) return advanced.$in.map(String);
+  throw new CommandRejected('INVALID_ARGUMENT', `Expected '${name}' to be a string or { $eq } / { $in }`);
 }
 
 function searchPage(value: unknown): { from: number; limit: number } {
