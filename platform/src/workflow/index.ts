@@ -9,6 +9,7 @@ import { gatewayCredentials, type GatewayCredentials } from './gateway/credentia
 import { gatewayListenOptions } from './gateway/listen-options';
 import { startGateway, type RunningGateway } from './gateway/server';
 import { TaskInbox } from './tasks';
+import { createZeebeRestClient, embeddedTaskSource, restTaskSource } from './user-task-source';
 import { startJobWorkers, type RunningWorkers } from './workers';
 
 export type WorkflowEngineMode = 'embedded' | 'zeebe';
@@ -104,7 +105,10 @@ export async function startWorkflowRuntime(strapi: Core.Strapi): Promise<Workflo
     runtime.workers = startJobWorkers(strapi, client);
     if (runtime.workers.types.length) log.info(`job workers: ${runtime.workers.types.join(', ')}`);
     if (process.env.WORKFLOW_TASK_INBOX !== 'false') {
-      runtime.tasks = new TaskInbox({ knex: strapi.db.connection, client, engine, workflowsDir: workflowsDir(), log });
+      const rest = engine ? null : createZeebeRestClient();
+      if (!engine && !rest) log.warn('Camunda user tasks (zeebe:userTask) stay out of the task inbox: set ZEEBE_REST_ADDRESS to the cluster\'s REST API');
+      const camundaTasks = engine ? embeddedTaskSource(engine) : rest ? restTaskSource(rest) : null;
+      runtime.tasks = new TaskInbox({ knex: strapi.db.connection, client, engine, camundaTasks, workflowsDir: workflowsDir(), log });
       await runtime.tasks.start();
     }
   } catch (error) {

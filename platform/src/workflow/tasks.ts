@@ -6,12 +6,16 @@ import { fromZeebeError, type ZeebeClient } from './client';
 import { compileProcess, USER_TASK_JOB_TYPE, type ProcessModel } from './engine/model';
 import type { Engine } from './engine/engine';
 import { formFields, parseForm, validateAgainstForm, type CamundaForm } from './forms';
+import type { CamundaTask, CamundaTaskSource } from './user-task-source';
 
 /**
- * The task inbox. A platform worker takes every job-based user task (`io.camunda.zeebe:userTask`
- * jobs) from the engine, embedded or Zeebe, and keeps it here until a person completes it; then
- * the job is completed with the person's variables. The job stays activated meanwhile (a long
- * job timeout; a re-delivered job refreshes the task and keeps its claim).
+ * The task inbox, for both kinds of user task. A platform worker takes every job-based user task
+ * (`io.camunda.zeebe:userTask` jobs) from the engine, embedded or Zeebe, and keeps it here until a
+ * person completes it; then the job is completed with the person's variables. The job stays
+ * activated meanwhile (a long job timeout; a re-delivered job refreshes the task and keeps its
+ * claim). Camunda user tasks (`zeebe:userTask`) live in the engine: the inbox takes in the open
+ * ones from its task source every sweep, and claiming, releasing and completing go to the engine
+ * (so its task listeners run and Tasklist or another application sees the same assignee).
  *
  * Addressing follows the job's headers: `assignee`, `candidateUsers` (usernames or e-mails) and
  * `candidateGroups` (staff role types such as `finance`, or `dealer:<code>` / `dealer:<code>:<role>`
@@ -45,7 +49,7 @@ export interface TaskListFilter {
 export async function ensureTaskSchema(knex: Knex): Promise<void> {
   if (!(await knex.schema.hasTable(TASKS))) {
     await knex.schema.createTable(TASKS, (t) => {
-      /** The user task's job key: the task id every API uses. */
+      /** The user task's job key, or a Camunda user task's key: the task id every API uses. */
       t.bigInteger('job_key').primary();
       t.bigInteger('process_instance_key').notNullable();
       t.bigInteger('process_definition_key').notNullable();
@@ -73,6 +77,10 @@ export async function ensureTaskSchema(knex: Knex): Promise<void> {
       t.index(['assignee']);
     });
   }
+  // Added with Camunda user tasks: JOB (a job-based user task) or CAMUNDA (zeebe:userTask).
+  if (!(await knex.schema.hasColumn(TASKS, 'kind'))) {
+    await knex.schema.alterTable(TASKS, (t) => t.string('kind', 8).notNullable().defaultTo('JOB'));
+  }
   if (!(await knex.schema.hasTable(CANDIDATES))) {
     await knex.schema.createTable(CANDIDATES, (t) => {
       t.bigInteger('job_key').notNullable();
@@ -89,6 +97,8 @@ export interface TaskInboxOptions {
   client: ZeebeClient;
   /** The embedded engine, for process models and noticing tasks whose job went away; null with Zeebe. */
   engine: Engine | null;
+  /** Where Camunda user tasks come from (null: none are taken, e.g. Zeebe without ZEEBE_REST_ADDRESS). */
+  camundaTasks: CamundaTaskSource | null;
   workflowsDir: string;
   log: { info(m: string): void; warn(m: string): void; error(m: string): void };
   /** How long the inbox holds a user task's job before the engine hands it out again (and the inbox refreshes it). */
@@ -101,6 +111,8 @@ export class TaskInbox {
   private sweeper: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private readonly zeebeModels = new Map<string, { mtimeMs: number; model: ProcessModel }>();
+  /** Camunda user tasks the inbox cannot hold, not retried until the next start. */
+  private readonly refusedCamunda = new Set<string>();
 
   constructor(private readonly options: TaskInboxOptions) {}
 
@@ -127,8 +139,9 @@ export class TaskInbox {
         }
       },
     } as any) as any;
-    if (this.options.engine) {
+    if (this.options.engine || this.options.camundaTasks) {
       // Embedded: a task whose job is gone (instance cancelled, boundary event, completed) is closed.
+      // Camunda user tasks: new ones are taken in, ended ones closed, assignees followed.
       this.sweeper = setInterval(() => void this.sweep(), this.options.sweepMs ?? 1000);
       this.sweeper.unref();
     }
@@ -140,17 +153,20 @@ export class TaskInbox {
     await this.worker?.close().catch(() => undefined);
   }
 
-  /** Closes tasks whose job the embedded engine no longer holds. */
+  /** Closes job-based tasks whose job the embedded engine no longer holds; syncs Camunda user tasks. */
   sweep(): Promise<void> {
     this.sweeping ??= (async () => {
       try {
         const knex = this.options.knex;
-        const gone = (state: TaskState) =>
-          knex(TASKS)
-            .where('state', state)
-            .whereNotExists(knex('wf_jobs').select(knex.raw('1')).whereRaw(`wf_jobs.key = ${TASKS}.job_key`));
-        await gone('COMPLETING').update({ state: 'COMPLETED', ended_at: Date.now() });
-        await gone('CREATED').update({ state: 'CANCELED', ended_at: Date.now() });
+        if (this.options.engine) {
+          const gone = (state: TaskState) =>
+            knex(TASKS)
+              .where({ state, kind: 'JOB' })
+              .whereNotExists(knex('wf_jobs').select(knex.raw('1')).whereRaw(`wf_jobs.key = ${TASKS}.job_key`));
+          await gone('COMPLETING').update({ state: 'COMPLETED', ended_at: Date.now() });
+          await gone('CREATED').update({ state: 'CANCELED', ended_at: Date.now() });
+        }
+        if (this.options.camundaTasks) await this.syncCamundaTasks(this.options.camundaTasks);
       } catch (error) {
         this.options.log.warn(`task inbox sweep failed: ${(error as Error)?.message ?? error}`);
       } finally {
@@ -162,58 +178,133 @@ export class TaskInbox {
 
   // ------------------------------------------------------------------ intake
 
-  private async store(job: any): Promise<void> {
-    const headers: Record<string, string> = job.customHeaders ?? {};
-    const groups = listHeader(headers['io.camunda.zeebe:candidateGroups']);
-    const users = listHeader(headers['io.camunda.zeebe:candidateUsers']);
-    const dealerCodes = [...new Set(groups.map((g) => DEALER_GROUP.exec(g)?.[1]).filter((c): c is string => Boolean(c)))];
-    if (dealerCodes.length > 1) {
-      throw new TaskRefused(`user task ${job.elementId} is addressed to several dealers (${dealerCodes.join(', ')}); address one dealer per task`);
+  /**
+   * Takes in open Camunda user tasks it does not hold yet, follows assignees changed in the
+   * engine, and closes held tasks that ended there. A task that cannot be held (addressed to two
+   * dealers, a form that is not there) is logged once per start and left to other task clients.
+   */
+  private async syncCamundaTasks(source: CamundaTaskSource): Promise<void> {
+    const knex = this.options.knex;
+    const open = await source.open();
+    const byKey = new Map(open.map((t) => [t.key, t]));
+    // (COMPLETING: a completion was under way here, perhaps cut short by a restart; the engine knows how it ended.)
+    const held = await knex(TASKS).where({ kind: 'CAMUNDA' }).whereIn('state', ['CREATED', 'COMPLETING']).select('job_key', 'assignee', 'state');
+    const heldKeys = new Set(held.map((r: any) => String(r.job_key)));
+    for (const row of held) {
+      const key = String(row.job_key);
+      const now = byKey.get(key) ?? (await source.get(key));
+      const open = { job_key: key, state: row.state };
+      if (!now || now.state === 'CANCELED' || now.state === 'FAILED') await knex(TASKS).where(open).update({ state: 'CANCELED', ended_at: Date.now() });
+      else if (now.state === 'COMPLETED') await knex(TASKS).where(open).update({ state: 'COMPLETED', ended_at: Date.now() });
+      else if (row.state === 'CREATED' && now.state === 'CREATED' && (now.assignee ?? null) !== (row.assignee ?? null)) {
+        await knex(TASKS).where({ job_key: key, state: 'CREATED' }).update({ assignee: now.assignee, claimed_at: now.assignee ? Date.now() : null });
+      }
     }
-    const model = await this.model(job);
-    const formKey = headers['io.camunda.zeebe:formKey'] || null;
+    const known = new Set((await knex(TASKS).where({ kind: 'CAMUNDA' }).whereIn('job_key', open.map((t) => t.key).filter((k) => !heldKeys.has(k))).select('job_key')).map((r: any) => String(r.job_key)));
+    for (const task of open) {
+      if (heldKeys.has(task.key) || known.has(task.key) || this.refusedCamunda.has(task.key)) continue;
+      try {
+        await this.storeCamunda(task, await source.variables(task.key));
+      } catch (error) {
+        if (!(error instanceof TaskRefused)) throw error;
+        this.refusedCamunda.add(task.key);
+        this.options.log.warn(`the task inbox does not hold Camunda user task ${task.key}: ${error.message}`);
+      }
+    }
+  }
+
+  private storeCamunda(task: CamundaTask, variables: Record<string, unknown>): Promise<void> {
+    return this.hold({
+      key: task.key,
+      kind: 'CAMUNDA',
+      processInstanceKey: task.processInstanceKey,
+      processDefinitionKey: task.processDefinitionKey,
+      bpmnProcessId: task.bpmnProcessId,
+      elementId: task.elementId,
+      name: task.name,
+      assignee: task.assignee,
+      groups: task.candidateGroups,
+      users: task.candidateUsers,
+      formKey: task.formKey,
+      headers: task.customHeaders,
+      dueDate: task.dueDate,
+      followUpDate: task.followUpDate,
+      variables,
+    });
+  }
+
+  private store(job: any): Promise<void> {
+    const headers: Record<string, string> = job.customHeaders ?? {};
+    return this.hold({
+      key: String(job.key),
+      kind: 'JOB',
+      processInstanceKey: String(job.processInstanceKey),
+      processDefinitionKey: String(job.processDefinitionKey),
+      bpmnProcessId: job.bpmnProcessId,
+      elementId: job.elementId,
+      name: null,
+      assignee: headers['io.camunda.zeebe:assignee'] || null,
+      groups: listHeader(headers['io.camunda.zeebe:candidateGroups']),
+      users: listHeader(headers['io.camunda.zeebe:candidateUsers']),
+      formKey: headers['io.camunda.zeebe:formKey'] || null,
+      headers,
+      dueDate: headers['io.camunda.zeebe:dueDate'] || null,
+      followUpDate: headers['io.camunda.zeebe:followUpDate'] || null,
+      variables: job.variables ?? {},
+    });
+  }
+
+  /** Keeps a user task of either kind (a job handed out again refreshes its variables, keeping the claim). */
+  private async hold(task: HeldTask): Promise<void> {
+    const dealerCodes = [...new Set(task.groups.map((g) => DEALER_GROUP.exec(g)?.[1]).filter((c): c is string => Boolean(c)))];
+    if (dealerCodes.length > 1) {
+      throw new TaskRefused(`user task ${task.elementId} is addressed to several dealers (${dealerCodes.join(', ')}); address one dealer per task`);
+    }
+    const model = await this.model(task);
     let form: CamundaForm | null = null;
     try {
-      form = formKey ? this.form(formKey, model) : null;
+      form = task.formKey ? this.form(task.formKey, model) : null;
     } catch (error) {
-      throw new TaskRefused(`user task ${job.elementId} has an unusable form "${formKey}": ${(error as Error).message}`);
+      throw new TaskRefused(`user task ${task.elementId} has an unusable form "${task.formKey}": ${(error as Error).message}`);
     }
-    if (formKey && !form) throw new TaskRefused(`user task ${job.elementId} declares form "${formKey}", which neither the process nor workflows/ holds`);
+    if (task.formKey && !form) throw new TaskRefused(`user task ${task.elementId} declares form "${task.formKey}", which neither the process nor workflows/ holds`);
     const knex = this.options.knex;
     await knex.transaction(async (trx) => {
-      const existing = await trx(TASKS).where({ job_key: job.key }).first('state');
+      const existing = await trx(TASKS).where({ job_key: task.key }).first('state');
       if (existing) {
         // Handed out again after the job timeout: refresh what the process knows, keep the claim.
-        if (existing.state === 'CREATED') await trx(TASKS).where({ job_key: job.key }).update({ variables: JSON.stringify(job.variables ?? {}) });
+        if (existing.state === 'CREATED') await trx(TASKS).where({ job_key: task.key }).update({ variables: JSON.stringify(task.variables) });
         return;
       }
       await trx(TASKS).insert({
-        job_key: job.key,
-        process_instance_key: job.processInstanceKey,
-        process_definition_key: job.processDefinitionKey,
-        bpmn_process_id: job.bpmnProcessId,
-        element_id: job.elementId,
-        name: (model?.elements.get(job.elementId)?.name ?? job.elementId).slice(0, 255),
+        job_key: task.key,
+        kind: task.kind,
+        process_instance_key: task.processInstanceKey,
+        process_definition_key: task.processDefinitionKey,
+        bpmn_process_id: task.bpmnProcessId,
+        element_id: task.elementId,
+        name: (task.name ?? model?.elements.get(task.elementId)?.name ?? task.elementId).slice(0, 255),
         state: 'CREATED',
-        assignee: headers['io.camunda.zeebe:assignee'] || null,
-        candidate_groups: JSON.stringify(groups),
-        candidate_users: JSON.stringify(users),
+        assignee: task.assignee,
+        candidate_groups: JSON.stringify(task.groups),
+        candidate_users: JSON.stringify(task.users),
         dealer_code: dealerCodes[0] ?? null,
-        form_key: formKey,
+        form_key: task.formKey,
         form: form ? JSON.stringify(form) : null,
-        custom_headers: JSON.stringify(headers),
-        due_date: headers['io.camunda.zeebe:dueDate'] || null,
-        follow_up_date: headers['io.camunda.zeebe:followUpDate'] || null,
-        variables: JSON.stringify(job.variables ?? {}),
+        custom_headers: JSON.stringify(task.headers),
+        due_date: task.dueDate,
+        follow_up_date: task.followUpDate,
+        variables: JSON.stringify(task.variables),
         created_at: Date.now(),
+        claimed_at: task.assignee ? Date.now() : null,
       });
-      const candidates = [...groups.map((value) => ({ kind: 'group', value })), ...users.map((value) => ({ kind: 'user', value }))];
-      if (candidates.length) await trx(CANDIDATES).insert(candidates.map((c) => ({ job_key: job.key, ...c, value: c.value.slice(0, 255) })));
+      const candidates = [...task.groups.map((value) => ({ kind: 'group', value })), ...task.users.map((value) => ({ kind: 'user', value }))];
+      if (candidates.length) await trx(CANDIDATES).insert(candidates.map((c) => ({ job_key: task.key, ...c, value: c.value.slice(0, 255) })));
     });
   }
 
   /** The deployed model: from the embedded engine, or with Zeebe from the workflows/ file that holds the process. */
-  private async model(job: any): Promise<ProcessModel | null> {
+  private async model(job: { processDefinitionKey: string; bpmnProcessId: string }): Promise<ProcessModel | null> {
     if (this.options.engine) return this.options.engine.model(Number(job.processDefinitionKey));
     const dir = this.options.workflowsDir;
     const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.bpmn')) : [];
@@ -282,6 +373,14 @@ export class TaskInbox {
     const row = await this.visibleRow(viewer, id);
     this.assertOpen(row);
     if (row.assignee && viewer.names.includes(row.assignee)) return toTask(row, viewer);
+    if (row.kind === 'CAMUNDA' && !row.assignee) {
+      // The engine holds the assignee: it decides who claimed first (no take-over), and its task listeners run.
+      await this.inEngine(row, (source) => source.assign(String(row.job_key), viewer.username), async () => {
+        const now = await this.options.camundaTasks!.get(String(row.job_key));
+        if (now?.assignee) await this.options.knex(TASKS).where({ job_key: id, state: 'CREATED' }).update({ assignee: now.assignee, claimed_at: Date.now() });
+        return new ChannelflowError('CONFLICT', `Task "${row.name}" is already claimed by ${now?.assignee ?? 'someone else'}`, { assignee: now?.assignee ?? null });
+      });
+    }
     const claimed = await this.options.knex(TASKS).where({ job_key: id, state: 'CREATED' }).whereNull('assignee').update({ assignee: viewer.username, claimed_at: Date.now() });
     if (!claimed) {
       const now = await this.options.knex(TASKS).where({ job_key: id }).first();
@@ -298,6 +397,7 @@ export class TaskInbox {
     if (!viewer.names.includes(row.assignee) && !(viewer.admin && viewer.dealerCode === null)) {
       throw new ChannelflowError('FORBIDDEN', `Task "${row.name}" is claimed by ${row.assignee}; only they (or a platform admin) can release it`);
     }
+    if (row.kind === 'CAMUNDA') await this.inEngine(row, (source) => source.unassign(String(row.job_key)));
     await this.options.knex(TASKS).where({ job_key: id, state: 'CREATED', assignee: row.assignee }).update({ assignee: null, claimed_at: null });
     return this.get(viewer, id);
   }
@@ -334,21 +434,48 @@ export class TaskInbox {
       this.assertOpen(now);
       throw new ChannelflowError('CONFLICT', `Task "${row.name}" changed hands meanwhile (now ${now.assignee ?? 'unclaimed'})`);
     }
-    try {
-      await this.options.client.completeJob({ jobKey: String(row.job_key), variables } as any);
-    } catch (error) {
-      const coded = fromZeebeError(error) as any;
-      if (coded?.code === 'NOT_FOUND') {
-        await this.options.knex(TASKS).where({ job_key: id }).update({ state: 'CANCELED', ended_at: Date.now() });
-        throw new ChannelflowError('CONFLICT', `Task "${row.name}" no longer exists: the process moved on without it`);
+    if (row.kind === 'CAMUNDA') {
+      // A completing task listener may refuse: the task is open again, with the listener's reason.
+      await this.inEngine(row, (source) => source.complete(String(row.job_key), variables), async (refusal) => {
+        await this.options.knex(TASKS).where({ job_key: id, state: 'COMPLETING' }).update({ state: 'CREATED' });
+        return new ChannelflowError('CONFLICT', `Task "${row.name}" could not be completed: ${refusal.message}`);
+      });
+    } else {
+      try {
+        await this.options.client.completeJob({ jobKey: String(row.job_key), variables } as any);
+      } catch (error) {
+        const coded = fromZeebeError(error) as any;
+        if (coded?.code === 'NOT_FOUND') {
+          await this.options.knex(TASKS).where({ job_key: id }).update({ state: 'CANCELED', ended_at: Date.now() });
+          throw new ChannelflowError('CONFLICT', `Task "${row.name}" no longer exists: the process moved on without it`);
+        }
+        await this.options.knex(TASKS).where({ job_key: id, state: 'COMPLETING' }).update({ state: 'CREATED' });
+        throw coded;
       }
-      await this.options.knex(TASKS).where({ job_key: id, state: 'COMPLETING' }).update({ state: 'CREATED' });
-      throw coded;
     }
     await this.options.knex(TASKS)
       .where({ job_key: id })
       .update({ state: 'COMPLETED', ended_at: Date.now(), completed_by: viewer.userId, completed_variables: JSON.stringify(variables) });
     return this.get(viewer, id);
+  }
+
+  /**
+   * Runs a Camunda user task command in the engine. A task the engine no longer has is closed
+   * here too; any other refusal becomes what `conflict` makes of it (by default a CONFLICT).
+   */
+  private async inEngine(row: any, command: (source: CamundaTaskSource) => Promise<void>, conflict?: (refusal: ChannelflowError) => Promise<ChannelflowError>) {
+    const source = this.options.camundaTasks;
+    if (!source) throw new ChannelflowError('WORKFLOW_UNAVAILABLE', `Task "${row.name}" is a Camunda user task, and this platform has no connection to its engine's user tasks`);
+    try {
+      await command(source);
+    } catch (error) {
+      if (!(error instanceof ChannelflowError)) throw error;
+      if (error.code === 'NOT_FOUND') {
+        await this.options.knex(TASKS).where({ job_key: row.job_key }).whereIn('state', ['CREATED', 'COMPLETING']).update({ state: 'CANCELED', ended_at: Date.now() });
+        throw new ChannelflowError('CONFLICT', `Task "${row.name}" no longer exists: the process moved on without it`);
+      }
+      throw conflict ? await conflict(error) : new ChannelflowError('CONFLICT', `Task "${row.name}": ${error.message}`);
+    }
   }
 
   private assertOpen(row: any) {
@@ -393,6 +520,26 @@ export class TaskInbox {
 }
 
 class TaskRefused extends Error {}
+
+/** A user task of either kind, as the inbox keeps it. */
+interface HeldTask {
+  key: string;
+  kind: 'JOB' | 'CAMUNDA';
+  processInstanceKey: string;
+  processDefinitionKey: string;
+  bpmnProcessId: string;
+  elementId: string;
+  /** null: the element's name from the model. */
+  name: string | null;
+  assignee: string | null;
+  groups: string[];
+  users: string[];
+  formKey: string | null;
+  headers: Record<string, string>;
+  dueDate: string | null;
+  followUpDate: string | null;
+  variables: Record<string, unknown>;
+}
 
 function refuse(message: string): never {
   throw new ChannelflowError('BAD_INPUT', message);

@@ -5,7 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformRegistry } from '@channelflow/sdk';
 import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
 import { startChildPlatform, type ChildPlatform } from './child-platform';
-import { clientFor, oneTaskProcess } from './zeebe-target';
+import { bpmn, clientFor, eventually, oneTaskProcess, restClientFor } from './zeebe-target';
+
+const camundaUserTaskProcess = (id: string) =>
+  bpmn(
+    id,
+    `    <bpmn:startEvent id="Start" />
+    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Task_Review" />
+    <bpmn:userTask id="Task_Review" name="Review remotely"><bpmn:extensionElements><zeebe:userTask /><zeebe:assignmentDefinition candidateGroups="finance" /></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:sequenceFlow id="F2" sourceRef="Task_Review" targetRef="End" />
+    <bpmn:endEvent id="End" />`,
+  );
 
 /**
  * WORKFLOW_ENGINE=zeebe: no embedded engine, no gateway; the same client path talks to a
@@ -17,12 +27,16 @@ describe('WORKFLOW_ENGINE=zeebe', () => {
   let cluster: ChildPlatform;
   let platform: TestEnvironment;
   beforeAll(async () => {
-    cluster = await startChildPlatform();
+    // The cluster's own task inbox stays off: its user tasks are for this platform's inbox.
+    cluster = await startChildPlatform({ WORKFLOW_TASK_INBOX: 'false' });
     fs.writeFileSync(path.join(dir, 'demo-remote.bpmn'), oneTaskProcess('demo-remote'));
+    fs.writeFileSync(path.join(dir, 'review-remote.bpmn'), camundaUserTaskProcess('review-remote'));
     platform = await createTestEnvironment({
       env: {
         WORKFLOW_ENGINE: 'zeebe',
         ZEEBE_GRPC_ADDRESS: cluster.zeebeAddress,
+        // Camunda user tasks live in the cluster; the task inbox works them through its REST API.
+        ZEEBE_REST_ADDRESS: cluster.baseUrl,
         CAMUNDA_AUTH_STRATEGY: 'BEARER',
         CAMUNDA_OAUTH_TOKEN: cluster.zeebeToken,
         CHANNELFLOW_WORKFLOWS_DIR: dir,
@@ -72,5 +86,27 @@ describe('WORKFLOW_ENGINE=zeebe', () => {
     expect(again).toBe(5); // NOT_FOUND
     const missing = await admin.expectError('NOT_FOUND', 'mutation { startProcessInstance(bpmnProcessId: "not-deployed-anywhere") { key } }');
     expect(missing.message).toContain('not-deployed-anywhere');
+  });
+
+  it("puts the cluster's Camunda user tasks in the task inbox; claiming and completing go to the cluster", async () => {
+    const client = clientFor(cluster.zeebeAddress, cluster.zeebeToken);
+    const rest = restClientFor(cluster.baseUrl, cluster.zeebeToken);
+    const { processInstanceKey } = await client.createProcessInstance({ bpmnProcessId: 'review-remote', variables: { orderNo: 'SO-88' } });
+    await client.close();
+    const finance = await platform.asStaff('finance');
+    const inbox = '{ taskInbox(pageSize: 100) { nodes { id name processInstanceKey assignee variables } } }';
+    const task = await eventually(async () => {
+      const found = (await finance.query(inbox)).taskInbox.nodes.find((t: any) => t.processInstanceKey === processInstanceKey);
+      if (!found) throw new Error('not in the inbox yet');
+      return found;
+    });
+    expect(task).toMatchObject({ name: 'Review remotely', variables: { orderNo: 'SO-88' } });
+    await finance.query('mutation ($id: ID!) { claimTask(id: $id) { id } }', { id: task.id });
+    expect((await rest.getUserTask(task.id)).assignee).toBe(finance.user.email);
+    const done = await finance.query('mutation ($id: ID!) { completeTask(id: $id, variables: { reviewed: true }) { state } }', { id: task.id });
+    expect(done.completeTask.state).toBe('COMPLETED');
+    expect((await rest.getUserTask(task.id)).state).toBe('COMPLETED');
+    const instances = await rest.searchProcessInstances({ filter: { processInstanceKey } } as any);
+    expect(instances.items[0]).toMatchObject({ state: 'COMPLETED' });
   });
 });
