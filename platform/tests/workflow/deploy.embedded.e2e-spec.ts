@@ -18,20 +18,22 @@ describe.skipIf(Boolean(process.env.ZEEBE_ADDRESS))('embedded engine: deployment
     );
 
   it('names an element outside its coverage list, and why', async () => {
-    const id = uniqueId('Process_Script');
+    const id = uniqueId('Process_CancelingListener');
     const error = await refusal([
       {
         name: `${id}.bpmn`,
         xml: bpmn(
           id,
-          `<bpmn:startEvent id="StartEvent_1" /><bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Event_Compensate" />
-           <bpmn:intermediateThrowEvent id="Event_Compensate"><bpmn:compensateEventDefinition id="Def_1" /></bpmn:intermediateThrowEvent>
-           <bpmn:sequenceFlow id="Flow_2" sourceRef="Event_Compensate" targetRef="EndEvent_1" /><bpmn:endEvent id="EndEvent_1" />`,
+          `<bpmn:startEvent id="StartEvent_1" /><bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Review" />
+           <bpmn:userTask id="Task_Review"><bpmn:extensionElements><zeebe:userTask />
+             <zeebe:taskListeners><zeebe:taskListener eventType="canceling" type="review.withdrawn" /></zeebe:taskListeners>
+           </bpmn:extensionElements></bpmn:userTask>
+           <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Review" targetRef="EndEvent_1" /><bpmn:endEvent id="EndEvent_1" />`,
         ),
       },
     ]);
     expect(error.code).toBe(3);
-    expect(error.details).toMatch(/Element: Event_Compensate\s+- ERROR: a compensate IntermediateThrowEvent is not supported by the embedded engine/);
+    expect(error.details).toMatch(/Element: Task_Review\s+- ERROR: canceling task listeners are not supported by the embedded engine/);
   });
 
   it('refuses a whole multi-file deployment when one file is bad, storing none of it', async () => {

@@ -68,7 +68,7 @@ export interface Effects {
   userTaskOutcomes: TaskOutcome[];
 }
 
-type Owned = 'job' | 'subscription' | 'signal' | 'timer' | 'incident' | 'userTask';
+type Owned = 'job' | 'subscription' | 'signal' | 'timer' | 'incident' | 'userTask' | 'compensation';
 
 interface AgendaItem {
   scopeKey: number | null;
@@ -442,6 +442,8 @@ export class Step {
   private async endInstance(root: EI, state: 'COMPLETED' | 'TERMINATED') {
     const instance = await this.instance(root.processInstanceKey);
     await this.closeOwned(root);
+    // Zeebe: compensation subscriptions live as long as their process instance, not their scope.
+    if (root.data?.owns?.compensation) await this.trx('wf_compensation_subscriptions').where({ process_instance_key: root.key }).delete();
     root.alive = false;
     this.history(root, state === 'COMPLETED' ? 'ELEMENT_COMPLETED' : 'ELEMENT_TERMINATED');
     await this.trx('wf_process_instances')
@@ -488,10 +490,16 @@ export class Step {
    * Activates `el` in `flowScope`. `trigger` carries the variables of the message, timer or
    * error that started an event (it then completes at once instead of waiting).
    */
-  async activate(el: ElementDef, flowScope: EI, options: { trigger?: Vars | null; inner?: { item: unknown; loopCounter: number } } = {}): Promise<void> {
+  async activate(
+    el: ElementDef,
+    flowScope: EI,
+    options: { trigger?: Vars | null; inner?: { item: unknown; loopCounter: number }; compensation?: number } = {},
+  ): Promise<void> {
     if (!flowScope.alive) return;
-    if (el.multiInstance && !options.inner) return this.activateMultiInstance(el, flowScope);
+    if (el.multiInstance && !options.inner) return this.activateMultiInstance(el, flowScope, options.compensation);
     const ei = this.newEI(flowScope.processInstanceKey, flowScope.key, el.id, el.type);
+    // A compensation handler remembers its subscription: completing it completes that.
+    if (options.compensation) ei.data = { compensation: options.compensation };
     if (options.inner) {
       const mi = el.multiInstance!;
       // A plain variable named as outputElement starts local (null) in each inner instance, so
@@ -527,6 +535,7 @@ export class Step {
     }
     switch (el.type) {
       case 'bpmn:IntermediateThrowEvent':
+        if (el.event === 'compensation') return this.throwCompensation(ei, el);
         if (el.event === 'signal') {
           await this.throwSignal(ei, el);
           return this.complete(ei);
@@ -553,6 +562,7 @@ export class Step {
         if (el.job) return this.createJob(ei, el);
         return this.complete(ei);
       case 'bpmn:EndEvent':
+        if (el.event === 'compensation') return this.throwCompensation(ei, el);
         if (el.job) return this.createJob(ei, el);
         if (el.event === 'terminate') return this.terminateScope(ei);
         if (el.event === 'signal') {
@@ -654,8 +664,9 @@ export class Step {
     }
   }
 
-  private async activateMultiInstance(el: ElementDef, flowScope: EI) {
+  private async activateMultiInstance(el: ElementDef, flowScope: EI, compensation?: number) {
     const body = this.newEI(flowScope.processInstanceKey, flowScope.key, el.id, MI_BODY);
+    if (compensation) body.data = { compensation };
     this.history(body, 'ELEMENT_ACTIVATED');
     await this.guarded(body, 'activate', () => this.enterMultiInstance(body, el));
   }
@@ -666,7 +677,7 @@ export class Step {
     if (!Array.isArray(collection)) {
       throw new IncidentRaised('EXTRACT_VALUE_ERROR', `Expected result of the expression '${mi.inputCollection}' to be 'ARRAY', but was '${feelTypeName(collection)}'.`);
     }
-    body.data = { items: collection, next: 0 };
+    body.data = { ...(body.data ?? {}), items: collection, next: 0 };
     if (mi.outputCollection) this.setLocal(body, { [mi.outputCollection]: collection.map(() => null) });
     this.touch(body);
     await this.openBoundaries(body, el);
@@ -737,6 +748,8 @@ export class Step {
     await this.closeOwned(ei);
     ei.alive = false;
     this.history(ei, 'ELEMENT_COMPLETED');
+    await this.recordCompensable(ei, el, flowScope);
+    if (ei.data?.compensation) await this.compensationCompleted(ei);
     if (flowScope.elementType === MI_BODY && !isBody) return this.innerCompleted(ei, flowScope, el);
     if (el.triggeredByEvent || !flows.length) {
       this.schedule(flowScope.key, () => this.completeScopeIfDone(flowScope), true);
@@ -864,6 +877,8 @@ export class Step {
     }
     if (ei.elementType === 'bpmn:Process') return this.endInstance(ei, 'TERMINATED');
     await this.closeOwned(ei);
+    // What completed inside a terminated scope can never be compensated (Zeebe drops it).
+    if (ei.data?.owns?.compensation) await this.dropCompensations(ei.processInstanceKey, ei.key);
     ei.alive = false;
     this.history(ei, 'ELEMENT_TERMINATED');
   }
@@ -1215,6 +1230,107 @@ export class Step {
     ei.data = { startTrigger: variables };
     this.history(ei, 'ELEMENT_ACTIVATED');
     this.schedule(scope.key, () => this.guarded(ei, 'activate', () => this.enter(ei, eventSubprocess)));
+  }
+
+  // ---------------------------------------------------------------- compensation
+
+  /**
+   * A completed activity with a compensation boundary event (a multi-instance one once, as its
+   * body) becomes compensable in its scope; so does a completed subprocess or multi-instance body
+   * holding compensable children, for a throw event outside it to reach them (Zeebe's rules).
+   */
+  private async recordCompensable(ei: EI, el: ElementDef, flowScope: EI) {
+    const inner = flowScope.elementType === MI_BODY && ei.elementType !== MI_BODY;
+    const handlerId = inner ? null : (el.compensationHandlerId ?? null);
+    const isContainer = (ei.elementType === 'bpmn:SubProcess' && !el.triggeredByEvent) || ei.elementType === MI_BODY;
+    const holdsSome =
+      isContainer &&
+      Boolean(ei.data?.owns?.compensation) &&
+      Boolean(await this.trx('wf_compensation_subscriptions').where({ process_instance_key: ei.processInstanceKey, scope_key: ei.key }).first('key'));
+    if (!handlerId && !holdsSome) return;
+    await this.trx('wf_compensation_subscriptions').insert({
+      key: this.services.nextKey(),
+      process_instance_key: ei.processInstanceKey,
+      activity_id: ei.elementId,
+      activity_instance_key: ei.key,
+      scope_key: flowScope.key,
+      handler_id: handlerId,
+      throw_event_instance_key: null,
+      created_at: this.now,
+    });
+    this.markOwns(flowScope, 'compensation');
+    const root = await this.ei(ei.processInstanceKey);
+    if (root) this.markOwns(root, 'compensation');
+  }
+
+  /**
+   * A compensation throw or end event: the handlers of everything compensable in its scope (or
+   * only `activityRef`'s), and through completed subprocesses of everything inside them, are all
+   * invoked at once, in the throw event's scope; the event waits until every one has completed.
+   * Inside an event subprocess, the scope around the event subprocess is compensated too.
+   */
+  private async throwCompensation(ei: EI, el: ElementDef) {
+    const flowScope = ei.flowScopeKey === null ? null : await this.ei(ei.flowScopeKey);
+    if (!flowScope) return;
+    const model = await this.model(ei);
+    const scopeKeys = [flowScope.key];
+    if (model.elements.get(flowScope.elementId)?.triggeredByEvent && flowScope.flowScopeKey !== null) scopeKeys.push(flowScope.flowScopeKey);
+    // Subscriptions another throw event already triggered are its to finish.
+    const open: any[] = await this.trx('wf_compensation_subscriptions').where({ process_instance_key: ei.processInstanceKey }).whereNull('throw_event_instance_key').orderBy('key');
+    const chosen = open.filter((s) => scopeKeys.includes(Number(s.scope_key)) && (!el.compensateActivityRef || s.activity_id === el.compensateActivityRef));
+    if (!chosen.length) return this.complete(ei);
+    const triggered: any[] = [];
+    const collect = (sub: any) => {
+      triggered.push(sub);
+      for (const child of open) if (Number(child.scope_key) === Number(sub.activity_instance_key)) collect(child);
+    };
+    chosen.forEach(collect);
+    // All are marked before any handler runs, so a handler that completes at once cannot end the wait early.
+    await this.trx('wf_compensation_subscriptions').whereIn('key', triggered.map((s) => s.key)).update({ throw_event_instance_key: ei.key });
+    for (const sub of triggered) {
+      if (!sub.handler_id) continue;
+      const activity = model.elements.get(sub.activity_id)!;
+      const boundaryId = activity.boundaryIds.find((id) => model.elements.get(id)!.event === 'compensation');
+      if (boundaryId) {
+        // The boundary event only passes the compensation on to its handler, as Zeebe records it.
+        const boundary = this.newEI(ei.processInstanceKey, flowScope.key, boundaryId, 'bpmn:BoundaryEvent');
+        this.history(boundary, 'ELEMENT_ACTIVATED');
+        boundary.alive = false;
+        this.history(boundary, 'ELEMENT_COMPLETED');
+      }
+      const handler = model.elements.get(sub.handler_id)!;
+      this.schedule(flowScope.key, () => this.activate(handler, flowScope, { compensation: Number(sub.key) }));
+    }
+  }
+
+  /**
+   * A compensation handler completed: its subscription is done, then each enclosing subprocess's
+   * once nothing inside it is left; the throw event goes on when none it triggered remains.
+   */
+  private async compensationCompleted(handler: EI) {
+    const table = () => this.trx('wf_compensation_subscriptions').where({ process_instance_key: handler.processInstanceKey });
+    const sub = await table().where({ key: handler.data!.compensation }).first();
+    if (!sub) return;
+    await table().where({ key: sub.key }).delete();
+    let scopeKey = Number(sub.scope_key);
+    while (!(await table().where({ scope_key: scopeKey }).first('key'))) {
+      const holder = await table().where({ activity_instance_key: scopeKey }).whereNull('handler_id').first();
+      if (!holder) break;
+      await table().where({ key: holder.key }).delete();
+      scopeKey = Number(holder.scope_key);
+    }
+    if (await table().where({ throw_event_instance_key: sub.throw_event_instance_key }).first('key')) return;
+    const thrower = await this.ei(Number(sub.throw_event_instance_key));
+    if (thrower) this.schedule(thrower.flowScopeKey, () => this.complete(thrower));
+  }
+
+  /** Removes the compensation subscriptions of a scope and of the completed subprocesses they hold. */
+  private async dropCompensations(processInstanceKey: number, scopeKey: number) {
+    const table = () => this.trx('wf_compensation_subscriptions').where({ process_instance_key: processInstanceKey });
+    for (const sub of await table().where({ scope_key: scopeKey }).select('activity_instance_key')) {
+      await this.dropCompensations(processInstanceKey, Number(sub.activity_instance_key));
+    }
+    await table().where({ scope_key: scopeKey }).delete();
   }
 
   // ---------------------------------------------------------------- errors

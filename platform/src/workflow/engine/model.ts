@@ -3,11 +3,13 @@
  * every instance of that version. Instances never hold the BPMN source, only element ids.
  */
 
+import { associationsIn } from './supported-elements';
+
 // bpmn-moddle 10 is ESM-only with a named export; Node 20.19+ can require() it.
 const { BpmnModdle } = require('bpmn-moddle');
 const zeebeSchema = require('zeebe-bpmn-moddle/resources/zeebe.json');
 
-export type EventKind = 'none' | 'message' | 'timer' | 'error' | 'terminate' | 'signal' | 'escalation' | 'link';
+export type EventKind = 'none' | 'message' | 'timer' | 'error' | 'terminate' | 'signal' | 'escalation' | 'link' | 'compensation';
 
 export interface Mapping {
   source: string;
@@ -73,6 +75,10 @@ export interface ElementDef {
   errorCode?: string | null;
   /** escalationCode to throw (throw/end event) or to catch (boundary / event subprocess start); null catches every escalation. */
   escalationCode?: string | null;
+  /** Compensation throw/end events: the one activity to compensate (`activityRef`), or null for all of the scope. */
+  compensateActivityRef?: string | null;
+  /** An activity with a compensation boundary event: the handler its association points to. */
+  compensationHandlerId?: string;
   /** Job-worker settings for service/send/business-rule/job-based user tasks and message end/throw events. */
   job?: { type: string; retries: string; headers: Record<string, string> };
   /** A Camunda user task (`zeebe:userTask`): held by the engine, worked through the user-task API. */
@@ -140,6 +146,13 @@ export async function compileProcess(xml: string, bpmnProcessId: string): Promis
   const root = baseDef(process, bpmnProcessId);
   elements.set(root.id, root);
   compileScope(process, root, elements);
+  // A compensation boundary event names its handler by an association, not a sequence flow.
+  for (const association of associationsIn(process) as any[]) {
+    const boundary = elements.get(association.sourceRef?.id);
+    if (boundary?.type !== 'bpmn:BoundaryEvent' || boundary.event !== 'compensation' || !boundary.attachedToId) continue;
+    const activity = elements.get(boundary.attachedToId);
+    if (activity && elements.has(association.targetRef?.id)) activity.compensationHandlerId ??= association.targetRef.id;
+  }
 
   for (const el of elements.values()) {
     if (el.type === 'bpmn:InclusiveGateway' && el.incoming.length > 1) el.reachableFrom = reachersOf(el, elements);
@@ -200,6 +213,7 @@ function baseDef(node: any, scopeId: string): ElementDef {
         'bpmn:SignalEventDefinition': 'signal',
         'bpmn:EscalationEventDefinition': 'escalation',
         'bpmn:LinkEventDefinition': 'link',
+        'bpmn:CompensateEventDefinition': 'compensation',
       }[eventDef.$type as string] ?? 'none') as EventKind);
   const io = find('zeebe:IoMapping');
   const def: ElementDef = {
@@ -226,6 +240,7 @@ function baseDef(node: any, scopeId: string): ElementDef {
     def.message = { name: messageRef.name ?? messageRef.id, correlationKey: subscription?.correlationKey ?? null };
   }
   if (event === 'link') def.link = eventDef.name ?? '';
+  if (event === 'compensation' && node.$type !== 'bpmn:BoundaryEvent') def.compensateActivityRef = eventDef.activityRef?.id ?? null;
   if (event === 'signal') def.signal = { name: eventDef.signalRef?.name ?? eventDef.signalRef?.id ?? '' };
   if (event === 'timer') {
     if (eventDef.timeDate) def.timer = { kind: 'date', expression: eventDef.timeDate.body };

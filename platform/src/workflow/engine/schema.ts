@@ -245,6 +245,26 @@ const RUNTIME_TABLES: Array<[string, (t: Knex.CreateTableBuilder) => void]> = [
     },
   ],
   [
+    // Zeebe's compensation subscriptions: one per completed compensable activity (or subprocess
+    // holding some), until its handler completed or the process instance ended.
+    'wf_compensation_subscriptions',
+    (t) => {
+      t.bigInteger('key').primary();
+      t.bigInteger('process_instance_key').notNullable();
+      /** The completed activity (the multi-instance body for a multi-instance activity). */
+      t.string('activity_id', 255).notNullable();
+      t.bigInteger('activity_instance_key').notNullable();
+      /** The element instance of the scope the activity completed in: what a throw event there compensates. */
+      t.bigInteger('scope_key').notNullable();
+      /** Null for a subprocess that only holds subscriptions of its own children. */
+      t.string('handler_id', 255).nullable();
+      /** Set once a throw event triggered it; that throw event waits until its subscriptions are gone. */
+      t.bigInteger('throw_event_instance_key').nullable();
+      t.bigInteger('created_at').notNullable();
+      t.index(['process_instance_key']);
+    },
+  ],
+  [
     'wf_messages',
     (t) => {
       t.bigInteger('key').primary();

@@ -6,12 +6,12 @@ import { TASK_LISTENER_EVENTS, taskListenerEvent } from './model';
  */
 const FLOW_NODES: Record<string, readonly string[]> = {
   'bpmn:StartEvent': ['none', 'bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:ErrorEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition'],
-  'bpmn:EndEvent': ['none', 'bpmn:ErrorEventDefinition', 'bpmn:TerminateEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition'],
+  'bpmn:EndEvent': ['none', 'bpmn:ErrorEventDefinition', 'bpmn:TerminateEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition', 'bpmn:CompensateEventDefinition'],
   'bpmn:IntermediateCatchEvent': ['bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:LinkEventDefinition'],
   // A none intermediate throw event only marks a point in the flow (its io mappings still apply).
   // Message throw events are jobs (zeebe:taskDefinition), like message end events.
-  'bpmn:IntermediateThrowEvent': ['none', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition', 'bpmn:LinkEventDefinition', 'bpmn:MessageEventDefinition'],
-  'bpmn:BoundaryEvent': ['bpmn:ErrorEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition'],
+  'bpmn:IntermediateThrowEvent': ['none', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition', 'bpmn:LinkEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:CompensateEventDefinition'],
+  'bpmn:BoundaryEvent': ['bpmn:ErrorEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition', 'bpmn:CompensateEventDefinition'],
   'bpmn:ServiceTask': ['none'],
   'bpmn:SendTask': ['none'],
   'bpmn:BusinessRuleTask': ['none'],
@@ -31,6 +31,9 @@ const FLOW_NODES: Record<string, readonly string[]> = {
   'bpmn:CallActivity': ['none'],
 };
 
+/** The tasks Zeebe runs as compensation handlers (besides embedded subprocesses and call activities). */
+const COMPENSATION_TASKS = new Set(['bpmn:ServiceTask', 'bpmn:UserTask', 'bpmn:SendTask', 'bpmn:ScriptTask', 'bpmn:ManualTask', 'bpmn:Task']);
+
 /** Elements that describe a diagram but never execute. */
 const DESCRIPTIVE = new Set(['bpmn:SequenceFlow', 'bpmn:TextAnnotation', 'bpmn:Association', 'bpmn:Group', 'bpmn:DataObject', 'bpmn:DataObjectReference', 'bpmn:DataStoreReference']);
 
@@ -43,14 +46,20 @@ interface ModdleElement {
   $type: string;
   id?: string;
   flowElements?: ModdleElement[];
-  eventDefinitions?: Array<{ $type: string; name?: string }>;
+  artifacts?: ModdleElement[];
+  eventDefinitions?: Array<{ $type: string; name?: string; activityRef?: ModdleElement }>;
   triggeredByEvent?: boolean;
+  isForCompensation?: boolean;
+  attachedToRef?: ModdleElement;
+  sourceRef?: ModdleElement;
+  targetRef?: ModdleElement;
   extensionElements?: { values?: Array<{ $type: string; listeners?: Array<{ eventType?: string; type?: string }> }> };
   loopCharacteristics?: { $type: string };
 }
 
 export function unsupportedElements(process: ModdleElement): ElementProblem[] {
   const problems: ElementProblem[] = [];
+  const associations = associationsIn(process);
   if (executionListeners(process).length) {
     problems.push({ elementId: process.id ?? '(process)', message: 'execution listeners on the process itself are not supported by the embedded engine; put them on its first and last elements' });
   }
@@ -68,12 +77,15 @@ export function unsupportedElements(process: ModdleElement): ElementProblem[] {
       const kind = definitions[0]?.$type ?? 'none';
       const startOfEventSubprocess = child.$type === 'bpmn:StartEvent' && inEventSubprocess;
       const onlyInEventSubprocess = kind === 'bpmn:ErrorEventDefinition' || kind === 'bpmn:EscalationEventDefinition';
-      if (!allowed.includes(kind) || (onlyInEventSubprocess && child.$type === 'bpmn:StartEvent' && !startOfEventSubprocess)) {
+      // The event subprocess itself is named for a compensation start (Zeebe's refusal), below.
+      const compensationStart = startOfEventSubprocess && kind === 'bpmn:CompensateEventDefinition';
+      if ((!allowed.includes(kind) && !compensationStart) || (onlyInEventSubprocess && child.$type === 'bpmn:StartEvent' && !startOfEventSubprocess)) {
         const what = kind === 'none' ? 'none' : kind.replace('bpmn:', '').replace('EventDefinition', '').toLowerCase();
         problems.push({ elementId: id, message: `a ${what} ${child.$type.replace('bpmn:', '')} is not supported by the embedded engine` });
       }
       problems.push(...taskListenerProblems(child));
       problems.push(...listenerProblems(child, kind));
+      problems.push(...compensationProblems(child, element, kind, associations));
       if (child.$type === 'bpmn:SubProcess') visit(child, Boolean(child.triggeredByEvent));
       if (child.$type === 'bpmn:AdHocSubProcess') {
         if (child.extensionElements?.values?.some((v) => v.$type === 'zeebe:TaskDefinition')) {
@@ -89,6 +101,72 @@ export function unsupportedElements(process: ModdleElement): ElementProblem[] {
   };
   visit(process, false);
   return problems;
+}
+
+/**
+ * Zeebe's compensation rules for `element` in `scope`: a boundary points to its handler by an
+ * association; a handler is a task (of Zeebe's list), an embedded subprocess or a call activity
+ * without flows or boundaries of its own; activityRef names a compensable activity of the throw's
+ * scope; compensation event subprocesses are refused, as Camunda 8.8 refuses them.
+ */
+function compensationProblems(element: ModdleElement, scope: ModdleElement, eventKind: string, associations: ModdleElement[]): ElementProblem[] {
+  const id = element.id ?? '(no id)';
+  const problems: ElementProblem[] = [];
+  // Sequence flows name their ends; moddle fills a node's incoming/outgoing only from explicit XML children.
+  const flows = (scope.flowElements ?? []).filter((e) => e.$type === 'bpmn:SequenceFlow');
+  const outgoing = flows.some((f) => f.sourceRef?.id === element.id);
+  const incoming = flows.some((f) => f.targetRef?.id === element.id);
+  if (element.$type === 'bpmn:BoundaryEvent' && eventKind === 'bpmn:CompensateEventDefinition') {
+    const association = associations.find((a) => a.sourceRef?.id === element.id);
+    if (outgoing || !association) {
+      problems.push({ elementId: id, message: 'Compensation boundary events must have a compensation association and no outgoing sequence flows' });
+    } else if (!association.targetRef?.isForCompensation) {
+      problems.push({ elementId: id, message: `the compensation handler '${association.targetRef?.id}' must be an activity marked as for compensation (isForCompensation="true")` });
+    }
+  }
+  if (element.isForCompensation) {
+    const embedded = element.$type === 'bpmn:SubProcess' && !element.triggeredByEvent;
+    if (element.$type.endsWith('Task') && !COMPENSATION_TASKS.has(element.$type)) {
+      problems.push({ elementId: id, message: 'Compensation task must be one of: service task, user task, send task, script task, manual task, or undefined task.' });
+    } else if (!element.$type.endsWith('Task') && !embedded && element.$type !== 'bpmn:CallActivity') {
+      problems.push({ elementId: id, message: `a ${element.$type.replace('bpmn:', '')} as compensation handler is not supported by the embedded engine; use a task, an embedded subprocess or a call activity` });
+    }
+    if (incoming) problems.push({ elementId: id, message: 'A compensation handler should have no incoming sequence flows' });
+    if (outgoing) problems.push({ elementId: id, message: 'A compensation handler should have no outgoing sequence flows' });
+    if ((scope.flowElements ?? []).some((e) => e.$type === 'bpmn:BoundaryEvent' && e.attachedToRef?.id === element.id)) {
+      problems.push({ elementId: id, message: 'A compensation handler should have no boundary events' });
+    }
+  }
+  if (element.$type === 'bpmn:SubProcess' && element.triggeredByEvent) {
+    const start = (element.flowElements ?? []).find((e) => e.$type === 'bpmn:StartEvent');
+    if (start?.eventDefinitions?.some((d) => d.$type === 'bpmn:CompensateEventDefinition')) {
+      problems.push({ elementId: id, message: 'Start events in event subprocesses must be one of: message, timer, error, signal or escalation (Camunda 8.8 has no compensation event subprocesses)' });
+    }
+  }
+  const referenced = eventKind === 'bpmn:CompensateEventDefinition' ? element.eventDefinitions?.[0]?.activityRef : undefined;
+  if (referenced && element.$type !== 'bpmn:BoundaryEvent') {
+    const subprocess = referenced.$type === 'bpmn:SubProcess' && !referenced.triggeredByEvent;
+    const inScope = (container: ModdleElement | undefined) => (container?.flowElements ?? []).includes(referenced);
+    // From inside an event subprocess, the scope around it counts too (Zeebe compensates both).
+    const outer = scope.triggeredByEvent ? (scope as { $parent?: ModdleElement }).$parent : undefined;
+    if (!inScope(scope) && !inScope(outer)) {
+      problems.push({ elementId: id, message: `The referenced compensation activity '${referenced.id}' must be in the same scope as the compensation throw event` });
+    } else if (!subprocess && !boundaryIn(inScope(scope) ? scope : outer!, referenced)) {
+      problems.push({ elementId: id, message: `The referenced compensation activity '${referenced.id}' must have either a compensation boundary event or be a subprocess` });
+    }
+  }
+  return problems;
+}
+
+function boundaryIn(scope: ModdleElement, activity: ModdleElement): boolean {
+  return (scope.flowElements ?? []).some((e) => e.$type === 'bpmn:BoundaryEvent' && e.attachedToRef?.id === activity.id && e.eventDefinitions?.[0]?.$type === 'bpmn:CompensateEventDefinition');
+}
+
+/** The associations of `container` and of every subprocess in it (a modeler puts one beside its source). */
+export function associationsIn(container: ModdleElement): ModdleElement[] {
+  const found = (container.artifacts ?? []).filter((a) => a.$type === 'bpmn:Association');
+  for (const child of container.flowElements ?? []) if (child.flowElements) found.push(...associationsIn(child));
+  return found;
 }
 
 /** Zeebe's link rules, per scope: every throw link names a catch link there, and catch link names are unique. */
@@ -147,6 +225,9 @@ function listenerProblems(element: ModdleElement, eventKind: string): ElementPro
   }
   if (has('end') && (element.$type.endsWith('Gateway') || (element.$type === 'bpmn:EndEvent' && eventKind === 'bpmn:ErrorEventDefinition'))) {
     problems.push({ elementId: id, message: `end execution listeners are not supported on ${element.$type === 'bpmn:EndEvent' ? 'error end events' : 'gateways'}` });
+  }
+  if (has('end') && element.$type === 'bpmn:BoundaryEvent' && eventKind === 'bpmn:CompensateEventDefinition') {
+    problems.push({ elementId: id, message: "Execution listeners of type 'start' and 'end' are not supported by [compensation] boundary events" });
   }
   if (element.loopCharacteristics) problems.push({ elementId: id, message: 'execution listeners on multi-instance activities are not supported by the embedded engine' });
   const seen = new Set<string>();

@@ -22,10 +22,12 @@ export type ValidationResult = { ok: true; processes: ParsedProcess[] } | { ok: 
 /** Parses and checks one BPMN resource; every problem names its element. */
 export async function validateBpmn(xml: string): Promise<ValidationResult> {
   let definitions: any;
+  let warnings: Array<{ property?: string; value?: string; element?: any }> = [];
   const moddle = new BpmnModdle({ zeebe: zeebeSchema });
   try {
     const parsed = await moddle.fromXML(xml);
     definitions = parsed.rootElement;
+    warnings = parsed.warnings ?? [];
   } catch (error: any) {
     return { ok: false, problems: [{ elementId: '(document)', message: `not valid BPMN XML: ${firstLine(error.message)}` }] };
   }
@@ -35,6 +37,12 @@ export async function validateBpmn(xml: string): Promise<ValidationResult> {
     return { ok: false, problems: [{ elementId: '(document)', message: 'contains no executable process (isExecutable="true")' }] };
   }
   const problems: ElementProblem[] = [];
+  // An activityRef naming nothing would otherwise read as "compensate everything".
+  for (const warning of warnings) {
+    if (warning.property === 'bpmn:activityRef') {
+      problems.push({ elementId: warning.element?.$parent?.id ?? warning.element?.id ?? '(document)', message: `The referenced compensation activity '${warning.value}' doesn't exist` });
+    }
+  }
   const reports: Record<string, Array<{ id: string; message: string; category: string }>> = await linter.lint(definitions);
   for (const [rule, entries] of Object.entries(reports)) {
     // feel-syntax.ts checks every FEEL value (conditions too) and says where it breaks.
