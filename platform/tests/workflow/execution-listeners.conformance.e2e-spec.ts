@@ -200,4 +200,43 @@ describe('Zeebe conformance: execution listeners', () => {
     expect(refusal.details).toContain('StartEvent_1');
     expect(refusal.details).toContain('Task_Twice');
   });
+
+  it('process listeners: start ones run before the start event, end ones after the last element, both with the instance’s variables', async () => {
+    const id = uniqueId('Process_ProcessListeners');
+    const types = { opened: uniqueId('el.process-start'), work: uniqueId('el.process-work'), closed: uniqueId('el.process-end') };
+    await deployProcess(
+      client(),
+      id,
+      bpmn(
+        id,
+        `    <bpmn:extensionElements>${listeners([
+          ['start', types.opened],
+          ['end', types.closed],
+        ])}</bpmn:extensionElements>
+    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Work" />
+    <bpmn:serviceTask id="Task_Work"><bpmn:extensionElements><zeebe:taskDefinition type="${types.work}" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Work" targetRef="EndEvent_1" />
+    <bpmn:endEvent id="EndEvent_1" />`,
+      ),
+    );
+    const result = withResult(id, { orderId: 'SO-21' });
+    const [opened] = await takeJobs(client(), types.opened);
+    expect(opened!.elementId).toBe(id);
+    expect(opened!.variables).toEqual({ orderId: 'SO-21' });
+    // Nothing of the flow runs while the start listener works.
+    expect(await jobsNow(client(), types.work)).toHaveLength(0);
+    await client().completeJob({ jobKey: opened!.key, variables: { channel: 'dealer-portal' } });
+    const [work] = await takeJobs(client(), types.work);
+    expect(work!.variables).toMatchObject({ orderId: 'SO-21', channel: 'dealer-portal' });
+    await client().completeJob({ jobKey: work!.key, variables: { shipped: true } });
+    const [closed] = await takeJobs(client(), types.closed);
+    expect(closed!.variables).toMatchObject({ orderId: 'SO-21', channel: 'dealer-portal', shipped: true });
+    let ended = false;
+    void result.then(() => (ended = true), () => undefined);
+    await jobsNow(client(), types.closed, 300);
+    expect(ended).toBe(false);
+    await client().completeJob({ jobKey: closed!.key, variables: { archivedAs: 'A-21' } });
+    expect((await result).variables).toMatchObject({ orderId: 'SO-21', shipped: true, archivedAs: 'A-21' });
+  });
 });

@@ -434,8 +434,9 @@ export class Step {
     this.history(root, 'ELEMENT_ACTIVATED');
     this.count('instances.started');
     await this.openEventSubprocesses(root, model.process, model);
-    const start = model.elements.get(startId)!;
-    this.schedule(root.key, () => this.activate(start, root, { trigger: options.triggerVariables ?? null }));
+    // The process's own start listeners run first; the start event follows (proceed).
+    root.data = { start: { elementId: startId, trigger: options.triggerVariables ?? null } };
+    this.schedule(root.key, () => this.guarded(root, 'activate', () => this.enter(root, model.process)));
     return key;
   }
 
@@ -534,6 +535,12 @@ export class Step {
       return this.complete(ei);
     }
     switch (el.type) {
+      case 'bpmn:Process': {
+        const { start, ...rest } = ei.data ?? {};
+        ei.data = rest;
+        this.touch(ei);
+        return this.activate(model.elements.get(start.elementId)!, ei, { trigger: start.trigger });
+      }
       case 'bpmn:IntermediateThrowEvent':
         if (el.event === 'compensation') return this.throwCompensation(ei, el);
         if (el.event === 'signal') {
@@ -718,7 +725,11 @@ export class Step {
   async complete(ei: EI): Promise<void> {
     if (!ei.alive) return;
     const model = await this.model(ei);
-    if (ei.elementType === 'bpmn:Process') return this.endInstance(ei, 'COMPLETED');
+    if (ei.elementType === 'bpmn:Process') {
+      // The process's end listeners run before it completes (their variables stay on the instance).
+      if (model.process.listeners?.end.length) return this.guarded(ei, 'complete', () => this.runListener(ei, model.process, 'end', 0));
+      return this.endInstance(ei, 'COMPLETED');
+    }
     ei.state = 'COMPLETING';
     await this.guarded(ei, 'complete', () => this.leave(ei, model));
   }
@@ -977,13 +988,14 @@ export class Step {
     const el = model.elements.get(ei.elementId)!;
     const { phase, index } = ei.data!.listener as { phase: 'start' | 'end'; index: number };
     const flowScope = ei.flowScopeKey === null ? null : await this.ei(ei.flowScopeKey);
-    if (phase === 'start') this.setLocal(ei, variables);
-    else if (flowScope) await this.propagate(flowScope, variables);
+    if (phase === 'start' || !flowScope) this.setLocal(ei, variables);
+    else await this.propagate(flowScope, variables);
     if (index + 1 < el.listeners![phase].length) return this.runListener(ei, el, phase, index + 1);
     const { listener: _done, ...rest } = ei.data ?? {};
     ei.data = rest;
     this.touch(ei);
     if (phase === 'start') return this.guarded(ei, 'activate', () => this.proceed(ei, el));
+    if (ei.elementType === 'bpmn:Process') return this.endInstance(ei, 'COMPLETED');
     if (!flowScope) return;
     return this.guarded(ei, 'complete', () => this.depart(ei, el, model, flowScope, el.outgoing));
   }

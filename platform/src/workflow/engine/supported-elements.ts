@@ -60,9 +60,7 @@ interface ModdleElement {
 export function unsupportedElements(process: ModdleElement): ElementProblem[] {
   const problems: ElementProblem[] = [];
   const associations = associationsIn(process);
-  if (executionListeners(process).length) {
-    problems.push({ elementId: process.id ?? '(process)', message: 'execution listeners on the process itself are not supported by the embedded engine; put them on its first and last elements' });
-  }
+  problems.push(...listenerProblems(process, 'none'));
   const visit = (element: ModdleElement, inEventSubprocess: boolean) => {
     for (const child of element.flowElements ?? []) {
       const id = child.id ?? '(no id)';
