@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { ChannelflowError, notFound, parseArgs, parsePage, platformRegistry, staffScope, workflows, type GraphqlExtension } from '@channelflow/sdk';
 import type { Core } from '@strapi/strapi';
-import type { Knex } from 'knex';
 import { workflowRuntime } from './index';
 import { fromZeebeError } from './client';
+import { engineQueries } from './engine/queries';
 
 /**
- * Staff operations on processes. Reads come from the embedded engine's tables (with a Zeebe
+ * Staff operations on processes. Reads come from the embedded engine's read models (with a Zeebe
  * cluster, Camunda Operate is the read side, so they answer NOT_SUPPORTED there); every change
  * goes through the Zeebe client, so it behaves the same on both engines.
  */
@@ -58,6 +58,27 @@ export const operationsGraphql: GraphqlExtension = {
       "What happened, in order: elements activated, completed, terminated and sequence flows taken."
       history(page: Int, pageSize: Int): ProcessHistoryPage!
       incidents: [Incident!]!
+      "Decisions its business-rule tasks evaluated (required decisions of a DRG each on their own), in order."
+      decisions: [EvaluatedDecision!]!
+    }
+    type EvaluatedDecision {
+      "The decision instance id of the REST API (<evaluation key>-<index>)."
+      id: ID!
+      decisionId: String!
+      decisionName: String!
+      version: Int!
+      "DECISION_TABLE or LITERAL_EXPRESSION."
+      type: String!
+      "EVALUATED or FAILED."
+      state: String!
+      elementId: String
+      evaluatedAt: String!
+      result: JSON
+      failure: String
+      "[{ inputId, inputName, inputValue }]"
+      inputs: JSON!
+      "[{ ruleId, ruleIndex, evaluatedOutputs: [{ outputId, outputName, outputValue }] }]"
+      matchedRules: JSON!
     }
     type ProcessInstancePage { nodes: [ProcessInstance!]! total: Int! page: Int! pageSize: Int! }
     type ElementInstance {
@@ -137,68 +158,43 @@ export const operationsGraphql: GraphqlExtension = {
   resolvers: {
     Query: {
       processDefinitions: staffScope('platform.read-processes', async (args, { strapi }) => {
-        const { bpmnProcessId, latestOnly } = parseArgs(
-          z.object({ bpmnProcessId: z.string().max(255).optional(), latestOnly: z.boolean().default(false) }),
-          args,
-        );
-        const query = engineTables(strapi)('wf_process_definitions as d').modify((q) => {
-          if (bpmnProcessId) q.where('d.bpmn_process_id', bpmnProcessId);
-          if (latestOnly) {
-            q.whereRaw('d.version = (select max(v.version) from wf_process_definitions v where v.bpmn_process_id = d.bpmn_process_id and v.tenant_id = d.tenant_id)');
-          }
-        });
-        return pageOf(query, parsePage(args), [{ column: 'd.bpmn_process_id' }, { column: 'd.version', order: 'desc' }], toDefinition, 'd.*');
+        const filter = parseArgs(z.object({ bpmnProcessId: z.string().max(255).optional(), latestOnly: z.boolean().default(false) }), args);
+        return paged(parsePage(args), (page: { from: number; limit: number }) => reads(strapi).definitions(filter, page));
       }),
       processDefinition: staffScope('platform.read-processes', async (args, { strapi }) => {
         const input = parseArgs(z.object({ key }), args);
-        const row = await engineTables(strapi)('wf_process_definitions').where({ key: input.key }).first();
-        if (!row) throw notFound('Process definition', input.key);
-        return toDefinition(row);
+        return (await reads(strapi).definition(input.key)) ?? Promise.reject(notFound('Process definition', input.key));
       }),
       processInstances: staffScope('platform.read-processes', async (args, { strapi }) => {
         const filter = parseArgs(instanceFilter, args);
-        const query = engineTables(strapi)('wf_process_instances').modify((q) => {
-          if (filter.bpmnProcessId) q.where('bpmn_process_id', filter.bpmnProcessId);
-          if (filter.state) q.where('state', filter.state);
-          if (filter.businessKey) q.where('business_key', filter.businessKey);
-        });
-        return pageOf(query, parsePage(args), [{ column: 'started_at', order: 'desc' }, { column: 'key', order: 'desc' }], (row) => toInstance(strapi, row));
+        const found = await paged(parsePage(args), (page: { from: number; limit: number }) => reads(strapi).instances(filter, page));
+        return { ...found, nodes: found.nodes.map((row) => ({ ...row, strapi })) };
       }),
       processInstance: staffScope('platform.read-processes', async (args, { strapi }) => {
         const input = parseArgs(z.object({ key }), args);
-        const row = await engineTables(strapi)('wf_process_instances').where({ key: input.key }).first();
-        if (!row) throw notFound('Process instance', input.key);
-        return toInstance(strapi, row);
+        const found = await reads(strapi).instance(input.key);
+        if (!found) throw notFound('Process instance', input.key);
+        return { ...found, strapi };
       }),
       incidents: staffScope('platform.read-processes', async (args, { strapi }) => {
         const filter = parseArgs(incidentFilter, args);
-        const query = engineTables(strapi)('wf_incidents')
-          .where('state', filter.state)
-          .modify((q) => {
-            if (filter.bpmnProcessId) q.where('bpmn_process_id', filter.bpmnProcessId);
-            if (filter.processInstanceKey) q.where('process_instance_key', filter.processInstanceKey);
-          });
-        return pageOf(query, parsePage(args), [{ column: 'created_at', order: 'desc' }, { column: 'key', order: 'desc' }], toIncident);
+        return paged(parsePage(args), (page: { from: number; limit: number }) => reads(strapi).incidents(filter, page));
       }),
       workflowCounters: staffScope('platform.read-processes', async (_args, { strapi }) => {
-        const knex = engineTables(strapi);
+        const open = await reads(strapi).openCounts();
         const counters = await workflowRuntime(strapi).engine!.counters();
-        const [[open], [active]] = await Promise.all([
-          knex('wf_incidents').where('state', 'ACTIVE').count({ n: '*' }),
-          knex('wf_process_instances').where('state', 'ACTIVE').count({ n: '*' }),
-        ]);
         const c = (name: string) => counters[name] ?? 0;
         return {
           instancesStarted: c('instances.started'),
           instancesCompleted: c('instances.completed'),
           instancesTerminated: c('instances.terminated'),
-          activeInstances: Number(active!.n),
+          activeInstances: open.activeInstances,
           jobsCreated: c('jobs.created'),
           jobsActivated: c('jobs.activated'),
           jobsCompleted: c('jobs.completed'),
           jobsFailed: c('jobs.failed'),
           incidentsCreated: c('incidents.created'),
-          openIncidents: Number(open!.n),
+          openIncidents: open.openIncidents,
           messagesPublished: c('messages.published'),
         };
       }),
@@ -225,10 +221,10 @@ export const operationsGraphql: GraphqlExtension = {
       resolveIncident: staffScope('platform.operate-processes', async (args, { strapi }) => {
         const input = parseArgs(z.object({ key, retries: z.number().int().min(1).max(100).default(1) }), args);
         // With a Zeebe cluster the incident is not ours to read; its job (if any) is found through Operate.
-        const incident = workflowRuntime(strapi).engine ? await engineTables(strapi)('wf_incidents').where({ key: input.key }).first() : null;
+        const incident = workflowRuntime(strapi).engine ? await reads(strapi).incident(input.key) : null;
         if (workflowRuntime(strapi).engine && !incident) throw notFound('Incident', input.key);
         if (incident?.state === 'RESOLVED') throw new ChannelflowError('CONFLICT', `Incident ${input.key} is already resolved`);
-        if (incident?.job_key) await zeebe(strapi, (client) => client.updateJobRetries({ jobKey: String(incident.job_key), retries: input.retries }));
+        if (incident?.jobKey) await zeebe(strapi, (client) => client.updateJobRetries({ jobKey: incident.jobKey!, retries: input.retries }));
         await zeebe(strapi, (client) => client.resolveIncident({ incidentKey: input.key }));
         return true;
       }),
@@ -254,55 +250,53 @@ export const operationsGraphql: GraphqlExtension = {
       }),
     },
     ProcessInstance: {
-      async variables(instance: InstanceView, ) {
+      async variables(instance: InstanceView) {
         if (instance.state !== 'ACTIVE') return instance.finalVariables ?? {};
-        const root = await engineTables(instance.strapi)('wf_element_instances').where({ key: instance.key }).first('variables');
-        return root?.variables ? JSON.parse(root.variables) : {};
+        return reads(instance.strapi).instanceVariables(instance.key);
       },
-      async currentElements(instance: InstanceView, ) {
+      async currentElements(instance: InstanceView) {
         if (instance.state !== 'ACTIVE') return [];
-        const strapi = instance.strapi;
-        const rows = await engineTables(strapi)('wf_element_instances')
-          .where({ process_instance_key: instance.key })
-          .whereNot({ key: instance.key })
-          .orderBy([{ column: 'created_at' }, { column: 'key' }]);
-        const model = await workflowRuntime(strapi).engine!.model(Number(instance.processDefinitionKey));
-        return rows.map((row: any) => ({
-          key: String(row.key),
-          elementId: row.element_id,
-          elementName: model.elements.get(row.element_id)?.name ?? null,
-          elementType: row.element_type,
-          flowScopeKey: row.flow_scope_key === null ? null : String(row.flow_scope_key),
-          variables: row.variables ? JSON.parse(row.variables) : {},
-          since: new Date(Number(row.created_at)).toISOString(),
-        }));
+        const model = await workflowRuntime(instance.strapi).engine!.model(Number(instance.processDefinitionKey));
+        return (await reads(instance.strapi).currentElements(instance.key)).map((e) => ({ ...e, elementName: model.elements.get(e.elementId)?.name ?? null }));
       },
-      async history(instance: InstanceView, args: any) {
-        const query = engineTables(instance.strapi)('wf_history').where({ process_instance_key: instance.key });
-        return pageOf(query, parsePage(args), [{ column: 'id' }], (row: any) => ({
-          elementInstanceKey: String(row.element_instance_key),
-          elementId: row.element_id,
-          elementType: row.element_type,
-          intent: row.intent,
-          at: new Date(Number(row.at)).toISOString(),
-        }));
+      history(instance: InstanceView, args: any) {
+        return paged(parsePage(args), (page: { from: number; limit: number }) => reads(instance.strapi).history(instance.key, page));
       },
-      async incidents(instance: InstanceView, ) {
-        const rows = await engineTables(instance.strapi)('wf_incidents')
-          .where({ process_instance_key: instance.key })
-          .orderBy([{ column: 'created_at' }, { column: 'key' }]);
-        return rows.map(toIncident);
+      incidents(instance: InstanceView) {
+        return reads(instance.strapi).instanceIncidents(instance.key);
+      },
+      async decisions(instance: InstanceView) {
+        return (await reads(instance.strapi).instanceDecisions(instance.key)).map((d) => ({
+          id: d.decisionInstanceId,
+          decisionId: d.decisionDefinitionId,
+          decisionName: d.decisionDefinitionName,
+          version: d.decisionDefinitionVersion,
+          type: d.decisionDefinitionType,
+          state: d.state,
+          elementId: d.elementId ?? null,
+          evaluatedAt: d.evaluationDate,
+          result: JSON.parse(d.result),
+          failure: d.evaluationFailure ?? null,
+          inputs: d.evaluatedInputs.map((i: any) => ({ ...i, inputValue: JSON.parse(i.inputValue) })),
+          matchedRules: d.matchedRules.map((r: any) => ({ ...r, evaluatedOutputs: r.evaluatedOutputs.map((o: any) => ({ ...o, outputValue: JSON.parse(o.outputValue) })) })),
+        }));
       },
     },
   },
 };
 
-/** The embedded engine's tables; with a Zeebe cluster they do not exist here. */
-function engineTables(strapi: Core.Strapi): Knex {
+/** The embedded engine's read models; with a Zeebe cluster the data is not here (Camunda Operate has it). */
+function reads(strapi: Core.Strapi) {
   if (platformRegistry(strapi).workflowRuntime()?.mode !== 'embedded') {
     throw new ChannelflowError('NOT_SUPPORTED', 'Processes are read from the embedded engine; with WORKFLOW_ENGINE=zeebe use Camunda Operate');
   }
-  return strapi.db.connection;
+  return engineQueries(strapi.db.connection).operations;
+}
+
+/** A GraphQL page (page, pageSize) over a read model's from/limit page. */
+async function paged<T>({ page, pageSize }: { page: number; pageSize: number }, read: (page: { from: number; limit: number }) => Promise<{ items: T[]; total: number }>) {
+  const found = await read({ from: (page - 1) * pageSize, limit: pageSize });
+  return { nodes: found.items, total: found.total, page, pageSize };
 }
 
 /** A change through the one Zeebe client, its gRPC refusals turned into coded errors. */
@@ -314,67 +308,10 @@ async function zeebe<T>(strapi: Core.Strapi, call: (client: ReturnType<typeof wo
   }
 }
 
-async function pageOf<T>(
-  query: Knex.QueryBuilder,
-  { page, pageSize }: { page: number; pageSize: number },
-  orderBy: Array<{ column: string; order?: 'asc' | 'desc' }>,
-  map: (row: any) => T,
-  select = '*',
-) {
-  const [[counted], rows] = await Promise.all([
-    query.clone().count({ n: '*' }),
-    query.clone().orderBy(orderBy).offset((page - 1) * pageSize).limit(pageSize).select(select),
-  ]);
-  return { nodes: rows.map(map), total: Number((counted as any).n), page, pageSize };
-}
-
 interface InstanceView {
   strapi: Core.Strapi;
   key: string;
   processDefinitionKey: string;
   state: string;
   finalVariables: Record<string, unknown> | null;
-}
-
-function toDefinition(row: any) {
-  return {
-    key: String(row.key),
-    bpmnProcessId: row.bpmn_process_id,
-    version: row.version,
-    resourceName: row.resource_name,
-    deployedAt: new Date(row.created_at).toISOString(),
-    xml: row.xml,
-  };
-}
-
-function toInstance(strapi: Core.Strapi, row: any): InstanceView & Record<string, unknown> {
-  return {
-    strapi,
-    key: String(row.key),
-    bpmnProcessId: row.bpmn_process_id,
-    version: row.version,
-    processDefinitionKey: String(row.process_definition_key),
-    state: row.state,
-    businessKey: row.business_key,
-    parentProcessInstanceKey: row.parent_process_instance_key === null ? null : String(row.parent_process_instance_key),
-    startedAt: new Date(Number(row.started_at)).toISOString(),
-    endedAt: row.ended_at === null ? null : new Date(Number(row.ended_at)).toISOString(),
-    finalVariables: row.variables ? JSON.parse(row.variables) : null,
-  };
-}
-
-function toIncident(row: any) {
-  return {
-    key: String(row.key),
-    processInstanceKey: String(row.process_instance_key),
-    bpmnProcessId: row.bpmn_process_id,
-    elementId: row.element_id,
-    elementInstanceKey: String(row.element_instance_key),
-    jobKey: row.job_key === null ? null : String(row.job_key),
-    errorType: row.error_type,
-    errorMessage: row.error_message,
-    state: row.state,
-    createdAt: new Date(Number(row.created_at)).toISOString(),
-    resolvedAt: row.resolved_at === null ? null : new Date(Number(row.resolved_at)).toISOString(),
-  };
 }

@@ -5,6 +5,7 @@ import { ChannelflowError, DEALER_ROLES, notFound } from '@channelflow/sdk';
 import { fromZeebeError, type ZeebeClient } from './client';
 import { compileProcess, USER_TASK_JOB_TYPE, type ProcessModel } from './engine/model';
 import type { Engine } from './engine/engine';
+import { engineQueries } from './engine/queries';
 import { formFields, parseForm, validateAgainstForm, type CamundaForm } from './forms';
 import type { CamundaTask, CamundaTaskSource } from './user-task-source';
 
@@ -159,12 +160,14 @@ export class TaskInbox {
       try {
         const knex = this.options.knex;
         if (this.options.engine) {
-          const gone = (state: TaskState) =>
-            knex(TASKS)
-              .where({ state, kind: 'JOB' })
-              .whereNotExists(knex('wf_jobs').select(knex.raw('1')).whereRaw(`wf_jobs.key = ${TASKS}.job_key`));
-          await gone('COMPLETING').update({ state: 'COMPLETED', ended_at: Date.now() });
-          await gone('CREATED').update({ state: 'CANCELED', ended_at: Date.now() });
+          const open = await knex(TASKS).where({ kind: 'JOB' }).whereIn('state', ['CREATED', 'COMPLETING']).select('job_key', 'state');
+          const gone = new Set(await engineQueries(this.options.engine.knex).missingJobs(open.map((r: any) => String(r.job_key))));
+          for (const state of ['COMPLETING', 'CREATED'] as const) {
+            const keys = open.filter((r: any) => r.state === state && gone.has(String(r.job_key))).map((r: any) => r.job_key);
+            for (let i = 0; i < keys.length; i += 500) {
+              await knex(TASKS).whereIn('job_key', keys.slice(i, i + 500)).where({ state }).update({ state: state === 'COMPLETING' ? 'COMPLETED' : 'CANCELED', ended_at: Date.now() });
+            }
+          }
         }
         if (this.options.camundaTasks) await this.syncCamundaTasks(this.options.camundaTasks);
       } catch (error) {

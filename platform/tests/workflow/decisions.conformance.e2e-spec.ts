@@ -174,6 +174,72 @@ ${options.rules
     expect((await withResult(id, { total: 500 })).variables.route).toBe('manager');
   });
 
+  it('bindingType picks the version: latest the newest, deployment the one deployed with the process, versionTag the tagged one', async () => {
+    const decisionId = uniqueId('price_list');
+    const tagged = (version: string, tag: string) => `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="${decisionId}_drg" name="Price list" namespace="http://channelflow.dev/dmn">
+  <decision id="${decisionId}" name="Price list">
+    <extensionElements><zeebe:versionTag value="${tag}" /></extensionElements>
+    <literalExpression id="${decisionId}_${version}"><text>"${version}"</text></literalExpression>
+  </decision>
+</definitions>`;
+    const id = uniqueId('Process_DecisionBinding');
+    const rule = (taskId: string, result: string, binding: string) =>
+      `<bpmn:businessRuleTask id="${taskId}"><bpmn:extensionElements><zeebe:calledDecision decisionId="${decisionId}" resultVariable="${result}" ${binding} /></bpmn:extensionElements></bpmn:businessRuleTask>`;
+    const process = bpmn(
+      id,
+      `    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Rule_Latest" />
+    ${rule('Rule_Latest', 'latest', '')}
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Rule_Latest" targetRef="Rule_Deployment" />
+    ${rule('Rule_Deployment', 'fromDeployment', 'bindingType="deployment"')}
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Rule_Deployment" targetRef="Rule_Tagged" />
+    ${rule('Rule_Tagged', 'tagged', 'bindingType="versionTag" versionTag="2026-Q1"')}
+    <bpmn:sequenceFlow id="Flow_4" sourceRef="Rule_Tagged" targetRef="EndEvent_1" />
+    <bpmn:endEvent id="EndEvent_1" />`,
+    );
+    // The process and the first price list in one deployment; a second price list later, alone.
+    await client().deployResources([
+      { name: `${id}.bpmn`, process: Buffer.from(process) },
+      { name: `${decisionId}.dmn`, decision: Buffer.from(tagged('first', '2026-Q1')) },
+    ] as any);
+    await deployDmn(decisionId, tagged('second', '2026-Q2'));
+    expect((await withResult(id)).variables).toMatchObject({ latest: 'second', fromDeployment: 'first', tagged: 'first' });
+  });
+
+  it('records every evaluation as decision instances: a business-rule task’s with its process, EvaluateDecision’s with its key', async () => {
+    const decisionId = uniqueId('credit_route');
+    await deployDmn(decisionId, dmn(`${decisionId}_drg`, table(decisionId, { hitPolicy: 'FIRST', inputs: ['amount'], outputs: [{ name: 'route' }], rules: [['> 100000', '"director"'], ['-', '"finance"']] })));
+    const id = uniqueId('Process_DecisionHistory');
+    await deployProcess(
+      client(),
+      id,
+      bpmn(
+        id,
+        `    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Rule_Route" />
+    <bpmn:businessRuleTask id="Rule_Route"><bpmn:extensionElements><zeebe:calledDecision decisionId="${decisionId}" resultVariable="route" /></bpmn:extensionElements></bpmn:businessRuleTask>
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Rule_Route" targetRef="EndEvent_1" />
+    <bpmn:endEvent id="EndEvent_1" />`,
+      ),
+    );
+    const done = await withResult(id, { amount: 250_000 });
+    const found = await suite.restCall('POST', '/decision-instances/search', { filter: { processInstanceKey: done.processInstanceKey } });
+    expect(found.status).toBe(200);
+    expect(found.body.items).toHaveLength(1);
+    const [instance] = found.body.items;
+    expect(instance).toMatchObject({ state: 'EVALUATED', decisionDefinitionId: decisionId, processInstanceKey: done.processInstanceKey, result: '"director"' });
+    const detail = await suite.restCall('GET', `/decision-instances/${instance.decisionInstanceId}`);
+    expect(detail.body.evaluatedInputs).toEqual([expect.objectContaining({ inputName: 'amount', inputValue: '250000' })]);
+    expect(detail.body.matchedRules).toEqual([expect.objectContaining({ ruleIndex: 1 })]);
+
+    const standalone = await client().evaluateDecision({ decisionId, variables: { amount: 10 } });
+    expect(Number(standalone.decisionInstanceKey)).toBeGreaterThan(0);
+    const recorded = await suite.restCall('GET', `/decision-instances/${standalone.decisionInstanceKey}-1`);
+    expect(recorded.body).toMatchObject({ decisionDefinitionId: decisionId, result: '"finance"' });
+    expect(recorded.body.processInstanceKey).toBeUndefined();
+  });
+
   it.skipIf(externalZeebe)('a called decision that is not deployed, or fails, raises an incident on the task (embedded)', async () => {
     const missing = uniqueId('not_deployed');
     const failing = uniqueId('always_two');

@@ -247,4 +247,43 @@ describe.skipIf(Boolean(process.env.ZEEBE_ADDRESS))('process operations over Gra
     expect((await readOnly.query(INSTANCES, {})).processInstances.total).toBeGreaterThan(0);
     await readOnly.expectError('FORBIDDEN', CANCEL, { key: '1' });
   });
+
+  it('shows the decisions an instance’s business-rule tasks evaluated, with inputs, the matched rule and the result', async () => {
+    const decisionId = uniqueId('discount_rate');
+    const dmn = `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="${decisionId}_drg" name="Discounts" namespace="http://channelflow.dev/dmn">
+  <decision id="${decisionId}" name="Dealer discount">
+    <decisionTable id="${decisionId}_t" hitPolicy="FIRST">
+      <input id="in_tier" label="Tier"><inputExpression id="ie_tier"><text>tier</text></inputExpression></input>
+      <output id="out_rate" name="rate" />
+      <rule id="rule_gold"><inputEntry id="r1i"><text>"gold"</text></inputEntry><outputEntry id="r1o"><text>0.08</text></outputEntry></rule>
+      <rule id="rule_other"><inputEntry id="r2i"><text>-</text></inputEntry><outputEntry id="r2o"><text>0.02</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>`;
+    await target.client.deployResource({ name: `${decisionId}.dmn`, decision: Buffer.from(dmn) } as any);
+    const id = uniqueId('Process_Discount');
+    await deployProcess(
+      target.client,
+      id,
+      bpmn(
+        id,
+        `<bpmn:startEvent id="Start" /><bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Rule_Discount" />
+         <bpmn:businessRuleTask id="Rule_Discount"><bpmn:extensionElements><zeebe:calledDecision decisionId="${decisionId}" resultVariable="rate" /></bpmn:extensionElements></bpmn:businessRuleTask>
+         <bpmn:sequenceFlow id="F2" sourceRef="Rule_Discount" targetRef="End" /><bpmn:endEvent id="End" />`,
+      ),
+    );
+    const { startProcessInstance } = await admin.query(START, { id, vars: { tier: 'gold' } });
+    const query = `query ($key: ID!) { processInstance(key: $key) { state decisions { id decisionId decisionName version type state elementId result inputs matchedRules } } }`;
+    const { processInstance } = await eventually(async () => {
+      const found = await manager.query(query, { key: startProcessInstance.key });
+      expect(found.processInstance.state).toBe('COMPLETED');
+      return found;
+    });
+    expect(processInstance.decisions).toEqual([
+      expect.objectContaining({ decisionId, decisionName: 'Dealer discount', version: 1, type: 'DECISION_TABLE', state: 'EVALUATED', elementId: 'Rule_Discount', result: 0.08 }),
+    ]);
+    expect(processInstance.decisions[0].inputs).toEqual([expect.objectContaining({ inputName: 'Tier', inputValue: 'gold' })]);
+    expect(processInstance.decisions[0].matchedRules).toEqual([expect.objectContaining({ ruleId: 'rule_gold', ruleIndex: 1 })]);
+  });
 });

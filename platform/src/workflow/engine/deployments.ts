@@ -155,8 +155,16 @@ export async function storeDeployment(
 /** A DRG whose XML equals its latest version keeps it and its decisions' versions; otherwise all get new ones. */
 async function storeDecisions(trx: Knex.Transaction, resource: CheckedResource, graph: DecisionGraph, tenantId: string, deploymentKey: number, nextKey: () => number) {
   const latest = await trx('wf_decision_requirements').where({ tenant_id: tenantId, drg_id: graph.id }).orderBy('version', 'desc').first();
+  const held = (decisions: Array<{ key: number; decision_id: string }>) =>
+    decisions.length
+      ? trx('wf_deployment_decisions')
+          .insert(decisions.map((d) => ({ deployment_key: deploymentKey, decision_key: d.key, decision_id: d.decision_id })))
+          .onConflict(['deployment_key', 'decision_id'])
+          .ignore()
+      : Promise.resolve();
   if (latest && latest.checksum === resource.checksum) {
     const rows = await trx('wf_decisions').where({ decision_requirements_key: latest.key });
+    await held(rows);
     return {
       requirements: requirementsOf(latest),
       decisions: rows.map((r: any) => decisionOf(r, graph.id)),
@@ -168,8 +176,17 @@ async function storeDecisions(trx: Knex.Transaction, resource: CheckedResource, 
   const stored: DeployedDecision[] = [];
   for (const decision of graph.decisions.values()) {
     const previous = await trx('wf_decisions').where({ tenant_id: tenantId, decision_id: decision.id }).orderBy('version', 'desc').first('version');
-    const decisionRow = { key: nextKey(), decision_id: decision.id, name: decision.name, version: (previous?.version ?? 0) + 1, decision_requirements_key: key, tenant_id: tenantId };
+    const decisionRow = {
+      key: nextKey(),
+      decision_id: decision.id,
+      name: decision.name,
+      version: (previous?.version ?? 0) + 1,
+      decision_requirements_key: key,
+      tenant_id: tenantId,
+      version_tag: decision.versionTag,
+    };
     await trx('wf_decisions').insert(decisionRow);
+    await held([decisionRow]);
     stored.push(decisionOf(decisionRow, graph.id));
   }
   return { requirements: requirementsOf(row), decisions: stored };

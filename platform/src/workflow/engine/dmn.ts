@@ -33,6 +33,8 @@ export interface LiteralDef {
 export interface DecisionDef {
   id: string;
   name: string;
+  /** `zeebe:versionTag` of the decision (what bindingType="versionTag" calls match). */
+  versionTag: string | null;
   requires: string[];
   logic: DecisionTableDef | LiteralDef;
 }
@@ -83,6 +85,7 @@ export async function parseDmn(xml: string): Promise<{ ok: true; graph: Decision
     if (element.$type !== 'dmn:Decision') continue;
     const id: string = element.id;
     if (decisions.has(id)) problems.push({ elementId: id, message: `decision id '${id}' is used twice` });
+    const versionTag = (element.extensionElements?.values ?? []).find((v: any) => v.$type === 'zeebe:versionTag')?.value ?? null;
     const requires = (element.informationRequirement ?? []).map((r: any) => String(r.requiredDecision?.href ?? '').replace(/^#/, '')).filter(Boolean);
     const logic = element.decisionLogic;
     if (logic?.$type === 'dmn:DecisionTable') {
@@ -110,11 +113,11 @@ export async function parseDmn(xml: string): Promise<{ ok: true; graph: Decision
         outputEntries.forEach((text: string) => feel(ruleId, 'an output entry', text));
         return { id: ruleId, inputEntries, outputEntries };
       });
-      decisions.set(id, { id, name: element.name ?? id, requires, logic: { kind: 'DECISION_TABLE', hitPolicy, aggregation, inputs, outputs, rules } });
+      decisions.set(id, { id, name: element.name ?? id, versionTag, requires, logic: { kind: 'DECISION_TABLE', hitPolicy, aggregation, inputs, outputs, rules } });
     } else if (logic?.$type === 'dmn:LiteralExpression') {
       const expression = String(logic.text ?? '');
       feel(id, 'the literal expression', expression);
-      decisions.set(id, { id, name: element.name ?? id, requires, logic: { kind: 'LITERAL_EXPRESSION', variable: element.variable?.name ?? id, expression } });
+      decisions.set(id, { id, name: element.name ?? id, versionTag, requires, logic: { kind: 'LITERAL_EXPRESSION', variable: element.variable?.name ?? id, expression } });
     } else {
       problems.push({ elementId: id, message: `decision logic ${String(logic?.$type ?? 'none').replace('dmn:', '')} is not supported (decision tables and literal expressions are)` });
     }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { DEFAULT_TENANT, checkResources, storeDeployment, type DeployedDecision, type DeployedDecisionRequirements, type DeployedProcess } from './deployments';
-import { DecisionEvaluationFailed, evaluateDecision, parseDmn, type DecisionGraph, type EvaluatedDecision } from './dmn';
+import { evaluateStoredDecision, findDecision, recordEvaluation, type DecisionBinding, type EvaluationContext } from './decisions';
+import { parseDmn, type DecisionGraph } from './dmn';
 import { CommandRejected } from './errors';
 import { compileProcess, type ProcessModel } from './model';
 import { Step, type Effects, type InstanceRow, type Vars } from './interpreter';
@@ -238,7 +239,12 @@ export class Engine {
         const row = await query.orderBy('d.version', 'desc').first('d.key', 'd.version');
         return row ? { key: Number(row.key), version: Number(row.version) } : null;
       },
-      evaluateDecision: (tenantId: string, decisionId: string, variables: Vars) => this.evaluateLatest({ decisionId, tenantId, variables }, trx),
+      evaluateDecision: async (tenantId: string, decisionId: string, variables: Vars, binding: DecisionBinding, context: EvaluationContext) => {
+        const row = await findDecision(trx, tenantId, { decisionId }, binding);
+        const result = await evaluateStoredDecision(trx, row, await this.decisionGraph(Number(row.decision_requirements_key), trx), variables);
+        await recordEvaluation(trx, this.nextKey(), result, context, Date.now());
+        return result;
+      },
       nextKey: this.nextKey,
       instanceFacts: this.instanceFacts,
     };
@@ -328,48 +334,18 @@ export class Engine {
   }
 
   /**
-   * Evaluates a decision (the latest version of `decisionId`, or the one with `decisionKey`). A failed
-   * evaluation is an answer too (failedDecisionId, failureMessage), as Zeebe's EvaluateDecision gives it.
+   * Evaluates a decision (the latest version of `decisionId`, or the one with `decisionKey`) for the
+   * EvaluateDecision API, and records it: the answer carries its decision instance key.
    */
-  async evaluateLatest(request: { decisionId?: string; decisionKey?: number; variables: Vars; tenantId?: string }, trx: Knex | Knex.Transaction = this.knex) {
-    const tenantId = request.tenantId || DEFAULT_TENANT;
-    const row = request.decisionKey
-      ? await trx('wf_decisions as d').join('wf_decision_requirements as r', 'r.key', 'd.decision_requirements_key').where('d.key', request.decisionKey).first('d.*', 'r.drg_id')
-      : await trx('wf_decisions as d')
-          .join('wf_decision_requirements as r', 'r.key', 'd.decision_requirements_key')
-          .where({ 'd.tenant_id': tenantId, 'd.decision_id': request.decisionId ?? '' })
-          .orderBy('d.version', 'desc')
-          .first('d.*', 'r.drg_id');
-    if (!row) {
-      throw new CommandRejected(
-        'NOT_FOUND',
-        request.decisionKey
-          ? `Expected to evaluate decision with key '${request.decisionKey}', but no such decision found`
-          : `Expected to evaluate decision '${request.decisionId}', but no decision found for id '${request.decisionId}'`,
-        'EVALUATE',
-      );
-    }
-    const graph = await this.decisionGraph(Number(row.decision_requirements_key), trx);
-    const versions = new Map<string, { key: number; version: number }>();
-    for (const d of await trx('wf_decisions').where({ decision_requirements_key: row.decision_requirements_key })) versions.set(d.decision_id, { key: Number(d.key), version: Number(d.version) });
-    const describe = (evaluated: EvaluatedDecision[]) =>
-      evaluated.map((e) => ({ ...e, decisionKey: versions.get(e.decisionId)?.key ?? 0, decisionVersion: versions.get(e.decisionId)?.version ?? 0, tenantId: row.tenant_id }));
-    const base = {
-      decisionKey: Number(row.key),
-      decisionId: row.decision_id as string,
-      decisionName: row.name as string,
-      decisionVersion: Number(row.version),
-      decisionRequirementsId: row.drg_id as string,
-      decisionRequirementsKey: Number(row.decision_requirements_key),
-      tenantId: row.tenant_id as string,
-    };
-    try {
-      const { output, evaluated } = evaluateDecision(graph, row.decision_id, request.variables);
-      return { ...base, output, evaluatedDecisions: describe(evaluated), failedDecisionId: '', failureMessage: '' };
-    } catch (error) {
-      if (!(error instanceof DecisionEvaluationFailed)) throw error;
-      return { ...base, output: null, evaluatedDecisions: describe(error.evaluated), failedDecisionId: error.decisionId, failureMessage: error.message };
-    }
+  evaluateDecision(request: { decisionId?: string; decisionKey?: number; variables: Vars; tenantId?: string }) {
+    return this.submit(async (step) => {
+      const row = await findDecision(step.trx, request.tenantId || DEFAULT_TENANT, request);
+      const result = await evaluateStoredDecision(step.trx, row, await this.decisionGraph(Number(row.decision_requirements_key), step.trx), request.variables);
+      const decisionInstanceKey = this.nextKey();
+      await recordEvaluation(step.trx, decisionInstanceKey, result, null, step.now);
+      step.count('decisions.evaluated');
+      return { ...result, decisionInstanceKey };
+    });
   }
 
   /** A new version's timer start events replace those of the version before it. */

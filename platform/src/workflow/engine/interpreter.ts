@@ -4,6 +4,7 @@ import { evaluateExpression, evaluateValue, FeelEvaluationError, feelTypeName } 
 import type { ElementDef, FlowDef, ProcessModel } from './model';
 import { scheduleTimer } from './timers';
 import { cancelUserTask, createUserTask, type TaskOutcome } from './user-tasks';
+import type { DecisionBinding, EvaluationContext } from './decisions';
 
 /**
  * The token interpreter. One `Step` runs one command of the engine's single writer inside a
@@ -49,7 +50,8 @@ export interface EngineServices {
     bpmnProcessId: string,
     binding: { type: 'deployment'; callerDefinitionKey: number } | { type: 'versionTag'; versionTag: string },
   ): Promise<{ key: number; version: number } | null>;
-  evaluateDecision(tenantId: string, decisionId: string, variables: Vars): Promise<{ output: unknown; failureMessage: string }>;
+  /** Evaluates and records a decision for a business-rule task. */
+  evaluateDecision(tenantId: string, decisionId: string, variables: Vars, binding: DecisionBinding, context: EvaluationContext): Promise<{ output: unknown; failureMessage: string }>;
   nextKey(): number;
   instanceFacts: Map<number, InstanceRow>;
 }
@@ -639,7 +641,15 @@ export class Step {
           // Evaluated by the engine, like Zeebe: the decision's result lands in resultVariable.
           const instance = await this.instance(ei.processInstanceKey);
           const decisionId = String(await this.evaluateModelValue(el.calledDecision.decisionId, ei, 'EXTRACT_VALUE_ERROR'));
-          const result = await this.services.evaluateDecision(instance.tenantId, decisionId, await this.visible(ei)).catch((error) => {
+          const called = el.calledDecision;
+          const binding: DecisionBinding =
+            called.bindingType === 'deployment'
+              ? { type: 'deployment', callerDefinitionKey: instance.processDefinitionKey }
+              : called.bindingType === 'versionTag'
+                ? { type: 'versionTag', versionTag: called.versionTag ?? '' }
+                : { type: 'latest' };
+          const context: EvaluationContext = { processInstanceKey: ei.processInstanceKey, processDefinitionKey: instance.processDefinitionKey, bpmnProcessId: instance.bpmnProcessId, elementInstanceKey: ei.key, elementId: ei.elementId };
+          const result = await this.services.evaluateDecision(instance.tenantId, decisionId, await this.visible(ei), binding, context).catch((error) => {
             if (error instanceof CommandRejected) throw new IncidentRaised('CALLED_DECISION_ERROR', error.message.replace(/^Command '\w+' rejected with code '\w+': /, ''));
             throw error;
           });

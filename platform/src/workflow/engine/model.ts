@@ -90,7 +90,7 @@ export interface ElementDef {
   /** Execution listeners (jobs): start ones after the input mappings, end ones after the output mappings. */
   listeners?: { start: ListenerDef[]; end: ListenerDef[] };
   /** Business-rule task evaluated by the engine (`zeebe:calledDecision`): which decision, where its result goes. */
-  calledDecision?: { decisionId: string; resultVariable: string };
+  calledDecision?: { decisionId: string; resultVariable: string; bindingType: 'latest' | 'deployment' | 'versionTag'; versionTag: string | null };
   inputs: Mapping[];
   outputs: Mapping[];
   /** Boundary events attached to this activity. */
@@ -311,7 +311,12 @@ function baseDef(node: any, scopeId: string): ElementDef {
   }
   const calledDecision = find('zeebe:CalledDecision');
   if (node.$type === 'bpmn:BusinessRuleTask' && calledDecision && !task) {
-    def.calledDecision = { decisionId: calledDecision.decisionId ?? '', resultVariable: calledDecision.resultVariable ?? '' };
+    def.calledDecision = {
+      decisionId: calledDecision.decisionId ?? '',
+      resultVariable: calledDecision.resultVariable ?? '',
+      bindingType: calledDecision.bindingType === 'deployment' || calledDecision.bindingType === 'versionTag' ? calledDecision.bindingType : 'latest',
+      versionTag: calledDecision.versionTag ?? null,
+    };
   }
   const script = find('zeebe:Script');
   if (node.$type === 'bpmn:ScriptTask' && script && !task) {

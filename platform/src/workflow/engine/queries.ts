@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { EVALUATIONS_TABLE } from './decisions';
 import { TASKS_TABLE, toUserTaskRow } from './user-tasks';
 
 /**
@@ -43,6 +44,17 @@ export interface UserTaskFilter {
   elementInstanceKey?: number;
   tenantId?: string;
   priority?: { $eq?: number; $gt?: number; $gte?: number; $lt?: number; $lte?: number };
+}
+
+export interface DecisionInstanceFilter {
+  decisionInstanceKey?: number;
+  processInstanceKey?: number;
+  elementInstanceKey?: number;
+  processDefinitionKey?: number;
+  decisionDefinitionId?: string;
+  decisionDefinitionKey?: number;
+  state?: 'EVALUATED' | 'FAILED';
+  tenantId?: string;
 }
 
 export const USER_TASK_SORT_FIELDS = { creationDate: 'created_at', completionDate: 'ended_at', dueDate: 'due_date', followUpDate: 'follow_up_date', priority: 'priority' } as const;
@@ -166,6 +178,116 @@ export function engineQueries(knex: Knex) {
       return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
     },
 
+    /**
+     * Decision instances: each decision an evaluation evaluated (a DRG's required decisions too),
+     * with the REST API's id `<evaluation key>-<index>`, in evaluation order.
+     */
+    async decisionInstances(filter: DecisionInstanceFilter, page: SearchPage) {
+      const query = knex(EVALUATIONS_TABLE).where(
+        defined({
+          key: filter.decisionInstanceKey,
+          process_instance_key: filter.processInstanceKey,
+          element_instance_key: filter.elementInstanceKey,
+          process_definition_key: filter.processDefinitionKey,
+          state: filter.state,
+          tenant_id: filter.tenantId,
+        }),
+      );
+      const rows = await query.orderBy('key').limit(10_000);
+      const items = rows
+        .flatMap((row: any) => decisionInstancesOf(row))
+        .filter((d) => (!filter.decisionDefinitionId || d.decisionDefinitionId === filter.decisionDefinitionId) && (!filter.decisionDefinitionKey || d.decisionDefinitionKey === String(filter.decisionDefinitionKey)));
+      return { total: items.length, items: items.slice(page.from, page.from + page.limit).map(({ evaluatedInputs: _i, matchedRules: _m, ...summary }) => summary) };
+    },
+
+    async decisionInstance(id: string) {
+      const [key, index] = id.split('-');
+      if (!/^\d+$/.test(key ?? '') || (index !== undefined && !/^\d+$/.test(index))) return null;
+      const row = await knex(EVALUATIONS_TABLE).where({ key: Number(key) }).first();
+      if (!row) return null;
+      const all = decisionInstancesOf(row);
+      return index === undefined ? (all[all.length - 1] ?? null) : (all[Number(index) - 1] ?? null);
+    },
+
+    /** Job keys among `keys` the engine no longer holds (the task inbox closes their tasks). */
+    async missingJobs(keys: string[]): Promise<string[]> {
+      const present = new Set<string>();
+      for (let i = 0; i < keys.length; i += 500) {
+        for (const row of await knex('wf_jobs').whereIn('key', keys.slice(i, i + 500)).select('key')) present.add(String(row.key));
+      }
+      return keys.filter((k) => !present.has(k));
+    },
+
+    /** Read models of the staff operations GraphQL (pages from/limit, newest or model order as each needs). */
+    operations: {
+      async definitions(filter: { bpmnProcessId?: string; latestOnly: boolean }, page: SearchPage) {
+        const query = knex('wf_process_definitions as d').modify((q) => {
+          if (filter.bpmnProcessId) q.where('d.bpmn_process_id', filter.bpmnProcessId);
+          if (filter.latestOnly) q.whereRaw('d.version = (select max(v.version) from wf_process_definitions v where v.bpmn_process_id = d.bpmn_process_id and v.tenant_id = d.tenant_id)');
+        });
+        return pageOf(query, page, [{ column: 'd.bpmn_process_id' }, { column: 'd.version', order: 'desc' }], definitionOf, 'd.*');
+      },
+      async definition(key: string) {
+        const row = await knex('wf_process_definitions').where({ key }).first();
+        return row ? definitionOf(row) : null;
+      },
+      async instances(filter: { bpmnProcessId?: string; state?: string; businessKey?: string }, page: SearchPage) {
+        const query = knex('wf_process_instances').where(defined({ bpmn_process_id: filter.bpmnProcessId, state: filter.state, business_key: filter.businessKey }));
+        return pageOf(query, page, [{ column: 'started_at', order: 'desc' }, { column: 'key', order: 'desc' }], instanceOf);
+      },
+      async instance(key: string) {
+        const row = await knex('wf_process_instances').where({ key }).first();
+        return row ? instanceOf(row) : null;
+      },
+      /** An active instance's variables (its root scope); an ended one keeps its final variables. */
+      async instanceVariables(key: string): Promise<Record<string, unknown>> {
+        const root = await knex('wf_element_instances').where({ key }).first('variables');
+        return root?.variables ? JSON.parse(root.variables) : {};
+      },
+      async currentElements(key: string) {
+        const rows = await knex('wf_element_instances').where({ process_instance_key: key }).whereNot({ key }).orderBy([{ column: 'created_at' }, { column: 'key' }]);
+        return rows.map((row: any) => ({
+          key: String(row.key),
+          elementId: row.element_id as string,
+          elementType: row.element_type as string,
+          flowScopeKey: row.flow_scope_key === null ? null : String(row.flow_scope_key),
+          variables: row.variables ? JSON.parse(row.variables) : {},
+          since: iso(row.created_at)!,
+        }));
+      },
+      async history(key: string, page: SearchPage) {
+        return pageOf(knex('wf_history').where({ process_instance_key: key }), page, [{ column: 'id' }], (row: any) => ({
+          elementInstanceKey: String(row.element_instance_key),
+          elementId: row.element_id,
+          elementType: row.element_type,
+          intent: row.intent,
+          at: iso(row.at)!,
+        }));
+      },
+      async incidents(filter: { state: string; bpmnProcessId?: string; processInstanceKey?: string }, page: SearchPage) {
+        const query = knex('wf_incidents').where(defined({ state: filter.state, bpmn_process_id: filter.bpmnProcessId, process_instance_key: filter.processInstanceKey }));
+        return pageOf(query, page, [{ column: 'created_at', order: 'desc' }, { column: 'key', order: 'desc' }], incidentOf);
+      },
+      async incident(key: string) {
+        const row = await knex('wf_incidents').where({ key }).first();
+        return row ? incidentOf(row) : null;
+      },
+      /** Every decision the instance's business-rule tasks evaluated, with inputs, matched rules and results. */
+      async instanceDecisions(key: string) {
+        return (await knex(EVALUATIONS_TABLE).where({ process_instance_key: key }).orderBy('key')).flatMap((row: any) => decisionInstancesOf(row));
+      },
+      async instanceIncidents(key: string) {
+        return (await knex('wf_incidents').where({ process_instance_key: key }).orderBy([{ column: 'created_at' }, { column: 'key' }])).map(incidentOf);
+      },
+      async openCounts() {
+        const [[open], [active]] = await Promise.all([
+          knex('wf_incidents').where('state', 'ACTIVE').count({ n: '*' }),
+          knex('wf_process_instances').where('state', 'ACTIVE').count({ n: '*' }),
+        ]);
+        return { openIncidents: Number((open as any).n), activeInstances: Number((active as any).n) };
+      },
+    },
+
     async processDefinitionXml(key: number): Promise<string | null> {
       const row = await knex('wf_process_definitions').where({ key }).first('xml');
       return row?.xml ?? null;
@@ -198,5 +320,82 @@ function userTaskResult(row: any) {
     customHeaders: t.customHeaders,
     priority: t.priority,
     tenantId: t.tenantId,
+  };
+}
+
+/** The decision instances of one evaluation, as the REST API's DecisionInstanceResult (with inputs and matched rules). */
+function decisionInstancesOf(row: any) {
+  const evaluated: any[] = JSON.parse(row.evaluated);
+  const failedAt = row.state === 'FAILED' ? evaluated.length : -1;
+  return evaluated.map((e, i) => ({
+    decisionInstanceId: `${row.key}-${i + 1}`,
+    decisionInstanceKey: String(row.key),
+    state: i + 1 === failedAt ? 'FAILED' : 'EVALUATED',
+    evaluationDate: iso(row.evaluated_at),
+    evaluationFailure: i + 1 === failedAt ? row.failure_message : undefined,
+    processDefinitionKey: row.process_definition_key == null ? undefined : String(row.process_definition_key),
+    processInstanceKey: row.process_instance_key == null ? undefined : String(row.process_instance_key),
+    elementInstanceKey: row.element_instance_key == null ? undefined : String(row.element_instance_key),
+    elementId: row.element_id ?? undefined,
+    decisionDefinitionKey: String(e.decisionKey),
+    decisionDefinitionId: e.decisionId,
+    decisionDefinitionName: e.decisionName,
+    decisionDefinitionVersion: e.decisionVersion,
+    decisionDefinitionType: e.decisionType,
+    result: JSON.stringify(e.output ?? null),
+    tenantId: row.tenant_id,
+    evaluatedInputs: (e.evaluatedInputs ?? []).map((input: any) => ({ inputId: input.inputId, inputName: input.inputName, inputValue: JSON.stringify(input.inputValue ?? null) })),
+    matchedRules: (e.matchedRules ?? []).map((rule: any) => ({
+      ruleId: rule.ruleId,
+      ruleIndex: rule.ruleIndex,
+      evaluatedOutputs: rule.evaluatedOutputs.map((o: any) => ({ outputId: o.outputId, outputName: o.outputName, outputValue: JSON.stringify(o.outputValue ?? null) })),
+    })),
+  }));
+}
+
+async function pageOf<T>(query: Knex.QueryBuilder, page: SearchPage, orderBy: Array<{ column: string; order?: 'asc' | 'desc' }>, map: (row: any) => T, select = '*') {
+  const [[counted], rows] = await Promise.all([query.clone().count({ n: '*' }), query.clone().orderBy(orderBy).offset(page.from).limit(page.limit).select(select)]);
+  return { items: (rows as any[]).map(map), total: Number((counted as any).n) };
+}
+
+function definitionOf(row: any) {
+  return {
+    key: String(row.key),
+    bpmnProcessId: row.bpmn_process_id as string,
+    version: Number(row.version),
+    resourceName: row.resource_name as string,
+    deployedAt: new Date(row.created_at).toISOString(),
+    xml: row.xml as string,
+  };
+}
+
+function instanceOf(row: any) {
+  return {
+    key: String(row.key),
+    bpmnProcessId: row.bpmn_process_id as string,
+    version: Number(row.version),
+    processDefinitionKey: String(row.process_definition_key),
+    state: row.state as string,
+    businessKey: row.business_key as string | null,
+    parentProcessInstanceKey: row.parent_process_instance_key === null ? null : String(row.parent_process_instance_key),
+    startedAt: iso(row.started_at)!,
+    endedAt: iso(row.ended_at),
+    finalVariables: row.variables ? (JSON.parse(row.variables) as Record<string, unknown>) : null,
+  };
+}
+
+function incidentOf(row: any) {
+  return {
+    key: String(row.key),
+    processInstanceKey: String(row.process_instance_key),
+    bpmnProcessId: row.bpmn_process_id as string,
+    elementId: row.element_id as string,
+    elementInstanceKey: String(row.element_instance_key),
+    jobKey: row.job_key === null ? null : String(row.job_key),
+    errorType: row.error_type as string,
+    errorMessage: row.error_message as string,
+    state: row.state as string,
+    createdAt: iso(row.created_at)!,
+    resolvedAt: iso(row.resolved_at),
   };
 }

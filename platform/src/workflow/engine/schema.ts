@@ -44,9 +44,9 @@ export async function ensureEngineSchema(knex: Knex): Promise<void> {
       t.string('listener_event_type', 16).nullable();
     });
   }
-  // (null version tag: the process has none)
-  if (!(await knex.schema.hasColumn('wf_process_definitions', 'version_tag'))) {
-    await knex.schema.alterTable('wf_process_definitions', (t) => t.string('version_tag', 255).nullable());
+  // (null version tag: the process or decision has none)
+  for (const table of ['wf_process_definitions', 'wf_decisions']) {
+    if (!(await knex.schema.hasColumn(table, 'version_tag'))) await knex.schema.alterTable(table, (t) => t.string('version_tag', 255).nullable());
   }
 }
 
@@ -163,6 +163,42 @@ const RUNTIME_TABLES: Array<[string, (t: Knex.CreateTableBuilder) => void]> = [
       t.bigInteger('process_definition_key').notNullable();
       t.string('bpmn_process_id', 255).notNullable();
       t.primary(['deployment_key', 'bpmn_process_id']);
+    },
+  ],
+  [
+    // Which decision versions a deployment held, new or unchanged (bindingType="deployment" calls among them).
+    'wf_deployment_decisions',
+    (t) => {
+      t.bigInteger('deployment_key').notNullable();
+      t.bigInteger('decision_key').notNullable();
+      t.string('decision_id', 255).notNullable();
+      t.primary(['deployment_key', 'decision_id']);
+    },
+  ],
+  [
+    // Every decision evaluation (Zeebe's decision instances), by a business-rule task or the EvaluateDecision API.
+    'wf_decision_evaluations',
+    (t) => {
+      t.bigInteger('key').primary();
+      t.bigInteger('decision_key').notNullable();
+      t.string('decision_id', 255).notNullable();
+      t.integer('decision_version').notNullable();
+      t.bigInteger('decision_requirements_key').notNullable();
+      t.bigInteger('process_instance_key').nullable();
+      t.bigInteger('process_definition_key').nullable();
+      t.string('bpmn_process_id', 255).nullable();
+      t.bigInteger('element_instance_key').nullable();
+      t.string('element_id', 255).nullable();
+      /** EVALUATED or FAILED. */
+      t.string('state', 16).notNullable();
+      t.text('failure_message').nullable();
+      t.text('output').notNullable();
+      /** Each decision of the DRG it evaluated: inputs, matched rules, output. */
+      t.text('evaluated').notNullable();
+      t.string('tenant_id', 64).notNullable();
+      t.bigInteger('evaluated_at').notNullable();
+      t.index(['process_instance_key']);
+      t.index(['decision_id']);
     },
   ],
   [

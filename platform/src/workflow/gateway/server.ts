@@ -107,7 +107,7 @@ export async function startGateway(options: {
     EvaluateDecision: handle(async (request) => {
       const decisionKey = request.decisionKey && request.decisionKey !== '0' ? key(request.decisionKey, 'decisionKey') : undefined;
       if (!decisionKey && !request.decisionId) throw new CommandRejected('INVALID_ARGUMENT', "Expected either a decision id or a valid decision key, but none provided");
-      const result = await engine.evaluateLatest({ decisionId: request.decisionId || undefined, decisionKey, variables: document(request.variables), tenantId: request.tenantId || DEFAULT_TENANT });
+      const result = await engine.evaluateDecision({ decisionId: request.decisionId || undefined, decisionKey, variables: document(request.variables), tenantId: request.tenantId || DEFAULT_TENANT });
       return {
         decisionKey: String(result.decisionKey),
         decisionId: result.decisionId,
@@ -134,7 +134,7 @@ export async function startGateway(options: {
         failedDecisionId: result.failedDecisionId,
         failureMessage: result.failureMessage,
         tenantId: result.tenantId,
-        decisionInstanceKey: '0',
+        decisionInstanceKey: String(result.decisionInstanceKey),
       };
     }),
     // Deprecated since Zeebe 8, but plain `zbctl deploy file.bpmn` still calls it.

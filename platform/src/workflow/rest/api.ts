@@ -130,7 +130,7 @@ export function restApi(deps: RestApiDeps) {
     const request = object(body);
     const decisionKey = optionalKey(request.decisionDefinitionKey, 'decisionDefinitionKey');
     if (!decisionKey && !text(request.decisionDefinitionId)) throw new CommandRejected('INVALID_ARGUMENT', 'At least one of [decisionDefinitionId, decisionDefinitionKey] is required');
-    const result = await engine.evaluateLatest({ decisionId: text(request.decisionDefinitionId) || undefined, decisionKey, variables: variables(request.variables), tenantId: text(request.tenantId) || DEFAULT_TENANT });
+    const result = await engine.evaluateDecision({ decisionId: text(request.decisionDefinitionId) || undefined, decisionKey, variables: variables(request.variables), tenantId: text(request.tenantId) || DEFAULT_TENANT });
     return {
       decisionDefinitionId: result.decisionId,
       decisionDefinitionKey: String(result.decisionKey),
@@ -142,7 +142,7 @@ export function restApi(deps: RestApiDeps) {
       failedDecisionDefinitionId: result.failedDecisionId,
       failureMessage: result.failureMessage,
       tenantId: result.tenantId,
-      decisionInstanceKey: '0',
+      decisionInstanceKey: String(result.decisionInstanceKey),
       evaluatedDecisions: result.evaluatedDecisions.map((e) => ({
         decisionDefinitionId: e.decisionId,
         decisionDefinitionKey: String(e.decisionKey),
@@ -392,6 +392,31 @@ export function restApi(deps: RestApiDeps) {
       searchPage(request.page),
     );
     return { items: found.items, page: { totalItems: found.total } };
+  });
+
+  route('POST', '/decision-instances/search', async ({ body }) => {
+    const request = object(body);
+    const filter = object(request.filter);
+    const found = await queries.decisionInstances(
+      {
+        decisionInstanceKey: optionalKey(filter.decisionInstanceKey, 'filter.decisionInstanceKey'),
+        processInstanceKey: optionalKey(filter.processInstanceKey, 'filter.processInstanceKey'),
+        elementInstanceKey: optionalKey(filter.elementInstanceKey, 'filter.elementInstanceKey'),
+        processDefinitionKey: optionalKey(filter.processDefinitionKey, 'filter.processDefinitionKey'),
+        decisionDefinitionId: text(filter.decisionDefinitionId) || undefined,
+        decisionDefinitionKey: optionalKey(filter.decisionDefinitionKey, 'filter.decisionDefinitionKey'),
+        state: oneOf(filter.state, ['EVALUATED', 'FAILED'] as const, 'filter.state'),
+        tenantId: text(filter.tenantId) || undefined,
+      },
+      searchPage(request.page),
+    );
+    return { items: found.items, page: { totalItems: found.total } };
+  });
+
+  route('GET', '/decision-instances/{decisionInstanceId}', async ({ params }) => {
+    const found = await queries.decisionInstance(params.decisionInstanceId!);
+    if (!found) throw new CommandRejected('NOT_FOUND', `Decision instance with id '${params.decisionInstanceId}' not found`);
+    return found;
   });
 
   // ---------------------------------------------------------------- Camunda user tasks
