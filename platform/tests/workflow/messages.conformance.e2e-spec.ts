@@ -292,6 +292,52 @@ describe('Zeebe conformance: messages', () => {
     expect(await jobsNow(client(), typeReply, 1_000)).toEqual([]);
     await client().completeJob({ jobKey: onTimeout!.key, variables: {} });
   });
+
+  it("a message event subprocess whose correlation key the start variables lack: the instance is created with an incident on the process, and runs once it is resolved", async () => {
+    const id = uniqueId('Process_EventSubKey');
+    const name = uniqueId('complaint-withdrawn');
+    const type = uniqueId('complaint.register');
+    await deployProcess(
+      client(),
+      id,
+      bpmn(
+        id,
+        `    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Register" />
+    ${serviceTask('Task_Register', type)}
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Register" targetRef="EndEvent_1" />
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:subProcess id="Sub_Withdrawn" triggeredByEvent="true">
+      <bpmn:startEvent id="Start_Withdrawn"><bpmn:messageEventDefinition id="MsgDef_W" messageRef="Message_W" /></bpmn:startEvent>
+      <bpmn:sequenceFlow id="Flow_W" sourceRef="Start_Withdrawn" targetRef="End_W" />
+      <bpmn:endEvent id="End_W" />
+    </bpmn:subProcess>`,
+        '',
+        `  <bpmn:message id="Message_W" name="${name}"><bpmn:extensionElements><zeebe:subscription correlationKey="=complaintId" /></bpmn:extensionElements></bpmn:message>`,
+      ),
+    );
+    const created = await client().createProcessInstance({ bpmnProcessId: id, variables: { customerId: 'C-1' } });
+    const pik = created.processInstanceKey;
+    const { body } = await eventually(async () => {
+      const found = await suite.restCall('POST', '/incidents/search', { filter: { processInstanceKey: pik } });
+      expect(found.body.items).toHaveLength(1);
+      return found;
+    });
+    expect(body.items[0]).toMatchObject({ errorType: 'EXTRACT_VALUE_ERROR', elementId: id });
+    expect(body.items[0].errorMessage).toContain('complaintId');
+    // Nothing ran: the start event waits behind the incident.
+    expect(await jobsNow(client(), type)).toEqual([]);
+
+    const complaintId = uniqueId('CMP');
+    await client().setVariables({ elementInstanceKey: pik, variables: { complaintId }, local: false });
+    await client().resolveIncident({ incidentKey: body.items[0].incidentKey });
+    const [job] = await takeJobs(client(), type);
+    expect(job!.processInstanceKey).toBe(pik);
+    // The subscription is open now: the withdrawal interrupts the instance.
+    await publish(name, complaintId, {}, 0);
+    await eventually(async () => expect((await suite.restCall('POST', '/process-instances/search', { filter: { processInstanceKey: pik } })).body.items[0]?.state).toBe('COMPLETED'));
+    await expect(client().completeJob({ jobKey: job!.key, variables: {} })).rejects.toMatchObject({ code: 5 });
+  });
 });
 
 /** A message whose subscriptions correlate on the instance's `orderId`. */

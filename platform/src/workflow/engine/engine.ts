@@ -656,6 +656,11 @@ export class Engine {
       }
       const ei = await step.ei(Number(incident.element_instance_key));
       if (!ei) return;
+      if (incident.retry_step === 'start' && ei.data?.pendingStart) {
+        const { elementId, trigger } = ei.data.pendingStart;
+        step.schedule(ei.key, () => step.beginInstance(ei, elementId, trigger));
+        return;
+      }
       const model = await step.model(ei);
       const el = model.elements.get(ei.elementId)!;
       if (incident.retry_step === 'complete') {

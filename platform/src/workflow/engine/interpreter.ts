@@ -435,11 +435,36 @@ export class Step {
     root.variables = { ...options.variables };
     this.history(root, 'ELEMENT_ACTIVATED');
     this.count('instances.started');
-    await this.openEventSubprocesses(root, model.process, model);
-    // The process's own start listeners run first; the start event follows (proceed).
-    root.data = { start: { elementId: startId, trigger: options.triggerVariables ?? null } };
-    this.schedule(root.key, () => this.guarded(root, 'activate', () => this.enter(root, model.process)));
+    await this.beginInstance(root, startId, options.triggerVariables ?? null);
     return key;
+  }
+
+  /**
+   * Opens the process's event subprocesses, then enters its start event. As on Zeebe, one that
+   * cannot be opened (its correlation key or timer fails) is an incident on the process instance,
+   * not a refused command; resolving it tries again from here.
+   */
+  async beginInstance(root: EI, startId: string, trigger: Vars | null) {
+    const model = await this.model(root);
+    try {
+      await this.openEventSubprocesses(root, model.process, model);
+    } catch (error) {
+      if (!(error instanceof IncidentRaised)) throw error;
+      await this.closeOwned(root); // all or nothing: the retry opens every subscription again
+      root.data = { ...(root.data ?? {}), pendingStart: { elementId: startId, trigger } };
+      this.touch(root);
+      await this.raiseIncident(root, error.errorType, error.message, 'start', null);
+      return;
+    }
+    if (root.data?.pendingStart) {
+      const { pendingStart: _done, ...rest } = root.data;
+      root.data = rest;
+      this.touch(root);
+    }
+    // The process's own start listeners run first; the start event follows (proceed).
+    root.data = { ...(root.data ?? {}), start: { elementId: startId, trigger } };
+    this.touch(root);
+    this.schedule(root.key, () => this.guarded(root, 'activate', () => this.enter(root, model.process)));
   }
 
   private async endInstance(root: EI, state: 'COMPLETED' | 'TERMINATED') {
