@@ -124,17 +124,31 @@ export function workflowsDir(): string {
 }
 
 /**
- * Deploys every workflows/*.bpmn and *.dmn in one all-or-nothing deployment. Unchanged files keep
+ * Deploys every workflows/*.bpmn, *.dmn and *.form (and workflows/forms/*.form) in one all-or-nothing deployment. Unchanged files keep
  * their version; a refused file stops the start with the engine's reasons, naming each element.
  */
 async function deployWorkflows(client: ZeebeClient, log: { info(m: string): void }): Promise<void> {
   const dir = workflowsDir();
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.(bpmn|dmn)$/.test(f)).sort() : [];
+  const list = (folder: string, pattern: RegExp) => (fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => pattern.test(f)).sort().map((f) => path.join(folder, f)) : []);
+  // Camunda forms (Modeler's .form files) go with them, for the user tasks that link them by formId.
+  const files = [...list(dir, /\.(bpmn|dmn|form)$/), ...list(path.join(dir, 'forms'), /\.form$/)];
   if (!files.length) return;
-  const resources = files.map((name) => (name.endsWith('.dmn') ? { name, decision: fs.readFileSync(path.join(dir, name)) } : { name, process: fs.readFileSync(path.join(dir, name)) }));
+  const resources = files.map((file) => {
+    const name = path.basename(file);
+    const content = fs.readFileSync(file);
+    return name.endsWith('.dmn') ? { name, decision: content } : name.endsWith('.form') ? { name, form: content } : { name, process: content };
+  });
   const result = await client.deployResources(resources as any);
   const summary = (result.deployments as any[])
-    .map((d) => (d.process ? `${d.process.bpmnProcessId} v${d.process.version}` : d.decision ? `decision ${d.decision.dmnDecisionId} v${d.decision.version}` : null))
+    .map((d) =>
+      d.process
+        ? `${d.process.bpmnProcessId} v${d.process.version}`
+        : d.decision
+          ? `decision ${d.decision.dmnDecisionId} v${d.decision.version}`
+          : d.form
+            ? `form ${d.form.formId} v${d.form.version}`
+            : null,
+    )
     .filter(Boolean)
     .join(', ');
   log.info(`deployed ${summary}`);

@@ -207,7 +207,7 @@ export class TaskInbox {
     for (const task of open) {
       if (heldKeys.has(task.key) || known.has(task.key) || this.refusedCamunda.has(task.key)) continue;
       try {
-        await this.storeCamunda(task, await source.variables(task.key));
+        await this.storeCamunda(task, await source.variables(task.key), await source.form(task.key));
       } catch (error) {
         if (!(error instanceof TaskRefused)) throw error;
         this.refusedCamunda.add(task.key);
@@ -216,8 +216,9 @@ export class TaskInbox {
     }
   }
 
-  private storeCamunda(task: CamundaTask, variables: Record<string, unknown>): Promise<void> {
+  private storeCamunda(task: CamundaTask, variables: Record<string, unknown>, linkedForm: string | null): Promise<void> {
     return this.hold({
+      linkedForm,
       key: task.key,
       kind: 'CAMUNDA',
       processInstanceKey: task.processInstanceKey,
@@ -266,7 +267,8 @@ export class TaskInbox {
     const model = await this.model(task);
     let form: CamundaForm | null = null;
     try {
-      form = task.formKey ? this.form(task.formKey, model) : null;
+      // A Camunda user task's linked form comes from the engine, in the version its binding chose.
+      form = task.linkedForm ? parseForm(task.linkedForm) : task.formKey ? this.form(task.formKey, model) : null;
     } catch (error) {
       throw new TaskRefused(`user task ${task.elementId} has an unusable form "${task.formKey}": ${(error as Error).message}`);
     }
@@ -526,6 +528,8 @@ class TaskRefused extends Error {}
 
 /** A user task of either kind, as the inbox keeps it. */
 interface HeldTask {
+  /** A Camunda user task's deployed form (JSON), when it links one. */
+  linkedForm?: string | null;
   key: string;
   kind: 'JOB' | 'CAMUNDA';
   processInstanceKey: string;

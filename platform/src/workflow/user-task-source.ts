@@ -33,6 +33,8 @@ export interface CamundaTaskSource {
   open(): Promise<CamundaTask[]>;
   get(key: string): Promise<CamundaTask | null>;
   variables(key: string): Promise<Record<string, unknown>>;
+  /** The deployed form the task links (formId), as Camunda form JSON; null when it links none. */
+  form(key: string): Promise<string | null>;
   /** Assigns unless someone else holds it (no take-over). */
   assign(key: string, assignee: string): Promise<void>;
   unassign(key: string): Promise<void>;
@@ -63,6 +65,9 @@ export function embeddedTaskSource(engine: Engine): CamundaTaskSource {
     },
     async variables(key) {
       return Object.fromEntries(((await queries.userTaskVariables(Number(key))) ?? []).map((v) => [v.name, v.value]));
+    },
+    async form(key) {
+      return (await queries.userTaskForm(Number(key)))?.schema ?? null;
     },
     assign: (key, assignee) => engine.assignUserTask({ key: Number(key), assignee, allowOverride: false, action: 'claim' }).catch(refused),
     unassign: (key) => engine.unassignUserTask(Number(key)).catch(refused),
@@ -100,6 +105,11 @@ export function restTaskSource(rest: RestClient): CamundaTaskSource {
     async variables(key) {
       const found = await rest.searchUserTaskVariables({ userTaskKey: key, page: { from: 0, limit: 1000 } } as any);
       return Object.fromEntries(found.items.map((v: any) => [v.name, JSON.parse(v.value)]));
+    },
+    async form(key) {
+      // (The SDK has no call for it; 204 answers an empty body: no linked form.)
+      const answer = await rest.callApiEndpoint({ urlPath: `user-tasks/${key}/form`, method: 'GET', json: false } as any);
+      return answer ? (JSON.parse(String(answer)).schema ?? null) : null;
     },
     assign: (key, assignee) => rest.assignUserTask({ userTaskKey: key, assignee, allowOverride: false, action: 'claim' }).catch(refused),
     unassign: (key) => rest.unassignUserTask({ userTaskKey: key }).then(() => undefined, refused),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bpmn, deployProcess, eventually, externalZeebe, grpcRefusal, jobsNow, serviceTask, sleep, uniqueId, useZeebeTarget } from './zeebe-target';
+import { bpmn, deployProcess, eventually, externalZeebe, grpcRefusal, jobsNow, openIncidents, serviceTask, sleep, uniqueId, useZeebeTarget } from './zeebe-target';
 
 // Camunda user tasks (zeebe:userTask, Camunda Modeler's default for a user task): the engine holds
 // the task and the REST API (v2) works it, through the SDK's REST client. Task listeners are jobs.
@@ -25,6 +25,13 @@ describe('Zeebe conformance: Camunda user tasks (zeebe:userTask) over the REST A
     <bpmn:sequenceFlow id="Flow_3" sourceRef="Task_After" targetRef="End_1" />
     <bpmn:endEvent id="End_1" />${boundary}`,
     );
+
+  /** A Camunda form as Modeler saves it (a .form resource). */
+  const deployForm = async (formId: string, label: string, versionTag?: string) => {
+    const schema = { id: formId, type: 'default', ...(versionTag ? { versionTag } : {}), components: [{ type: 'textfield', key: 'decision', label }] };
+    const result = await client().deployResource({ name: `${formId}.form`, form: Buffer.from(JSON.stringify(schema)) } as any);
+    return (result.deployments[0] as any).form as { formId: string; version: number; formKey: string };
+  };
 
   const start = async (id: string, variables: Record<string, unknown> = {}) => (await client().createProcessInstance({ bpmnProcessId: id, variables })).processInstanceKey;
 
@@ -59,6 +66,8 @@ describe('Zeebe conformance: Camunda user tasks (zeebe:userTask) over the REST A
   it('creates the task with its attributes evaluated, no job for it, and completing it goes on with its variables', async () => {
     const id = uniqueId('Process_CamundaUserTask');
     const after = uniqueId('ut.after');
+    const formId = uniqueId('credit-review');
+    const deployedForm = await deployForm(formId, 'Review the credit request');
     await deployProcess(
       client(),
       id,
@@ -67,7 +76,7 @@ describe('Zeebe conformance: Camunda user tasks (zeebe:userTask) over the REST A
         `<zeebe:assignmentDefinition candidateGroups="=[region, &quot;finance&quot;]" candidateUsers="li.wei, zhao.min" />
         <zeebe:taskSchedule dueDate="=dueBy" followUpDate="2027-01-05T09:00:00Z" />
         <zeebe:priorityDefinition priority="=if amount &gt; 1000 then 80 else 40" />
-        <zeebe:formDefinition formId="credit-review" />
+        <zeebe:formDefinition formId="${formId}" />
         <zeebe:taskHeaders><zeebe:header key="queue" value="credit" /></zeebe:taskHeaders>`,
         after,
       ),
@@ -85,7 +94,13 @@ describe('Zeebe conformance: Camunda user tasks (zeebe:userTask) over the REST A
       followUpDate: expect.stringMatching(/^2027-01-05T09:00/),
       priority: 80,
       customHeaders: { queue: 'credit' },
+      // A linked form is reported by the deployed form's key.
+      formKey: deployedForm.formKey,
     });
+    const form = await restCall('GET', `/user-tasks/${task.userTaskKey}/form`);
+    expect(form.status).toBe(200);
+    expect(form.body).toMatchObject({ formId, version: 1, formKey: deployedForm.formKey });
+    expect(JSON.parse(form.body.schema).components[0].label).toBe('Review the credit request');
     expect(task.assignee ?? null).toBeNull();
     // Unlike a job-based user task, nothing reaches the job workers.
     expect(await jobsNow(client(), 'io.camunda.zeebe:userTask')).toHaveLength(0);
@@ -269,5 +284,67 @@ describe('Zeebe conformance: Camunda user tasks (zeebe:userTask) over the REST A
     });
     expect((await rest().searchUserTasks({ filter: { processInstanceKey } } as any)).items).toHaveLength(0);
     await client().completeJob({ jobKey: job!.key, variables: {} });
+  });
+
+  it('links the form version its binding names: latest, the one deployed with the process, or the version tag', async () => {
+    const formId = uniqueId('gift-approval');
+    const id = uniqueId('Process_FormBinding');
+    const linkedTask = (taskId: string, binding: string) =>
+      `<bpmn:userTask id="${taskId}"><bpmn:extensionElements><zeebe:userTask /><zeebe:formDefinition formId="${formId}" ${binding} /></bpmn:extensionElements></bpmn:userTask>`;
+    const process = bpmn(
+      id,
+      `    <bpmn:startEvent id="Start_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="Start_1" targetRef="Gateway_Split" />
+    <bpmn:parallelGateway id="Gateway_Split" />
+    <bpmn:sequenceFlow id="Flow_L" sourceRef="Gateway_Split" targetRef="Task_Latest" />
+    <bpmn:sequenceFlow id="Flow_D" sourceRef="Gateway_Split" targetRef="Task_Deployment" />
+    <bpmn:sequenceFlow id="Flow_T" sourceRef="Gateway_Split" targetRef="Task_Tagged" />
+    ${linkedTask('Task_Latest', '')}
+    ${linkedTask('Task_Deployment', 'bindingType="deployment"')}
+    ${linkedTask('Task_Tagged', 'bindingType="versionTag" versionTag="v1"')}
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Latest" targetRef="End_1" />
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Task_Deployment" targetRef="End_1" />
+    <bpmn:sequenceFlow id="Flow_4" sourceRef="Task_Tagged" targetRef="End_1" />
+    <bpmn:endEvent id="End_1" />`,
+    );
+    const schema = (label: string, versionTag: string) => Buffer.from(JSON.stringify({ id: formId, versionTag, components: [{ type: 'textfield', key: 'x', label }] }));
+    await client().deployResources([
+      { name: `${id}.bpmn`, process: Buffer.from(process) },
+      { name: `${formId}.form`, form: schema('first', 'v1') },
+    ] as any);
+    await client().deployResource({ name: `${formId}.form`, form: schema('second', 'v2') } as any);
+    const processInstanceKey = await start(id);
+    const tasks = await eventually(async () => {
+      const found = await rest().searchUserTasks({ filter: { processInstanceKey } } as any);
+      expect(found.items).toHaveLength(3);
+      return found.items;
+    });
+    const labelOf = async (elementId: string) => {
+      const task = tasks.find((t: any) => t.elementId === elementId);
+      return JSON.parse((await restCall('GET', `/user-tasks/${task.userTaskKey}/form`)).body.schema).components[0].label;
+    };
+    expect(await labelOf('Task_Latest')).toBe('second');
+    expect(await labelOf('Task_Deployment')).toBe('first');
+    expect(await labelOf('Task_Tagged')).toBe('first');
+    await client().cancelProcessInstance(processInstanceKey);
+  });
+
+  it.skipIf(externalZeebe)('a linked form that is not deployed is a FORM_NOT_FOUND incident; deploying it and resolving creates the task (embedded)', async () => {
+    const formId = uniqueId('missing-form');
+    const id = uniqueId('Process_FormMissing');
+    await deployProcess(client(), id, userTaskProcess(id, `<zeebe:formDefinition formId="${formId}" />`, uniqueId('ut.never')));
+    const processInstanceKey = await start(id);
+    const [incident] = await eventually(async () => {
+      const open = await openIncidents(suite, processInstanceKey);
+      expect(open).toHaveLength(1);
+      return open;
+    });
+    expect(incident).toMatchObject({ error_type: 'FORM_NOT_FOUND', element_id: 'Task_Review' });
+    expect(incident!.error_message).toContain(`form with id '${formId}'`);
+    await deployForm(formId, 'Now it exists');
+    await client().resolveIncident({ incidentKey: String(incident!.key) });
+    const task = await createdTask(processInstanceKey);
+    expect((await restCall('GET', `/user-tasks/${task.userTaskKey}/form`)).body.formId).toBe(formId);
+    await client().cancelProcessInstance(processInstanceKey);
   });
 });

@@ -255,7 +255,9 @@ describe('orders plug-in: dealer orders reserve stock and credit together', () =
     expect((await credit().summary(dealer.id)).reservedCents).toBe(100_000);
     expect(await count('plugin::dealers.credit-entry', { reference: 'RIVAL' })).toBe(0);
     expect(await level('RACE-400', 'WH-EAST')).toMatchObject({ onHand: 2, reserved: 2, available: 0 });
-    // Cancelling releases what the order holds: the reservation is the order's, under its key.
+    // Cancelling releases what the order holds: the reservation is the order's, under its key. (Once its
+    // fulfilment allocated it: cancelling meanwhile would race the allocation and rightly answer CONFLICT.)
+    await eventually(async () => expect((await buyer.query(MY_ORDER, { id: placed.order.id })).myOrder.status).toBe('allocated'));
     await buyer.query(CANCEL, { id: placed.order.id, reason: 'raced' });
     expect((await credit().summary(dealer.id)).reservedCents).toBe(0);
   });

@@ -33,6 +33,14 @@ export interface DeployedDecisionRequirements {
   tenantId: string;
 }
 
+export interface DeployedForm {
+  formId: string;
+  version: number;
+  formKey: number;
+  resourceName: string;
+  tenantId: string;
+}
+
 export class DeploymentRejected extends Error {
   constructor(readonly problemsByResource: Array<{ resourceName: string; problems: ElementProblem[] }>) {
     // Shaped like Zeebe's rejection, so people and tools used to Zeebe read it the same way.
@@ -52,6 +60,8 @@ export interface CheckedResource {
   processes: ParsedProcess[];
   /** A DMN resource: its decision requirements graph. */
   decisions?: DecisionGraph;
+  /** A Camunda form (`.form`): its id and optional version tag. */
+  form?: { id: string; versionTag: string | null };
 }
 
 /**
@@ -71,13 +81,25 @@ export async function checkResources(resources: Array<{ name: string; content: B
       else checked.push({ name: resource.name, xml, checksum, processes: [], decisions: parsed.graph });
       continue;
     }
+    if (/\.form$/i.test(resource.name)) {
+      const form = parseFormResource(xml);
+      if ('problem' in form) rejected.push({ resourceName: resource.name, problems: [{ elementId: '(form)', message: form.problem }] });
+      else checked.push({ name: resource.name, xml, checksum, processes: [], form });
+      continue;
+    }
     if (!/\.(bpmn|xml)$/i.test(resource.name)) {
-      rejected.push({ resourceName: resource.name, problems: [{ elementId: '(resource)', message: 'only BPMN (.bpmn, .xml) and DMN (.dmn) resources can be deployed to the embedded engine' }] });
+      rejected.push({ resourceName: resource.name, problems: [{ elementId: '(resource)', message: 'only BPMN (.bpmn, .xml), DMN (.dmn) and form (.form) resources can be deployed to the embedded engine' }] });
       continue;
     }
     const result = await validateBpmn(xml);
     if (!result.ok) rejected.push({ resourceName: resource.name, problems: result.problems });
     else checked.push({ name: resource.name, xml, checksum, processes: result.processes });
+  }
+  const seenForms = new Map<string, string>();
+  for (const resource of checked) {
+    if (!resource.form) continue;
+    if (seenForms.has(resource.form.id)) rejected.push({ resourceName: resource.name, problems: [{ elementId: resource.form.id, message: `form id '${resource.form.id}' is also in '${seenForms.get(resource.form.id)}'` }] });
+    seenForms.set(resource.form.id, resource.name);
   }
   const seen = new Map<string, string>();
   for (const resource of checked) {
@@ -104,6 +126,7 @@ export async function storeDeployment(
   processes: DeployedProcess[];
   decisions: DeployedDecision[];
   decisionRequirements: DeployedDecisionRequirements[];
+  forms: DeployedForm[];
   created: Array<DeployedProcess & { xml: string }>;
 }> {
   const deploymentKey = nextKey();
@@ -112,7 +135,12 @@ export async function storeDeployment(
   const created: Array<DeployedProcess & { xml: string }> = [];
   const decisions: DeployedDecision[] = [];
   const decisionRequirements: DeployedDecisionRequirements[] = [];
+  const forms: DeployedForm[] = [];
   for (const resource of checked) {
+    if (resource.form) {
+      forms.push(await storeForm(trx, resource, resource.form, tenantId, deploymentKey, nextKey));
+      continue;
+    }
     if (resource.decisions) {
       const stored = await storeDecisions(trx, resource, resource.decisions, tenantId, deploymentKey, nextKey);
       decisions.push(...stored.decisions);
@@ -149,7 +177,7 @@ export async function storeDeployment(
       created.push({ ...entry, xml: resource.xml });
     }
   }
-  return { key: deploymentKey, processes: deployed, decisions, decisionRequirements, created };
+  return { key: deploymentKey, processes: deployed, decisions, decisionRequirements, forms, created };
 }
 
 /** A DRG whose XML equals its latest version keeps it and its decisions' versions; otherwise all get new ones. */
@@ -190,6 +218,44 @@ async function storeDecisions(trx: Knex.Transaction, resource: CheckedResource, 
     stored.push(decisionOf(decisionRow, graph.id));
   }
   return { requirements: requirementsOf(row), decisions: stored };
+}
+
+/** A form whose JSON equals its latest version keeps that version; otherwise it gets a new one. */
+async function storeForm(trx: Knex.Transaction, resource: CheckedResource, form: { id: string; versionTag: string | null }, tenantId: string, deploymentKey: number, nextKey: () => number): Promise<DeployedForm> {
+  const latest = await trx('wf_forms').where({ tenant_id: tenantId, form_id: form.id }).orderBy('version', 'desc').first('key', 'version', 'checksum');
+  let key = latest && latest.checksum === resource.checksum ? Number(latest.key) : 0;
+  let version = Number(latest?.version ?? 0);
+  if (!key) {
+    key = nextKey();
+    version += 1;
+    await trx('wf_forms').insert({
+      key,
+      deployment_key: deploymentKey,
+      form_id: form.id,
+      version,
+      version_tag: form.versionTag,
+      resource_name: resource.name,
+      checksum: resource.checksum,
+      schema: resource.xml,
+      tenant_id: tenantId,
+      created_at: Date.now(),
+    });
+  }
+  await trx('wf_deployment_forms').insert({ deployment_key: deploymentKey, form_key: key, form_id: form.id }).onConflict(['deployment_key', 'form_id']).ignore();
+  return { formId: form.id, version, formKey: key, resourceName: resource.name, tenantId };
+}
+
+/** A Camunda form resource is JSON with an `id` (what `formId` links to) and maybe a `versionTag`. */
+function parseFormResource(text: string): { id: string; versionTag: string | null } | { problem: string } {
+  let form: any;
+  try {
+    form = JSON.parse(text);
+  } catch (error) {
+    return { problem: `the form is not valid JSON: ${(error as Error).message}` };
+  }
+  if (!form || typeof form !== 'object' || typeof form.id !== 'string' || !form.id.trim()) return { problem: "the form has no 'id' (the formId a user task links to)" };
+  if (!Array.isArray(form.components)) return { problem: "the form has no 'components' list" };
+  return { id: form.id.trim(), versionTag: typeof form.versionTag === 'string' && form.versionTag ? form.versionTag : null };
 }
 
 function requirementsOf(row: any): DeployedDecisionRequirements {

@@ -311,6 +311,7 @@ export class Engine {
       processes: result.processes as DeployedProcess[],
       decisions: result.decisions as DeployedDecision[],
       decisionRequirements: result.decisionRequirements as DeployedDecisionRequirements[],
+      forms: result.forms,
     };
   }
 

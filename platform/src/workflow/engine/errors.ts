@@ -23,7 +23,8 @@ export class IncidentRaised extends Error {
       | 'CALLED_DECISION_ERROR'
       | 'DECISION_EVALUATION_ERROR'
       | 'UNHANDLED_ERROR_EVENT'
-      | 'JOB_NO_RETRIES',
+      | 'JOB_NO_RETRIES'
+      | 'FORM_NOT_FOUND',
     message: string,
   ) {
     super(message);

@@ -50,6 +50,8 @@ export interface UserTaskDef {
   /** Custom form key, or the id of a linked form (formId), or an external form reference. */
   formKey: string | null;
   formId: string | null;
+  /** Which version of the linked form: the latest, the one deployed with the process, or the one with `versionTag`. */
+  formBinding: { type: 'latest' | 'deployment' | 'versionTag'; versionTag: string | null };
   externalReference: string | null;
   headers: Record<string, string>;
   listeners: Record<TaskListenerEvent, ListenerDef[]>;
@@ -270,6 +272,7 @@ function baseDef(node: any, scopeId: string): ElementDef {
       priority: find('zeebe:PriorityDefinition')?.priority || null,
       formKey: form?.formKey || null,
       formId: form?.formId || null,
+      formBinding: { type: form?.bindingType === 'deployment' || form?.bindingType === 'versionTag' ? form.bindingType : 'latest', versionTag: form?.versionTag ?? null },
       externalReference: form?.externalReference || null,
       headers,
       listeners,

@@ -156,6 +156,12 @@ export function engineQueries(knex: Knex) {
       return { total: Number(total), items: rows.map((r: any) => userTaskResult(r)) };
     },
 
+    /** The deployed form a user task links (formId), as the REST API gives it; null when it links none. */
+    async userTaskForm(key: number) {
+      const row = await knex(`${TASKS_TABLE} as t`).join('wf_forms as f', 'f.key', 't.linked_form_key').where('t.key', key).first('f.*');
+      return row ? { formKey: String(row.key), formId: row.form_id as string, version: Number(row.version), schema: row.schema as string, tenantId: row.tenant_id as string } : null;
+    },
+
     async userTask(key: number) {
       const row = await knex(TASKS_TABLE).where({ key }).first();
       return row ? userTaskResult(row) : null;

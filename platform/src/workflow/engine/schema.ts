@@ -166,6 +166,32 @@ const RUNTIME_TABLES: Array<[string, (t: Knex.CreateTableBuilder) => void]> = [
     },
   ],
   [
+    // Deployed Camunda forms (.form), versioned by their id like processes; user tasks link them by formId.
+    'wf_forms',
+    (t) => {
+      t.bigInteger('key').primary();
+      t.bigInteger('deployment_key').notNullable();
+      t.string('form_id', 255).notNullable();
+      t.integer('version').notNullable();
+      t.string('version_tag', 255).nullable();
+      t.string('resource_name', 255).notNullable();
+      t.string('checksum', 64).notNullable();
+      t.text('schema').notNullable();
+      t.string('tenant_id', 64).notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.unique(['tenant_id', 'form_id', 'version']);
+    },
+  ],
+  [
+    'wf_deployment_forms',
+    (t) => {
+      t.bigInteger('deployment_key').notNullable();
+      t.bigInteger('form_key').notNullable();
+      t.string('form_id', 255).notNullable();
+      t.primary(['deployment_key', 'form_id']);
+    },
+  ],
+  [
     // Which decision versions a deployment held, new or unchanged (bindingType="deployment" calls among them).
     'wf_deployment_decisions',
     (t) => {
@@ -270,6 +296,8 @@ const RUNTIME_TABLES: Array<[string, (t: Knex.CreateTableBuilder) => void]> = [
       t.integer('priority').notNullable();
       t.string('form_key', 255).nullable();
       t.string('external_form_reference', 255).nullable();
+      /** The deployed form (wf_forms) a formId linked, in the version the binding chose. */
+      t.bigInteger('linked_form_key').nullable();
       t.text('custom_headers').notNullable();
       /** The transition waiting for its task listeners: what was asked, and which listener runs. */
       t.text('pending').nullable();

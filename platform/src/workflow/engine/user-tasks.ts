@@ -98,6 +98,7 @@ export async function createUserTask(step: Step, ei: EI, el: ElementDef): Promis
   const instance = await step.instance(ei.processInstanceKey);
   const assignee = await optionalText(step, ei, def.assignee, 'assignee');
   const priority = await taskPriority(step, ei, def);
+  const linked = def.formId ? await linkedForm(step, instance, def) : null;
   const key = step.services.nextKey();
   step.markOwns(ei, 'userTask');
   ei.data = { ...(ei.data ?? {}), userTaskKey: key };
@@ -120,7 +121,9 @@ export async function createUserTask(step: Step, ei: EI, el: ElementDef): Promis
     due_date: await dateTime(step, ei, def.dueDate, 'dueDate'),
     follow_up_date: await dateTime(step, ei, def.followUpDate, 'followUpDate'),
     priority,
-    form_key: (def.formKey ?? def.formId)?.slice(0, 255) ?? null,
+    // A linked form's key is the deployed form's (what Zeebe reports); a custom form key stays as written.
+    form_key: linked ? String(linked.key) : (def.formKey?.slice(0, 255) ?? null),
+    linked_form_key: linked?.key ?? null,
     external_form_reference: def.externalReference ? String(await step.evaluateModelValue(def.externalReference, ei, 'EXTRACT_VALUE_ERROR')).slice(0, 255) : null,
     custom_headers: JSON.stringify(def.headers),
     pending: JSON.stringify(pending),
@@ -315,6 +318,28 @@ function corrections(value: TaskAttributes | undefined): TaskAttributes {
 }
 
 // ---------------------------------------------------------------- attribute expressions
+
+/** The deployed form `formId` links under the task's binding; a FORM_NOT_FOUND incident when there is none. */
+async function linkedForm(step: Step, instance: { tenantId: string; processDefinitionKey: number }, def: UserTaskDef): Promise<{ key: number }> {
+  const formId = def.formId!;
+  const query = step.trx('wf_forms').where({ tenant_id: instance.tenantId, form_id: formId });
+  if (def.formBinding.type === 'deployment') {
+    const caller = step.trx('wf_process_definitions').where({ key: instance.processDefinitionKey }).select('deployment_key');
+    query.whereIn('key', step.trx('wf_deployment_forms').whereIn('deployment_key', caller).select('form_key'));
+  } else if (def.formBinding.type === 'versionTag') {
+    query.where('version_tag', def.formBinding.versionTag ?? '');
+  }
+  const row = await query.orderBy('version', 'desc').first('key');
+  if (row) return { key: Number(row.key) };
+  throw new IncidentRaised(
+    'FORM_NOT_FOUND',
+    def.formBinding.type === 'deployment'
+      ? `Expected to use a form with id '${formId}' with binding type 'deployment', but no such form found in the deployment which contained the current process. To resolve this incident, migrate the process instance to a process definition that is deployed together with the intended form to use.`
+      : def.formBinding.type === 'versionTag'
+        ? `Expected to use a form with id '${formId}' and version tag '${def.formBinding.versionTag}', but no such form found. To resolve the incident, deploy a form with the given id and version tag.`
+        : `Expected to find a form with id '${formId}', but no form with this id is found, at least a form with this id should be available. To resolve the Incident please deploy a form with the same id`,
+  );
+}
 
 async function optionalText(step: Step, ei: EI, value: string | null, what: string): Promise<string | null> {
   if (!value) return null;

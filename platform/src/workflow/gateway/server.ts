@@ -101,6 +101,7 @@ export async function startGateway(options: {
               tenantId: r.tenantId,
             },
           })),
+          ...result.forms.map((f) => ({ form: { formId: f.formId, version: f.version, formKey: String(f.formKey), resourceName: f.resourceName, tenantId: f.tenantId } })),
         ],
       };
     }),

@@ -122,6 +122,7 @@ export function restApi(deps: RestApiDeps) {
             resourceName: r.resourceName,
           },
         })),
+        ...result.forms.map((f) => ({ form: { formId: f.formId, version: f.version, formKey: String(f.formKey), resourceName: f.resourceName, tenantId: f.tenantId } })),
       ],
     };
   });
@@ -449,6 +450,13 @@ export function restApi(deps: RestApiDeps) {
     return { items: found.items, page: { totalItems: found.total } };
   });
 
+  route('GET', '/user-tasks/{userTaskKey}/form', async ({ params }) => {
+    const userTaskKey = key(params.userTaskKey, 'userTaskKey');
+    if (!(await queries.userTask(userTaskKey))) throw new CommandRejected('NOT_FOUND', `User task with key '${userTaskKey}' not found`);
+    // null (204): the task links no deployed form (an external form, or none).
+    return queries.userTaskForm(userTaskKey);
+  });
+
   route('GET', '/user-tasks/{userTaskKey}', async ({ params }) => {
     const userTaskKey = key(params.userTaskKey, 'userTaskKey');
     const task = await queries.userTask(userTaskKey);
@@ -568,7 +576,8 @@ export function restApi(deps: RestApiDeps) {
     const params = Object.fromEntries(found.params.map((name, i) => [name, decodeURIComponent(values[i]!)]));
     try {
       const result = await found.handle({ body: ctx.request.body ?? {}, params, ctx });
-      if (found.empty) {
+      // (A route answers null for "found, but nothing to give": 204 too.)
+      if (found.empty || result === null) {
         ctx.status = 204;
         ctx.body = null;
       } else {
