@@ -67,7 +67,7 @@ export async function startWorkflowRuntime(strapi: Core.Strapi): Promise<Workflo
     // Both read before the engine starts: a bad setting stops the start with nothing half-running.
     const listen = gatewayListenOptions(process.env);
     credentials = gatewayCredentials(process.env, log);
-    engine = new Engine(strapi.db.connection, log);
+    engine = new Engine(strapi.db.connection, log, { clockControlled: process.env.WORKFLOW_ENGINE_CLOCK_CONTROLLED === 'true' });
     await engine.start();
     try {
       gateway = await startGateway({ engine, listen, credentials, log });

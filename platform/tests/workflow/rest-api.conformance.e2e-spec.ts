@@ -67,6 +67,12 @@ describe('Zeebe conformance: the REST API (v2) with the official REST client', (
     expect(topology.gatewayVersion).toMatch(/^8\./);
   });
 
+  it.skipIf(externalZeebe)('refuses to pin the engine clock unless the platform was started with a controlled clock', async () => {
+    const pinned = await fetch(`${restAddress}/v2/clock`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${env!.zeebeToken}` }, body: JSON.stringify({ timestamp: Date.now() + 86_400_000 }) });
+    expect(pinned.status).toBe(403);
+    expect((await pinned.json()).detail).toContain('WORKFLOW_ENGINE_CLOCK_CONTROLLED');
+  });
+
   it.skipIf(externalZeebe)('refuses a request without credentials, or with a wrong token, as 401', async () => {
     const anonymous = await fetch(`${restAddress}/v2/topology`);
     expect(anonymous.status).toBe(401);

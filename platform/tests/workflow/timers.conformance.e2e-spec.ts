@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { bpmn, deployProcess, grpcRefusal, jobsNow, serviceTask, takeJobs, uniqueId, useZeebeTarget } from './zeebe-target';
 
 // Written only against the Zeebe client: the same file runs against a real Zeebe (ZEEBE_ADDRESS).
@@ -110,6 +110,82 @@ describe('Zeebe conformance: timers', () => {
     expect(job).toMatchObject({ bpmnProcessId: id, elementId: 'Task_Work', processDefinitionVersion: 1 });
     await client().completeJob({ jobKey: job!.key, variables: {} });
     expect(await jobsNow(client(), type, 2_500)).toEqual([]);
+  });
+
+  // Camunda's controlled clock (PUT /v2/clock; a real Zeebe needs ZEEBE_CLOCK_CONTROLLED=true):
+  // long timers are tested by moving the engine's time, not by waiting.
+  describe('with the engine clock pinned', () => {
+    const DAY = 24 * 3600_000;
+    const pin = async (at: number) => expect((await suite.restCall('PUT', '/clock', { timestamp: at })).status).toBe(204);
+    afterEach(async () => {
+      await suite.restCall('POST', '/clock/reset');
+    });
+
+    it('a 30-day reminder on an open task: pinned a day short nothing fires, pinned past it the reminder path runs once', async () => {
+      const id = uniqueId('Process_ThirtyDays');
+      const types = { work: uniqueId('payment.wait'), late: uniqueId('payment.remind') };
+      await deployProcess(
+        client(),
+        id,
+        bpmn(
+          id,
+          `    <bpmn:startEvent id="StartEvent_1" />
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Work" />
+    ${serviceTask('Task_Work', types.work)}
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Work" targetRef="EndEvent_1" />
+    <bpmn:endEvent id="EndEvent_1" />
+    <bpmn:boundaryEvent id="Boundary_Remind" attachedToRef="Task_Work" cancelActivity="false">
+      <bpmn:timerEventDefinition id="TimerDefinition_Remind"><bpmn:timeDuration>P30D</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="Flow_Remind" sourceRef="Boundary_Remind" targetRef="Task_Remind" />
+    ${serviceTask('Task_Remind', types.late)}
+    <bpmn:sequenceFlow id="Flow_Remind_End" sourceRef="Task_Remind" targetRef="EndEvent_Remind" />
+    <bpmn:endEvent id="EndEvent_Remind" />`,
+        ),
+      );
+      const startedAt = Date.now();
+      const { processInstanceKey } = await client().createProcessInstance({ bpmnProcessId: id, variables: { invoice: 'INV-30' } });
+      const [work] = await takeJobs(client(), types.work);
+      await pin(startedAt + 29 * DAY);
+      expect(await jobsNow(client(), types.late, 800)).toEqual([]);
+      await pin(startedAt + 30 * DAY + 5_000);
+      const [reminder] = await takeJobs(client(), types.late);
+      expect(reminder).toMatchObject({ processInstanceKey, variables: { invoice: 'INV-30' } });
+      expect(await jobsNow(client(), types.late, 500)).toEqual([]);
+      await client().completeJob({ jobKey: reminder!.key, variables: {} });
+      await client().cancelProcessInstance(work!.processInstanceKey);
+    });
+
+    it('a daily timer start event (R2/P1D) starts one instance per day that passes, two in all', async () => {
+      const id = uniqueId('Process_Daily');
+      const type = uniqueId('daily.report');
+      const deployedAt = Date.now();
+      await deployProcess(
+        client(),
+        id,
+        bpmn(
+          id,
+          `    <bpmn:startEvent id="StartEvent_Daily">
+      <bpmn:timerEventDefinition id="TimerDefinition_Daily"><bpmn:timeCycle>R2/P1D</bpmn:timeCycle></bpmn:timerEventDefinition>
+    </bpmn:startEvent>
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_Daily" targetRef="Task_Report" />
+    ${serviceTask('Task_Report', type)}
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Report" targetRef="EndEvent_1" />
+    <bpmn:endEvent id="EndEvent_1" />`,
+        ),
+      );
+      expect(await jobsNow(client(), type, 500)).toEqual([]);
+      await pin(deployedAt + DAY + 5_000);
+      const first = await takeJobs(client(), type);
+      // (Done before the next day: a job still held then would time out and be handed out again.)
+      await client().completeJob({ jobKey: first[0]!.key, variables: {} });
+      await pin(deployedAt + 2 * DAY + 10_000);
+      const second = await takeJobs(client(), type);
+      await client().completeJob({ jobKey: second[0]!.key, variables: {} });
+      expect(new Set([...first, ...second].map((j) => j.processInstanceKey)).size).toBe(2);
+      await pin(deployedAt + 5 * DAY);
+      expect(await jobsNow(client(), type, 800)).toEqual([]);
+    });
   });
 });
 

@@ -24,7 +24,7 @@ export async function zeebeTarget(): Promise<ZeebeTargetHandle> {
   const external = process.env.ZEEBE_ADDRESS;
   if (!external && process.env.ZEEBE_TARGET === 'engine') return engineOnlyTarget();
   // Only the suite's own Zeebe client may take user-task jobs: the platform's task inbox stays off.
-  const env = external ? null : await createTestEnvironment({ env: { WORKFLOW_TASK_INBOX: 'false' } });
+  const env = external ? null : await createTestEnvironment({ env: { WORKFLOW_TASK_INBOX: 'false', WORKFLOW_ENGINE_CLOCK_CONTROLLED: 'true' } });
   const address = external ? (external.includes('://') ? external : `grpc://${external}`) : env!.zeebeAddress;
   // A real Zeebe takes whatever CAMUNDA_* credentials the environment holds; the embedded gateway its token.
   const client = clientFor(address, env?.zeebeToken);
@@ -62,7 +62,7 @@ export interface ZeebeTargetHandle {
 async function engineOnlyTarget(): Promise<ZeebeTargetHandle> {
   const knex = createKnex({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
   const quiet = { info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
-  const engine = new Engine(knex, quiet);
+  const engine = new Engine(knex, quiet, { clockControlled: true });
   await engine.start();
   const credentials = gatewayCredentials({ WORKFLOW_GATEWAY_TOKEN: randomBytes(24).toString('hex'), WORKFLOW_GATEWAY_CLIENT_SECRET: randomBytes(24).toString('hex') }, quiet);
   const gateway = await startGateway({ engine, listen: { host: '127.0.0.1', port: 0, tls: null }, credentials, log: quiet });

@@ -18,6 +18,28 @@ const COUNTER_FLUSH_MS = 1000;
 /** How long a user-task request waits for the task's listeners before it is answered DEADLINE_EXCEEDED. */
 const USER_TASK_REQUEST_TIMEOUT_MS = 60_000;
 
+/**
+ * The engine's time: the system clock, unless pinned to a moment (Camunda's controlled clock,
+ * `PUT /v2/clock`), so tests move a 30-day timer forward instead of waiting for it.
+ */
+export class EngineClock {
+  private pinned: number | null = null;
+  now(): number {
+    return this.pinned ?? Date.now();
+  }
+  pin(at: number) {
+    this.pinned = at;
+  }
+  reset() {
+    this.pinned = null;
+  }
+}
+
+export interface EngineOptions {
+  /** Whether the clock may be pinned (tests and staging only; WORKFLOW_ENGINE_CLOCK_CONTROLLED=true). */
+  clockControlled?: boolean;
+}
+
 export interface EngineLogger {
   info(message: string): void;
   error(message: string): void;
@@ -87,10 +109,33 @@ export class Engine {
   private readonly pendingCounters = new Map<string, number>();
   private countersWrittenAt = 0;
 
+  readonly clock = new EngineClock();
+
   constructor(
     readonly knex: Knex,
     private readonly log: EngineLogger,
+    private readonly options: EngineOptions = {},
   ) {}
+
+  /** Pins the engine's clock (as Camunda's `PUT /v2/clock`); timers due by then fire. */
+  pinClock(at: number) {
+    this.assertClockControlled();
+    if (!Number.isSafeInteger(at) || at < 0) throw new CommandRejected('INVALID_ARGUMENT', `The given timestamp must not be negative, but was '${at}'`);
+    this.clock.pin(at);
+    this.wake(0);
+  }
+
+  resetClock() {
+    this.assertClockControlled();
+    this.clock.reset();
+    this.wake(0);
+  }
+
+  private assertClockControlled() {
+    if (!this.options.clockControlled) {
+      throw new CommandRejected('PERMISSION_DENIED', 'The engine clock is not controlled; start the platform with WORKFLOW_ENGINE_CLOCK_CONTROLLED=true (never in production) to pin it');
+    }
+  }
 
   async start(): Promise<void> {
     await ensureEngineSchema(this.knex);
@@ -173,9 +218,9 @@ export class Engine {
     try {
       await this.knex.transaction(async (trx) => {
         if (this.keyBlockEnd - this.nextKeyValue < KEY_BLOCK / 2) await this.reserveKeys(trx);
-        const now = Date.now();
+        const now = this.clock.now();
         for (const item of batch) {
-          const step = new Step(trx, this.services(trx), now, effects);
+          const step = new Step(trx, this.services(trx, now), now, effects);
           values.push(await item.run(step));
           await step.settle();
           await step.flush();
@@ -224,7 +269,7 @@ export class Engine {
     return this.nextKeyValue++;
   };
 
-  private services(trx: Knex.Transaction) {
+  private services(trx: Knex.Transaction, now: number) {
     return {
       model: (key: number) => this.model(key, trx),
       latestDefinition: (tenantId: string, bpmnProcessId: string) => this.latestDefinition(tenantId, bpmnProcessId, trx),
@@ -242,7 +287,7 @@ export class Engine {
       evaluateDecision: async (tenantId: string, decisionId: string, variables: Vars, binding: DecisionBinding, context: EvaluationContext) => {
         const row = await findDecision(trx, tenantId, { decisionId }, binding);
         const result = await evaluateStoredDecision(trx, row, await this.decisionGraph(Number(row.decision_requirements_key), trx), variables);
-        await recordEvaluation(trx, this.nextKey(), result, context, Date.now());
+        await recordEvaluation(trx, this.nextKey(), result, context, now);
         return result;
       },
       nextKey: this.nextKey,
@@ -796,7 +841,7 @@ export class Engine {
 
   private async tick() {
     if (this.stopped) return;
-    const now = Date.now();
+    const now = this.clock.now();
     const due = await this.knex('wf_timers').where('due_at', '<=', now).orderBy('due_at').limit(200);
     await Promise.all(due.map((timer: any) => this.submit((step) => this.fireTimer(step, timer)).catch((e) => this.log.error(`timer ${timer.key} failed: ${e?.stack ?? e}`))));
     // Jobs whose deadline or back-off just passed can be handed out again.
@@ -814,7 +859,7 @@ export class Engine {
       });
     }
     const next = await this.knex('wf_timers').min('due_at as at').first();
-    if (next?.at !== null && next?.at !== undefined) this.wake(Math.min(1000, Math.max(0, Number(next.at) - Date.now())));
+    if (next?.at !== null && next?.at !== undefined) this.wake(Math.min(1000, Math.max(0, Number(next.at) - this.clock.now())));
   }
 
   private async fireTimer(step: Step, row: any) {

@@ -1,5 +1,5 @@
 /** A refused command, with the gRPC status a Zeebe gateway would answer and a Zeebe-style message. */
-export type RejectionCode = 'NOT_FOUND' | 'INVALID_ARGUMENT' | 'FAILED_PRECONDITION' | 'ALREADY_EXISTS' | 'RESOURCE_EXHAUSTED' | 'DEADLINE_EXCEEDED' | 'UNAVAILABLE';
+export type RejectionCode = 'NOT_FOUND' | 'INVALID_ARGUMENT' | 'FAILED_PRECONDITION' | 'ALREADY_EXISTS' | 'RESOURCE_EXHAUSTED' | 'DEADLINE_EXCEEDED' | 'UNAVAILABLE' | 'PERMISSION_DENIED';
 
 export class CommandRejected extends Error {
   constructor(

@@ -53,6 +53,7 @@ const HTTP_STATUS: Record<RejectionCode, number> = {
   RESOURCE_EXHAUSTED: 503,
   DEADLINE_EXCEEDED: 504,
   UNAVAILABLE: 503,
+  PERMISSION_DENIED: 403,
 };
 
 export function restApi(deps: RestApiDeps) {
@@ -419,6 +420,27 @@ export function restApi(deps: RestApiDeps) {
     if (!found) throw new CommandRejected('NOT_FOUND', `Decision instance with id '${params.decisionInstanceId}' not found`);
     return found;
   });
+
+  // Camunda's controlled clock (tests): pin the engine's time, or go back to the system's.
+  route(
+    'PUT',
+    '/clock',
+    async ({ body }) => {
+      const timestamp = object(body).timestamp;
+      if (typeof timestamp !== 'number') throw new CommandRejected('INVALID_ARGUMENT', 'No timestamp provided (epoch milliseconds)');
+      engine.pinClock(timestamp);
+    },
+    true,
+  );
+
+  route(
+    'POST',
+    '/clock/reset',
+    async () => {
+      engine.resetClock();
+    },
+    true,
+  );
 
   // ---------------------------------------------------------------- Camunda user tasks
 
