@@ -35,16 +35,7 @@ describe('Zeebe conformance: Camunda user tasks (zeebe:userTask) over the REST A
 
   const start = async (id: string, variables: Record<string, unknown> = {}) => (await client().createProcessInstance({ bpmnProcessId: id, variables })).processInstanceKey;
 
-  /** The instance's user task once it is CREATED (listeners of its creation done). */
-  const createdTask = async (processInstanceKey: string) => {
-    let task: any;
-    await eventually(async () => {
-      const found = await rest().searchUserTasks({ filter: { processInstanceKey, state: 'CREATED' } } as any);
-      expect(found.items).toHaveLength(1);
-      task = found.items[0];
-    });
-    return task;
-  };
+  const createdTask = suite.createdUserTask;
   const taskNow = async (userTaskKey: string) => (await restCall('GET', `/user-tasks/${userTaskKey}`)).body;
   /** Listener jobs through the REST API (the SDK's REST job class drops the `userTask` part). */
   const activateListener = async (type: string) => {

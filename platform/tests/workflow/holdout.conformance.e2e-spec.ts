@@ -28,16 +28,7 @@ describe('Zeebe conformance: the hold-out set of Camunda Modeler 5 models', () =
     return found!;
   };
   const complete = (j: ActivatedJob, variables: Record<string, unknown> = {}) => client().completeJob({ jobKey: j.key, variables });
-  /** The instance's Camunda user task once CREATED (its creating listeners done). */
-  const userTask = async (processInstanceKey: string): Promise<any> => {
-    let task: any;
-    await eventually(async () => {
-      const found = await rest().searchUserTasks({ filter: { processInstanceKey, state: 'CREATED' } } as any);
-      expect(found.items).toHaveLength(1);
-      task = found.items[0];
-    });
-    return task;
-  };
+  const userTask = suite.createdUserTask;
   const taskState = async (userTaskKey: string) => (await rest().searchUserTasks({ filter: { userTaskKey } } as any)).items[0]?.state;
   const instanceState = async (processInstanceKey: string) => (await rest().searchProcessInstances({ filter: { processInstanceKey } } as any)).items[0]?.state;
   const noIncidents = async (processInstanceKey: string) => {

@@ -323,6 +323,13 @@ export function useZeebeTarget() {
     },
     client: () => target!.client,
     rest: () => target!.rest,
+    /** The instance's one Camunda user task once it is CREATED (its creating listeners done), from the REST API. */
+    createdUserTask: async (processInstanceKey: string): Promise<any> =>
+      eventually(async () => {
+        const found = await target!.rest.searchUserTasks({ filter: { processInstanceKey, state: 'CREATED' } } as any);
+        if (found.items.length !== 1) throw new Error(`expected one CREATED user task in instance ${processInstanceKey}, found ${found.items.length}`);
+        return found.items[0];
+      }),
     /** A raw REST API call: its HTTP status and JSON answer. */
     restCall: async (method: string, path: string, body?: unknown) => {
       const response = await fetch(`${target!.restAddress}/v2${path}`, {
