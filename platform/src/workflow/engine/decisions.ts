@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { DecisionEvaluationFailed, evaluateDecision, type DecisionGraph, type EvaluatedDecision } from './dmn';
+import { bindVersion, type ResourceBinding } from './deployments';
 import { CommandRejected } from './errors';
 
 /**
@@ -11,7 +12,7 @@ import { CommandRejected } from './errors';
 export const EVALUATIONS_TABLE = 'wf_decision_evaluations';
 
 /** Which version is evaluated: the latest, the one deployed together with the calling process, or the one with a version tag. */
-export type DecisionBinding = { type: 'latest' } | { type: 'deployment'; callerDefinitionKey: number } | { type: 'versionTag'; versionTag: string };
+export type DecisionBinding = ResourceBinding;
 
 /** Where an evaluation happened: a business-rule task, or nowhere (the EvaluateDecision API). */
 export interface EvaluationContext {
@@ -28,14 +29,7 @@ export type DecisionResult = Awaited<ReturnType<typeof evaluateStoredDecision>>;
 export async function findDecision(trx: Knex | Knex.Transaction, tenantId: string, ref: { decisionId?: string; decisionKey?: number }, binding: DecisionBinding = { type: 'latest' }) {
   const query = trx('wf_decisions as d').join('wf_decision_requirements as r', 'r.key', 'd.decision_requirements_key');
   if (ref.decisionKey) query.where('d.key', ref.decisionKey);
-  else query.where({ 'd.tenant_id': tenantId, 'd.decision_id': ref.decisionId ?? '' });
-  if (binding.type === 'deployment') {
-    // The version the caller's own deployment held (new then, or unchanged and kept).
-    const caller = trx('wf_process_definitions').where({ key: binding.callerDefinitionKey }).select('deployment_key');
-    query.whereIn('d.key', trx('wf_deployment_decisions').whereIn('deployment_key', caller).select('decision_key'));
-  } else if (binding.type === 'versionTag') {
-    query.where('d.version_tag', binding.versionTag);
-  }
+  else bindVersion(trx, query.where({ 'd.tenant_id': tenantId, 'd.decision_id': ref.decisionId ?? '' }), 'decision', ref.decisionId ?? '', binding, { key: 'd.key', versionTag: 'd.version_tag' });
   const row = await query.orderBy('d.version', 'desc').first('d.*', 'r.drg_id');
   if (row) return row;
   if (ref.decisionKey) throw new CommandRejected('NOT_FOUND', `Expected to evaluate decision with key '${ref.decisionKey}', but no such decision found`, 'EVALUATE');

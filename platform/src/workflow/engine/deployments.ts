@@ -41,6 +41,39 @@ export interface DeployedForm {
   tenantId: string;
 }
 
+/** Which version a call binds to: the latest, the one deployed together with the caller, or the one with a version tag. */
+export type ResourceBinding = { type: 'latest' } | { type: 'deployment'; callerDefinitionKey: number } | { type: 'versionTag'; versionTag: string };
+
+/** Where each kind of versioned resource records the deployments that held it (new or unchanged). */
+const HELD_IN = {
+  process: { table: 'wf_deployment_processes', key: 'process_definition_key', id: 'bpmn_process_id' },
+  decision: { table: 'wf_deployment_decisions', key: 'decision_key', id: 'decision_id' },
+  form: { table: 'wf_deployment_forms', key: 'form_key', id: 'form_id' },
+} as const;
+
+/**
+ * Narrows `query` over a versioned resource (its key in `columns.key`, its version tag in
+ * `columns.versionTag`) to the versions `binding` allows; the caller orders by version and takes the first.
+ */
+export function bindVersion(
+  trx: Knex | Knex.Transaction,
+  query: Knex.QueryBuilder,
+  kind: keyof typeof HELD_IN,
+  id: string,
+  binding: ResourceBinding,
+  columns: { key: string; versionTag: string },
+): Knex.QueryBuilder {
+  if (binding.type === 'deployment') {
+    // The version the caller's own deployment held (new then, or unchanged and kept).
+    const held = HELD_IN[kind];
+    const caller = trx('wf_process_definitions').where({ key: binding.callerDefinitionKey }).select('deployment_key');
+    query.whereIn(columns.key, trx(held.table).whereIn('deployment_key', caller).where({ [held.id]: id }).select(held.key));
+  } else if (binding.type === 'versionTag') {
+    query.where(columns.versionTag, binding.versionTag);
+  }
+  return query;
+}
+
 export class DeploymentRejected extends Error {
   constructor(readonly problemsByResource: Array<{ resourceName: string; problems: ElementProblem[] }>) {
     // Shaped like Zeebe's rejection, so people and tools used to Zeebe read it the same way.

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { DEFAULT_TENANT, checkResources, storeDeployment, type DeployedDecision, type DeployedDecisionRequirements, type DeployedProcess } from './deployments';
+import { DEFAULT_TENANT, bindVersion, checkResources, storeDeployment, type DeployedDecision, type DeployedDecisionRequirements, type DeployedProcess, type ResourceBinding } from './deployments';
 import { evaluateStoredDecision, findDecision, recordEvaluation, type DecisionBinding, type EvaluationContext } from './decisions';
 import { parseDmn, type DecisionGraph } from './dmn';
 import { CommandRejected } from './errors';
@@ -273,15 +273,9 @@ export class Engine {
     return {
       model: (key: number) => this.model(key, trx),
       latestDefinition: (tenantId: string, bpmnProcessId: string) => this.latestDefinition(tenantId, bpmnProcessId, trx),
-      boundDefinition: async (tenantId: string, bpmnProcessId: string, binding: { type: 'deployment'; callerDefinitionKey: number } | { type: 'versionTag'; versionTag: string }) => {
+      boundDefinition: async (tenantId: string, bpmnProcessId: string, binding: ResourceBinding) => {
         const query = trx('wf_process_definitions as d').where({ 'd.tenant_id': tenantId, 'd.bpmn_process_id': bpmnProcessId });
-        if (binding.type === 'deployment') {
-          // The version the caller's own deployment held (new then, or unchanged and kept).
-          const caller = trx('wf_process_definitions').where({ key: binding.callerDefinitionKey }).select('deployment_key');
-          query.whereIn('d.key', trx('wf_deployment_processes').whereIn('deployment_key', caller).where({ bpmn_process_id: bpmnProcessId }).select('process_definition_key'));
-        }
-        else query.where('d.version_tag', binding.versionTag);
-        const row = await query.orderBy('d.version', 'desc').first('d.key', 'd.version');
+        const row = await bindVersion(trx, query, 'process', bpmnProcessId, binding, { key: 'd.key', versionTag: 'd.version_tag' }).orderBy('d.version', 'desc').first('d.key', 'd.version');
         return row ? { key: Number(row.key), version: Number(row.version) } : null;
       },
       evaluateDecision: async (tenantId: string, decisionId: string, variables: Vars, binding: DecisionBinding, context: EvaluationContext) => {

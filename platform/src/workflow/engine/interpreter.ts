@@ -5,6 +5,7 @@ import type { ElementDef, FlowDef, ProcessModel } from './model';
 import { scheduleTimer } from './timers';
 import { cancelUserTask, createUserTask, type TaskOutcome } from './user-tasks';
 import type { DecisionBinding, EvaluationContext } from './decisions';
+import type { ResourceBinding } from './deployments';
 
 /**
  * The token interpreter. One `Step` runs one command of the engine's single writer inside a
@@ -48,7 +49,7 @@ export interface EngineServices {
   boundDefinition(
     tenantId: string,
     bpmnProcessId: string,
-    binding: { type: 'deployment'; callerDefinitionKey: number } | { type: 'versionTag'; versionTag: string },
+    binding: ResourceBinding,
   ): Promise<{ key: number; version: number } | null>;
   /** Evaluates and records a decision for a business-rule task. */
   evaluateDecision(tenantId: string, decisionId: string, variables: Vars, binding: DecisionBinding, context: EvaluationContext): Promise<{ output: unknown; failureMessage: string }>;
@@ -1509,7 +1510,8 @@ function pickCatch(candidates: ElementDef[], code: string, field: 'errorCode' | 
   return candidates.find((c) => c[field] === code) ?? candidates.find((c) => c[field] === null || c[field] === undefined);
 }
 
-function splitList(value: string): string[] {
+/** A comma-separated list as Zeebe reads candidate groups and users. */
+export function splitList(value: string): string[] {
   return value
     .split(',')
     .map((s) => s.trim())

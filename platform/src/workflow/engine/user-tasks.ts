@@ -1,5 +1,6 @@
+import { bindVersion, type ResourceBinding } from './deployments';
 import { CommandRejected, IncidentRaised } from './errors';
-import type { EI, Step, Vars } from './interpreter';
+import { splitList, type EI, type Step, type Vars } from './interpreter';
 import type { ElementDef, TaskListenerEvent, UserTaskDef } from './model';
 
 /**
@@ -322,14 +323,14 @@ function corrections(value: TaskAttributes | undefined): TaskAttributes {
 /** The deployed form `formId` links under the task's binding; a FORM_NOT_FOUND incident when there is none. */
 async function linkedForm(step: Step, instance: { tenantId: string; processDefinitionKey: number }, def: UserTaskDef): Promise<{ key: number }> {
   const formId = def.formId!;
+  const binding: ResourceBinding =
+    def.formBinding.type === 'deployment'
+      ? { type: 'deployment', callerDefinitionKey: instance.processDefinitionKey }
+      : def.formBinding.type === 'versionTag'
+        ? { type: 'versionTag', versionTag: def.formBinding.versionTag ?? '' }
+        : { type: 'latest' };
   const query = step.trx('wf_forms').where({ tenant_id: instance.tenantId, form_id: formId });
-  if (def.formBinding.type === 'deployment') {
-    const caller = step.trx('wf_process_definitions').where({ key: instance.processDefinitionKey }).select('deployment_key');
-    query.whereIn('key', step.trx('wf_deployment_forms').whereIn('deployment_key', caller).select('form_key'));
-  } else if (def.formBinding.type === 'versionTag') {
-    query.where('version_tag', def.formBinding.versionTag ?? '');
-  }
-  const row = await query.orderBy('version', 'desc').first('key');
+  const row = await bindVersion(step.trx, query, 'form', formId, binding, { key: 'key', versionTag: 'version_tag' }).orderBy('version', 'desc').first('key');
   if (row) return { key: Number(row.key) };
   throw new IncidentRaised(
     'FORM_NOT_FOUND',
@@ -352,10 +353,10 @@ async function optionalText(step: Step, ei: EI, value: string | null, what: stri
 /** A static comma-separated list, or a FEEL expression giving a list of strings (or one string). */
 async function list(step: Step, ei: EI, value: string | null, what: string): Promise<string[]> {
   if (!value) return [];
-  if (!value.trim().startsWith('=')) return value.split(',').map((v) => v.trim()).filter(Boolean);
+  if (!value.trim().startsWith('=')) return splitList(value);
   const evaluated = await step.evaluateModelValue(value, ei, 'EXTRACT_VALUE_ERROR');
   if (evaluated === null || evaluated === undefined) return [];
-  if (typeof evaluated === 'string') return evaluated.split(',').map((v) => v.trim()).filter(Boolean);
+  if (typeof evaluated === 'string') return splitList(evaluated);
   if (Array.isArray(evaluated) && evaluated.every((v) => typeof v === 'string')) return evaluated as string[];
   throw new IncidentRaised('EXTRACT_VALUE_ERROR', `Expected result of the expression '${value}' for ${what} to be 'ARRAY' of strings, but was '${typeName(evaluated)}'.`);
 }
