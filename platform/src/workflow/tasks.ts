@@ -196,9 +196,9 @@ export class TaskInbox {
     for (const row of held) {
       const key = String(row.job_key);
       const now = byKey.get(key) ?? (await source.get(key));
-      const open = { job_key: key, state: row.state };
-      if (!now || now.state === 'CANCELED' || now.state === 'FAILED') await knex(TASKS).where(open).update({ state: 'CANCELED', ended_at: Date.now() });
-      else if (now.state === 'COMPLETED') await knex(TASKS).where(open).update({ state: 'COMPLETED', ended_at: Date.now() });
+      const unchanged = { job_key: key, state: row.state };
+      if (!now || now.state === 'CANCELED' || now.state === 'FAILED') await knex(TASKS).where(unchanged).update({ state: 'CANCELED', ended_at: Date.now() });
+      else if (now.state === 'COMPLETED') await knex(TASKS).where(unchanged).update({ state: 'COMPLETED', ended_at: Date.now() });
       else if (row.state === 'CREATED' && now.state === 'CREATED' && (now.assignee ?? null) !== (row.assignee ?? null)) {
         await knex(TASKS).where({ job_key: key, state: 'CREATED' }).update({ assignee: now.assignee, claimed_at: now.assignee ? Date.now() : null });
       }
