@@ -96,3 +96,9 @@ export async function recordEvaluation(trx: Knex.Transaction, key: number, resul
     evaluated_at: now,
   });
 }
+
+/** The DMN source of deployed decision requirements (parsed once and cached by the engine). */
+export async function decisionRequirementsXml(trx: Knex | Knex.Transaction, decisionRequirementsKey: number): Promise<string | null> {
+  const row = await trx('wf_decision_requirements').where({ key: decisionRequirementsKey }).first('xml');
+  return row ? row.xml : null;
+}

@@ -1,14 +1,35 @@
 import type { Knex } from 'knex';
-import { DEFAULT_TENANT, bindVersion, checkResources, storeDeployment, type DeployedDecision, type DeployedDecisionRequirements, type DeployedProcess, type ResourceBinding } from './deployments';
-import { evaluateStoredDecision, findDecision, recordEvaluation, type DecisionBinding, type EvaluationContext } from './decisions';
+import { activateJobs } from './commands/activate-jobs';
+import { broadcastSignal } from './commands/broadcast-signal';
+import { cancelInstance } from './commands/cancel-instance';
+import { completeJob, type ListenerResult } from './commands/complete-job';
+import { createInstance, type CreateInstanceRequest } from './commands/create-instance';
+import { deploy } from './commands/deploy';
+import { evaluateDecision } from './commands/evaluate-decision';
+import { expireMessages } from './commands/expire-messages';
+import { failJob, type FailJobRequest } from './commands/fail-job';
+import { publishMessage, type PublishMessageRequest } from './commands/publish-message';
+import { resolveIncident } from './commands/resolve-incident';
+import { setVariables } from './commands/set-variables';
+import { throwError } from './commands/throw-error';
+import { triggerTimer } from './commands/trigger-timer';
+import { updateJobRetries, updateJobTimeout } from './commands/update-job';
+import { assignUserTask, completeUserTask, unassignUserTask, updateUserTask } from './commands/user-task';
+import { DEFAULT_TENANT, checkResources, type DeployedDecision, type DeployedDecisionRequirements, type DeployedProcess } from './deployments';
+import { decisionRequirementsXml, evaluateStoredDecision, findDecision, recordEvaluation } from './decisions';
 import { parseDmn, type DecisionGraph } from './dmn';
 import { CommandRejected } from './errors';
+import { Step } from './interpreter';
 import { compileProcess, type ProcessModel } from './model';
-import { Step, type Effects, type InstanceRow, type Vars } from './interpreter';
-import { evaluateValue } from './feel';
-import { nextOccurrence, scheduleTimer } from './timers';
 import { ensureEngineSchema } from './schema';
-import { checkListenerResult, listenerJobTask, parseChangeset, requestTransition, taskListenerCompleted, type TaskAttributes } from './user-tasks';
+import { addToCounters, readCounters } from './state/counters';
+import { boundDefinition, definitionById, definitionSource } from './state/definitions';
+import { appendHistory } from './state/history';
+import { readyTypes } from './state/jobs';
+import { reserveKeyBlock } from './state/keys';
+import { dueTimers, nextDueAt } from './state/timers';
+import type { Effects, EngineServices, InstanceRow, Vars } from './types';
+import type { listenerJobTask } from './user-tasks';
 
 // Zeebe encodes the partition in the top bits of every key; partition 1 keys start at 2^51.
 const PARTITION_1 = 2 ** 51;
@@ -225,7 +246,7 @@ export class Engine {
           await step.settle();
           await step.flush();
         }
-        for (let i = 0; i < effects.history.length; i += 100) await trx('wf_history').insert(effects.history.slice(i, i + 100));
+        await appendHistory(trx, effects.history);
         if (Date.now() - this.countersWrittenAt >= COUNTER_FLUSH_MS) {
           await this.writeCounters(trx, effects.counters);
           countersWritten = true;
@@ -250,17 +271,12 @@ export class Engine {
   private async writeCounters(trx: Knex.Transaction, current: Map<string, number>) {
     const total = new Map(this.pendingCounters);
     for (const [name, by] of current) total.set(name, (total.get(name) ?? 0) + by);
-    for (const [name, by] of total) {
-      const updated = await trx('wf_counters').where({ name }).increment('value', by);
-      if (!updated) await trx('wf_counters').insert({ name, value: by });
-    }
+    await addToCounters(trx, total);
     this.countersWrittenAt = Date.now();
   }
 
   private async reserveKeys(trx: Knex.Transaction) {
-    await trx('wf_sequence').where({ name: 'key' }).increment('value', KEY_BLOCK);
-    const row = await trx('wf_sequence').where({ name: 'key' }).first('value');
-    this.keyBlockEnd = PARTITION_1 + Number(row.value);
+    this.keyBlockEnd = PARTITION_1 + (await reserveKeyBlock(trx, KEY_BLOCK));
     this.nextKeyValue = this.keyBlockEnd - KEY_BLOCK + 1;
   }
 
@@ -269,20 +285,18 @@ export class Engine {
     return this.nextKeyValue++;
   };
 
-  private services(trx: Knex.Transaction, now: number) {
+  private services(trx: Knex.Transaction, now: number): EngineServices {
     return {
-      model: (key: number) => this.model(key, trx),
-      latestDefinition: (tenantId: string, bpmnProcessId: string) => this.latestDefinition(tenantId, bpmnProcessId, trx),
-      boundDefinition: async (tenantId: string, bpmnProcessId: string, binding: ResourceBinding) => {
-        const query = trx('wf_process_definitions as d').where({ 'd.tenant_id': tenantId, 'd.bpmn_process_id': bpmnProcessId });
-        const row = await bindVersion(trx, query, 'process', bpmnProcessId, binding, { key: 'd.key', versionTag: 'd.version_tag' }).orderBy('d.version', 'desc').first('d.key', 'd.version');
-        return row ? { key: Number(row.key), version: Number(row.version) } : null;
-      },
-      evaluateDecision: async (tenantId: string, decisionId: string, variables: Vars, binding: DecisionBinding, context: EvaluationContext) => {
-        const row = await findDecision(trx, tenantId, { decisionId }, binding);
+      model: (key) => this.model(key, trx),
+      rememberModel: (key, model) => this.models.set(key, Promise.resolve(model)),
+      latestDefinition: (tenantId, bpmnProcessId) => definitionById(trx, tenantId, bpmnProcessId),
+      boundDefinition: (tenantId, bpmnProcessId, binding) => boundDefinition(trx, tenantId, bpmnProcessId, binding),
+      evaluateDecision: async (tenantId, ref, variables, binding, context) => {
+        const row = await findDecision(trx, tenantId, ref, binding);
         const result = await evaluateStoredDecision(trx, row, await this.decisionGraph(Number(row.decision_requirements_key), trx), variables);
-        await recordEvaluation(trx, this.nextKey(), result, context, now);
-        return result;
+        const decisionInstanceKey = this.nextKey();
+        await recordEvaluation(trx, decisionInstanceKey, result, context, now);
+        return { ...result, decisionInstanceKey };
       },
       nextKey: this.nextKey,
       instanceFacts: this.instanceFacts,
@@ -316,16 +330,16 @@ export class Engine {
     if (effects.timersChanged) this.wake(0);
   }
 
-  // ---------------------------------------------------------------- definitions
+  // ---------------------------------------------------------------- definitions and decisions (cached, immutable)
 
   /** The compiled model of a deployed version; inside a command pass its transaction (SQLite has one connection). */
   model(processDefinitionKey: number, trx: Knex | Knex.Transaction = this.knex): Promise<ProcessModel> {
     let cached = this.models.get(processDefinitionKey);
     if (!cached) {
       cached = (async () => {
-        const row = await trx('wf_process_definitions').where({ key: processDefinitionKey }).first('xml', 'bpmn_process_id');
-        if (!row) throw new Error(`process definition ${processDefinitionKey} is missing`);
-        return compileProcess(row.xml, row.bpmn_process_id);
+        const source = await definitionSource(trx, processDefinitionKey);
+        if (!source) throw new Error(`process definition ${processDefinitionKey} is missing`);
+        return compileProcess(source.xml, source.bpmnProcessId);
       })();
       cached.catch(() => this.models.delete(processDefinitionKey));
       this.models.set(processDefinitionKey, cached);
@@ -333,37 +347,14 @@ export class Engine {
     return cached;
   }
 
-  private async latestDefinition(tenantId: string, bpmnProcessId: string, trx: Knex | Knex.Transaction = this.knex) {
-    const row = await trx('wf_process_definitions').where({ tenant_id: tenantId, bpmn_process_id: bpmnProcessId }).orderBy('version', 'desc').first('key', 'version');
-    return row ? { key: Number(row.key), version: Number(row.version) } : null;
-  }
-
-  async deploy(resources: Array<{ name: string; content: Buffer | string }>, tenantId = DEFAULT_TENANT) {
-    const checked = await checkResources(resources);
-    const result = await this.submit(async (step) => {
-      const stored = await storeDeployment(step.trx, checked, tenantId, this.nextKey);
-      for (const created of stored.created) await this.replaceStartTimers(step, created);
-      return stored;
-    });
-    return {
-      key: result.key,
-      processes: result.processes as DeployedProcess[],
-      decisions: result.decisions as DeployedDecision[],
-      decisionRequirements: result.decisionRequirements as DeployedDecisionRequirements[],
-      forms: result.forms,
-    };
-  }
-
-  // ---------------------------------------------------------------- decisions
-
   /** The parsed decision requirements graph of a deployed DMN resource. */
   private decisionGraph(decisionRequirementsKey: number, trx: Knex | Knex.Transaction): Promise<DecisionGraph> {
     let cached = this.graphs.get(decisionRequirementsKey);
     if (!cached) {
       cached = (async () => {
-        const row = await trx('wf_decision_requirements').where({ key: decisionRequirementsKey }).first('xml');
-        if (!row) throw new Error(`decision requirements ${decisionRequirementsKey} are missing`);
-        const parsed = await parseDmn(row.xml);
+        const xml = await decisionRequirementsXml(trx, decisionRequirementsKey);
+        if (xml === null) throw new Error(`decision requirements ${decisionRequirementsKey} are missing`);
+        const parsed = await parseDmn(xml);
         if (!parsed.ok) throw new Error(`decision requirements ${decisionRequirementsKey} no longer parse: ${parsed.problems.map((p) => p.message).join('; ')}`);
         return parsed.graph;
       })();
@@ -373,64 +364,35 @@ export class Engine {
     return cached;
   }
 
-  /**
-   * Evaluates a decision (the latest version of `decisionId`, or the one with `decisionKey`) for the
-   * EvaluateDecision API, and records it: the answer carries its decision instance key.
-   */
+  // ---------------------------------------------------------------- commands (one processor each, in commands/)
+
+  async deploy(resources: Array<{ name: string; content: Buffer | string }>, tenantId = DEFAULT_TENANT) {
+    const checked = await checkResources(resources);
+    const result = await this.submit((step) => deploy(step, checked, tenantId));
+    return {
+      key: result.key,
+      processes: result.processes as DeployedProcess[],
+      decisions: result.decisions as DeployedDecision[],
+      decisionRequirements: result.decisionRequirements as DeployedDecisionRequirements[],
+      forms: result.forms,
+    };
+  }
+
+  /** Evaluates a decision for the EvaluateDecision API and records it: the answer carries its decision instance key. */
   evaluateDecision(request: { decisionId?: string; decisionKey?: number; variables: Vars; tenantId?: string }) {
-    return this.submit(async (step) => {
-      const row = await findDecision(step.trx, request.tenantId || DEFAULT_TENANT, request);
-      const result = await evaluateStoredDecision(step.trx, row, await this.decisionGraph(Number(row.decision_requirements_key), step.trx), request.variables);
-      const decisionInstanceKey = this.nextKey();
-      await recordEvaluation(step.trx, decisionInstanceKey, result, null, step.now);
-      step.count('decisions.evaluated');
-      return { ...result, decisionInstanceKey };
-    });
+    return this.submit((step) => evaluateDecision(step, request));
   }
 
-  /** A new version's timer start events replace those of the version before it. */
-  private async replaceStartTimers(step: Step, created: DeployedProcess & { xml: string }) {
-    const older = step.trx('wf_process_definitions').where({ tenant_id: created.tenantId, bpmn_process_id: created.bpmnProcessId }).whereNot({ key: created.processDefinitionKey }).select('key');
-    await step.trx('wf_timers').whereNull('process_instance_key').whereIn('process_definition_key', older).delete();
-    const model = await compileProcess(created.xml, created.bpmnProcessId);
-    this.models.set(created.processDefinitionKey, Promise.resolve(model));
-    for (const start of model.timerStarts) {
-      const value = String(evaluateValue(start.timer!.expression, {}));
-      const schedule = scheduleTimer(start.timer!.kind, value, step.now);
-      await step.trx('wf_timers').insert({
-        key: this.nextKey(),
-        process_definition_key: created.processDefinitionKey,
-        process_instance_key: null,
-        element_instance_key: null,
-        target_element_id: start.id,
-        due_at: schedule.dueAt,
-        repetitions: schedule.repetitions,
-        interval: schedule.interval,
-        tenant_id: created.tenantId,
-      });
-      step.effects.timersChanged = true;
-    }
-  }
-
-  // ---------------------------------------------------------------- commands
-
-  async createInstance(request: { bpmnProcessId?: string; version?: number; processDefinitionKey?: number; variables: Vars; tenantId?: string }) {
-    return this.submit((step) => this.startFromRequest(step, request));
-  }
-
-  private async startFromRequest(step: Step, request: Parameters<Engine['createInstance']>[0]) {
-    const tenantId = request.tenantId || DEFAULT_TENANT;
-    const definition = await this.findDefinition(step, request, tenantId);
-    const key = await step.startInstance({ definition, variables: request.variables });
-    return { processDefinitionKey: definition.key, bpmnProcessId: definition.bpmnProcessId, version: definition.version, processInstanceKey: key, tenantId };
+  createInstance(request: CreateInstanceRequest) {
+    return this.submit((step) => createInstance(step, request));
   }
 
   /** Starts an instance and waits for it to end (CreateProcessInstanceWithResult). */
-  async createInstanceWithResult(request: Parameters<Engine['createInstance']>[0], timeoutMs: number) {
+  async createInstanceWithResult(request: CreateInstanceRequest, timeoutMs: number) {
     let settle!: (outcome: { variables: Vars; state: string }) => void;
     const outcome = new Promise<{ variables: Vars; state: string }>((resolve) => (settle = resolve));
     const created = await this.submit(async (step) => {
-      const started = await this.startFromRequest(step, request);
+      const started = await createInstance(step, request);
       // Registered before the commit, so an instance that ends in this very batch is not missed.
       step.effects.resultWaiters.push([started.processInstanceKey, settle]);
       return started;
@@ -458,338 +420,71 @@ export class Engine {
     }
   }
 
-  private async findDefinition(step: Step, request: { bpmnProcessId?: string; version?: number; processDefinitionKey?: number }, tenantId: string) {
-    let row: any;
-    if (request.processDefinitionKey) {
-      row = await step.trx('wf_process_definitions').where({ key: request.processDefinitionKey }).first('key', 'bpmn_process_id', 'version', 'tenant_id');
-      if (!row) {
-        throw new CommandRejected('NOT_FOUND', `Expected to find process definition with key '${request.processDefinitionKey}', but none found`, 'CREATE');
-      }
-    } else {
-      const query = step.trx('wf_process_definitions').where({ tenant_id: tenantId, bpmn_process_id: request.bpmnProcessId ?? '' });
-      if (request.version !== undefined && request.version >= 0) query.where({ version: request.version });
-      row = await query.orderBy('version', 'desc').first('key', 'bpmn_process_id', 'version', 'tenant_id');
-      if (!row) {
-        const which = request.version !== undefined && request.version >= 0 ? ` and version '${request.version}'` : '';
-        throw new CommandRejected('NOT_FOUND', `Expected to find process definition with process ID '${request.bpmnProcessId}'${which}, but none found`, 'CREATE');
-      }
-    }
-    return { key: Number(row.key), bpmnProcessId: row.bpmn_process_id as string, version: Number(row.version), tenantId: row.tenant_id as string };
-  }
-
   cancelInstance(processInstanceKey: number) {
-    return this.submit((step) => step.cancelInstance(processInstanceKey));
+    return this.submit((step) => cancelInstance(step, processInstanceKey));
   }
 
-  /** Hands out up to `max` jobs of a type (never blocks; long polling is the gateway's part). */
   activateJobs(request: JobActivation): Promise<ActivatedJob[]> {
-    return this.submit(async (step) => {
-      const rows = await step
-        .trx('wf_jobs')
-        .where({ type: request.type })
-        .where('activatable_at', '<=', step.now)
-        .whereIn('tenant_id', request.tenantIds.length ? request.tenantIds : [DEFAULT_TENANT])
-        .orderBy('activatable_at')
-        .orderBy('key')
-        .limit(Math.max(1, Math.min(request.maxJobsToActivate, 1000)));
-      if (!rows.length) return [];
-      await step.preload(rows.map((r: any) => Number(r.element_instance_key)));
-      const deadline = step.now + Math.max(0, request.timeout);
-      await step
-        .trx('wf_jobs')
-        .whereIn(
-          'key',
-          rows.map((r: any) => r.key),
-        )
-        .update({ state: 'ACTIVATED', deadline, activatable_at: deadline, worker: request.worker.slice(0, 255) });
-      step.count('jobs.activated', rows.length);
-      const jobs: ActivatedJob[] = [];
-      for (const row of rows) {
-        const ei = await step.ei(Number(row.element_instance_key));
-        let variables = ei ? await step.visible(ei) : {};
-        if (request.fetchVariable.length) variables = Object.fromEntries(request.fetchVariable.filter((n) => n in variables).map((n) => [n, variables[n]]));
-        jobs.push({
-          key: String(row.key),
-          type: row.type,
-          processInstanceKey: String(row.process_instance_key),
-          bpmnProcessId: row.bpmn_process_id,
-          processDefinitionVersion: Number(row.version),
-          processDefinitionKey: String(row.process_definition_key),
-          elementId: row.element_id,
-          elementInstanceKey: String(row.element_instance_key),
-          customHeaders: row.custom_headers,
-          worker: request.worker,
-          retries: Number(row.retries),
-          deadline: String(deadline),
-          variables: JSON.stringify(variables),
-          tenantId: row.tenant_id,
-          kind: row.kind ?? 'BPMN_ELEMENT',
-          listenerEventType: row.listener_event_type ?? 'UNSPECIFIED',
-          ...(row.kind === 'TASK_LISTENER' ? { userTask: await listenerJobTask(step, Number(row.element_instance_key)) } : {}),
-        });
-      }
-      return jobs;
-    });
-  }
-
-  private async loadJob(step: Step, key: number, intent: string, verb: string) {
-    const job = await step.trx('wf_jobs').where({ key }).first();
-    if (!job) throw new CommandRejected('NOT_FOUND', `Expected to ${verb} job with key '${key}', but no such job was found`, intent);
-    return job;
+    return this.submit((step) => activateJobs(step, request));
   }
 
   /** `result`: a task listener's decision (REST job completion; the gRPC request has none). */
-  completeJob(key: number, variables: Vars, result: { denied?: boolean; deniedReason?: string; corrections?: TaskAttributes } | null = null) {
-    return this.submit(async (step) => {
-      if (result?.denied || result?.corrections || Object.keys(variables).length) {
-        const job = await step.trx('wf_jobs').where({ key }).first('kind', 'type', 'process_instance_key', 'element_instance_key');
-        if (job?.kind === 'TASK_LISTENER') {
-          if (Object.keys(variables).length) {
-            throw new CommandRejected(
-              'INVALID_ARGUMENT',
-              `Task Listener job completion with variables payload provided is not yet supported (job key '${key}', type '${job.type}', processInstanceKey '${job.process_instance_key}')`,
-              'COMPLETE',
-            );
-          }
-          await checkListenerResult(step, Number(job.element_instance_key), key, result);
-        }
-      }
-      // One statement on the hot path; the refusals look the job up only when it was not there to complete.
-      // (knex 3 has no RETURNING for SQLite deletes; both databases accept it raw.)
-      const deleted = await step.trx.raw(`delete from wf_jobs where key = ? and state in ('ACTIVATED', 'ACTIVATABLE') returning element_instance_key, kind`, [key]);
-      const job = (Array.isArray(deleted) ? deleted : deleted.rows)[0] as { element_instance_key: number | string; kind: string | null } | undefined;
-      if (!job) {
-        const { state } = await this.loadJob(step, key, 'COMPLETE', 'complete');
-        throw new CommandRejected('FAILED_PRECONDITION', `Expected to complete job with key '${key}', but it is in state '${state}'`, 'COMPLETE');
-      }
-      step.count('jobs.completed');
-      const ei = await step.ei(Number(job.element_instance_key));
-      if (!ei) return;
-      step.dropOwned(ei, 'job');
-      if (job.kind === 'EXECUTION_LISTENER') {
-        step.schedule(ei.flowScopeKey, () => step.listenerCompleted(ei, variables));
-        return;
-      }
-      if (job.kind === 'TASK_LISTENER') {
-        step.schedule(ei.flowScopeKey, () => taskListenerCompleted(step, ei, result));
-        return;
-      }
-      const model = await step.model(ei);
-      await step.applyResult(ei, model.elements.get(ei.elementId)!, variables);
-      step.schedule(ei.flowScopeKey, () => step.complete(ei));
-    });
+  completeJob(key: number, variables: Vars, result: ListenerResult = null) {
+    return this.submit((step) => completeJob(step, key, variables, result));
   }
 
-  failJob(request: { key: number; retries: number; errorMessage: string; retryBackOff: number; variables: Vars }) {
-    return this.submit(async (step) => {
-      const job = await this.loadJob(step, request.key, 'FAIL', 'fail');
-      if (job.state !== 'ACTIVATED') {
-        throw new CommandRejected('FAILED_PRECONDITION', `Expected to fail activated job with key '${request.key}', but it is in state '${job.state}'`, 'FAIL');
-      }
-      step.count('jobs.failed');
-      const ei = await step.ei(Number(job.element_instance_key));
-      if (ei) step.setLocal(ei, request.variables);
-      const retries = Math.trunc(request.retries);
-      if (retries > 0) {
-        await step
-          .trx('wf_jobs')
-          .where({ key: request.key })
-          .update({ state: 'ACTIVATABLE', retries, activatable_at: step.now + Math.max(0, request.retryBackOff), deadline: null, worker: null, error_message: request.errorMessage || null });
-        if (!request.retryBackOff) step.effects.jobTypes.add(job.type);
-        else step.effects.timersChanged = true;
-        return;
-      }
-      await step
-        .trx('wf_jobs')
-        .where({ key: request.key })
-        .update({ state: 'FAILED', retries: 0, activatable_at: null, deadline: null, worker: null, error_message: request.errorMessage || null });
-      if (ei) await step.raiseIncident(ei, 'JOB_NO_RETRIES', request.errorMessage || 'No more retries left.', null, request.key);
-    });
+  failJob(request: FailJobRequest) {
+    return this.submit((step) => failJob(step, request));
   }
 
   throwError(request: { key: number; errorCode: string; errorMessage: string; variables: Vars }) {
-    return this.submit(async (step) => {
-      const job = await this.loadJob(step, request.key, 'THROW_ERROR', 'throw an error for');
-      if (job.state !== 'ACTIVATED' && job.state !== 'ACTIVATABLE') {
-        throw new CommandRejected('FAILED_PRECONDITION', `Expected to throw an error for job with key '${request.key}', but it is in state '${job.state}'`, 'THROW_ERROR');
-      }
-      if (job.kind === 'EXECUTION_LISTENER' || job.kind === 'TASK_LISTENER') {
-        throw new CommandRejected(
-          'FAILED_PRECONDITION',
-          `Cannot throw BPMN error from ${job.kind} job with key '${request.key}', type '${job.type}' and processInstanceKey '${job.process_instance_key}'. Throwing BPMN errors from ${job.kind} jobs is not supported`,
-          'THROW_ERROR',
-        );
-      }
-      const ei = await step.ei(Number(job.element_instance_key));
-      if (!ei) return;
-      await step.trx('wf_jobs').where({ key: request.key }).update({ state: 'ERROR_THROWN', activatable_at: null, deadline: null, error_message: request.errorMessage || null });
-      const caught = await step.throwFrom(ei, request.errorCode, request.errorMessage, request.variables, request.key);
-      if (caught) await step.trx('wf_jobs').where({ key: request.key }).delete();
-    });
+    return this.submit((step) => throwError(step, request));
   }
 
-  // ---------------------------------------------------------------- Camunda user tasks
+  updateJobRetries(key: number, retries: number) {
+    return this.submit((step) => updateJobRetries(step, key, retries));
+  }
 
-  /** Each answers once the task's listeners for the transition are done (or one denied it). */
+  updateJobTimeout(key: number, timeoutMs: number) {
+    return this.submit((step) => updateJobTimeout(step, key, timeoutMs));
+  }
+
+  // Camunda user tasks: each answers once the task's listeners for the transition are done (or one denied it).
+
   async assignUserTask(request: { key: number; assignee: string; allowOverride: boolean; action: string }) {
-    const { outcome } = await this.submit((step) => requestTransition(step, request.key, 'assigning', request));
+    const { outcome } = await this.submit((step) => assignUserTask(step, request));
     await outcome;
   }
 
   async unassignUserTask(key: number) {
-    const { outcome } = await this.submit((step) => requestTransition(step, key, 'assigning', { assignee: '', action: 'unassign' }));
+    const { outcome } = await this.submit((step) => unassignUserTask(step, key));
     await outcome;
   }
 
   async updateUserTask(request: { key: number; changeset: Record<string, unknown>; action: string }) {
-    const changeset = parseChangeset(request.changeset);
-    const { outcome } = await this.submit((step) => requestTransition(step, request.key, 'updating', { action: request.action, changeset }));
+    const { outcome } = await this.submit((step) => updateUserTask(step, request));
     await outcome;
   }
 
   async completeUserTask(request: { key: number; variables: Vars; action: string }) {
-    const { outcome } = await this.submit((step) => requestTransition(step, request.key, 'completing', request));
+    const { outcome } = await this.submit((step) => completeUserTask(step, request));
     await outcome;
   }
 
-  updateJobRetries(key: number, retries: number) {
-    return this.submit(async (step) => {
-      await this.loadJob(step, key, 'UPDATE_RETRIES', 'update retries of');
-      if (!(retries > 0)) {
-        throw new CommandRejected('INVALID_ARGUMENT', `Expected retries to be greater than zero, but it was '${retries}'`, 'UPDATE_RETRIES');
-      }
-      await step.trx('wf_jobs').where({ key }).update({ retries: Math.trunc(retries) });
-    });
-  }
-
-  updateJobTimeout(key: number, timeoutMs: number) {
-    return this.submit(async (step) => {
-      const job = await this.loadJob(step, key, 'UPDATE_TIMEOUT', 'update timeout of');
-      if (job.state !== 'ACTIVATED') {
-        throw new CommandRejected('FAILED_PRECONDITION', `Expected to update the timeout of activated job with key '${key}', but it is in state '${job.state}'`, 'UPDATE_TIMEOUT');
-      }
-      const deadline = step.now + Math.max(0, timeoutMs);
-      await step.trx('wf_jobs').where({ key }).update({ deadline, activatable_at: deadline });
-    });
-  }
-
   resolveIncident(key: number) {
-    return this.submit(async (step) => {
-      const incident = await step.trx('wf_incidents').where({ key, state: 'ACTIVE' }).first();
-      if (!incident) throw new CommandRejected('NOT_FOUND', `Expected to resolve incident with key '${key}', but no such incident was found`, 'RESOLVE');
-      if (incident.job_key !== null) {
-        const job = await step.trx('wf_jobs').where({ key: incident.job_key }).first();
-        if (job && Number(job.retries) <= 0) {
-          throw new CommandRejected(
-            'FAILED_PRECONDITION',
-            `Expected to resolve incident with key '${key}', but job with key '${incident.job_key}' has no retries left; update its retries first`,
-            'RESOLVE',
-          );
-        }
-      }
-      await step.trx('wf_incidents').where({ key }).update({ state: 'RESOLVED', resolved_at: step.now });
-      if (incident.job_key !== null) {
-        await step.trx('wf_jobs').where({ key: incident.job_key }).update({ state: 'ACTIVATABLE', activatable_at: step.now, deadline: null, worker: null });
-        const job = await step.trx('wf_jobs').where({ key: incident.job_key }).first('type');
-        if (job) step.effects.jobTypes.add(job.type);
-        return;
-      }
-      const ei = await step.ei(Number(incident.element_instance_key));
-      if (!ei) return;
-      if (incident.retry_step === 'start' && ei.data?.pendingStart) {
-        const { elementId, trigger } = ei.data.pendingStart;
-        step.schedule(ei.key, () => step.beginInstance(ei, elementId, trigger));
-        return;
-      }
-      const model = await step.model(ei);
-      const el = model.elements.get(ei.elementId)!;
-      if (incident.retry_step === 'complete') {
-        step.schedule(ei.flowScopeKey, () => step.complete(ei));
-      } else if (ei.elementType === 'MULTI_INSTANCE_BODY') {
-        step.schedule(ei.flowScopeKey, () => step.enterMultiInstance(ei, el));
-      } else {
-        step.schedule(ei.flowScopeKey, () => step.enter(ei, el));
-      }
-    });
+    return this.submit((step) => resolveIncident(step, key));
   }
 
   setVariables(elementInstanceKey: number, variables: Vars, local: boolean) {
-    return this.submit(async (step) => {
-      const ei = await step.ei(elementInstanceKey);
-      if (!ei) {
-        throw new CommandRejected('NOT_FOUND', `Expected to update variables for element with key '${elementInstanceKey}', but no such element was found`, 'UPDATE');
-      }
-      if (local) step.setLocal(ei, variables);
-      else await step.propagate(ei, variables);
-      return step.services.nextKey();
-    });
+    return this.submit((step) => setVariables(step, elementInstanceKey, variables, local));
   }
 
-  publishMessage(request: { name: string; correlationKey: string; timeToLive: number; messageId: string; variables: Vars; tenantId?: string }) {
-    const tenantId = request.tenantId || DEFAULT_TENANT;
-    return this.submit(async (step) => {
-      if (request.messageId) {
-        const duplicate = await step
-          .trx('wf_messages')
-          .where({ tenant_id: tenantId, name: request.name, correlation_key: request.correlationKey, message_id: request.messageId })
-          .where('expires_at', '>', step.now)
-          .first('key');
-        if (duplicate) {
-          throw new CommandRejected(
-            'ALREADY_EXISTS',
-            `Expected to publish a new message with id '${request.messageId}', but a message with that id was already published`,
-            'PUBLISH',
-          );
-        }
-      }
-      const key = step.services.nextKey();
-      const buffered = request.timeToLive > 0;
-      if (buffered) {
-        await step.trx('wf_messages').insert({
-          key,
-          name: request.name,
-          correlation_key: request.correlationKey,
-          message_id: request.messageId || null,
-          variables: JSON.stringify(request.variables),
-          expires_at: step.now + request.timeToLive,
-          tenant_id: tenantId,
-        });
-      }
-      const correlated = new Set<string>();
-      const subscriptions = await step
-        .trx('wf_message_subscriptions')
-        .where({ tenant_id: tenantId, message_name: request.name, correlation_key: request.correlationKey })
-        .orderBy('key');
-      // Zeebe correlates a message at most once per process (bpmnProcessId).
-      // The instances the message reached (opened or started), in correlation order.
-      const processInstanceKeys: number[] = [];
-      for (const sub of subscriptions) {
-        if (correlated.has(sub.bpmn_process_id)) continue;
-        if (await step.triggerSubscription(sub, request.variables)) {
-          correlated.add(sub.bpmn_process_id);
-          processInstanceKeys.push(Number(sub.process_instance_key));
-        }
-      }
-      for (const start of await step.latestStarts(tenantId, (model) => model.messageStarts.find((s) => s.message?.name === request.name))) {
-        if (correlated.has(start.bpmnProcessId)) continue;
-        correlated.add(start.bpmnProcessId);
-        processInstanceKeys.push(await step.startInstance({ definition: start.definition, variables: request.variables, startElementId: start.elementId }));
-      }
-      if (buffered && correlated.size) {
-        await step.trx('wf_message_correlations').insert([...correlated].map((id) => ({ message_key: key, bpmn_process_id: id })));
-      }
-      step.count('messages.published');
-      return { key, tenantId, processInstanceKeys };
-    });
+  publishMessage(request: PublishMessageRequest) {
+    return this.submit((step) => publishMessage(step, request));
   }
 
   broadcastSignal(request: { signalName: string; variables: Vars; tenantId?: string }) {
-    const tenantId = request.tenantId || DEFAULT_TENANT;
-    return this.submit(async (step) => {
-      const key = step.services.nextKey();
-      await step.broadcastSignal(tenantId, request.signalName, request.variables);
-      return { key, tenantId };
-    });
+    return this.submit((step) => broadcastSignal(step, request));
   }
 
   // ---------------------------------------------------------------- waiting for jobs and results
@@ -836,54 +531,23 @@ export class Engine {
   private async tick() {
     if (this.stopped) return;
     const now = this.clock.now();
-    const due = await this.knex('wf_timers').where('due_at', '<=', now).orderBy('due_at').limit(200);
-    await Promise.all(due.map((timer: any) => this.submit((step) => this.fireTimer(step, timer)).catch((e) => this.log.error(`timer ${timer.key} failed: ${e?.stack ?? e}`))));
+    const due = await dueTimers(this.knex, now, 200);
+    await Promise.all(due.map((timer: any) => this.submit((step) => triggerTimer(step, timer.key)).catch((e) => this.log.error(`timer ${timer.key} failed: ${e?.stack ?? e}`))));
     // Jobs whose deadline or back-off just passed can be handed out again.
     const waiting = [...this.jobWaiters.keys()];
-    if (waiting.length) {
-      const ready = await this.knex('wf_jobs').distinct('type').whereIn('type', waiting).where('activatable_at', '<=', now);
-      for (const row of ready) this.notifyJobs(row.type);
-    }
+    if (waiting.length) for (const type of await readyTypes(this.knex, waiting, now)) this.notifyJobs(type);
     if (now - this.lastMessageSweep > 10_000) {
       this.lastMessageSweep = now;
-      await this.submit(async (step) => {
-        const expired = step.trx('wf_messages').where('expires_at', '<=', step.now).select('key');
-        await step.trx('wf_message_correlations').whereIn('message_key', expired).delete();
-        await step.trx('wf_messages').where('expires_at', '<=', step.now).delete();
-      });
+      await this.submit(expireMessages);
     }
-    const next = await this.knex('wf_timers').min('due_at as at').first();
-    if (next?.at !== null && next?.at !== undefined) this.wake(Math.min(1000, Math.max(0, Number(next.at) - this.clock.now())));
-  }
-
-  private async fireTimer(step: Step, row: any) {
-    const timer = await step.trx('wf_timers').where({ key: row.key }).first();
-    if (!timer || Number(timer.due_at) > step.now) return;
-    const next = nextOccurrence({ dueAt: Number(timer.due_at), repetitions: Number(timer.repetitions), interval: timer.interval }, step.now);
-    const model = await this.model(Number(timer.process_definition_key), step.trx);
-    const target = model.elements.get(timer.target_element_id);
-    const keepsRunning = next && (timer.process_instance_key === null || (target && !target.interrupting && target.type !== 'bpmn:IntermediateCatchEvent'));
-    if (keepsRunning) await step.trx('wf_timers').where({ key: timer.key }).update({ due_at: next.dueAt, repetitions: next.repetitions });
-    else await step.trx('wf_timers').where({ key: timer.key }).delete();
-    step.effects.timersChanged = true;
-    if (timer.process_instance_key === null) {
-      const latest = await this.latestDefinition(timer.tenant_id, model.bpmnProcessId, step.trx);
-      if (latest?.key !== Number(timer.process_definition_key)) return;
-      await step.startInstance({
-        definition: { key: latest.key, bpmnProcessId: model.bpmnProcessId, version: latest.version, tenantId: timer.tenant_id },
-        variables: {},
-        startElementId: timer.target_element_id,
-      });
-      return;
-    }
-    await step.triggerSubscription(timer, {});
+    const next = await nextDueAt(this.knex);
+    if (next !== null) this.wake(Math.min(1000, Math.max(0, next - this.clock.now())));
   }
 
   // ---------------------------------------------------------------- reading (operations)
 
   async counters(): Promise<Record<string, number>> {
-    const rows = await this.knex('wf_counters').select('name', 'value');
-    const result: Record<string, number> = Object.fromEntries(rows.map((r: any) => [r.name, Number(r.value)]));
+    const result = await readCounters(this.knex);
     for (const [name, by] of this.pendingCounters) result[name] = (result[name] ?? 0) + by;
     return result;
   }
