@@ -3,6 +3,7 @@ import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { eventCatalog, isChannelflowError, issuesFromZod, notifications, platformRegistry, setAfterCommit, summarizeIssues, type AfterCommit, type DomainEvent } from '@channelflow/sdk';
 import { workflowRuntime } from '../workflow';
+import { engineQueries } from '../workflow/engine/queries';
 import { Dispatcher, dispatchSettings, type Deliverer, type EffectRow } from './dispatcher';
 import { EFFECTS, HANDLED, ensureOutboxSchema, type EffectKind } from './schema';
 
@@ -86,9 +87,8 @@ async function startProcessOnce(strapi: Core.Strapi, row: EffectRow) {
 async function startedBefore(strapi: Core.Strapi, bpmnProcessId: string, businessKey: string, since: number) {
   // Zeebe has no such lookup: there a redelivery after a crash mid-start may start a second instance.
   if (!workflowRuntime(strapi).engine) return null;
-  const knex = strapi.db.connection as unknown as Knex;
-  const found = await knex('wf_process_instances').where({ bpmn_process_id: bpmnProcessId, business_key: businessKey }).where('started_at', '>=', since).orderBy('key', 'asc').first('key', 'version', 'process_definition_key');
-  return found ? { processInstanceKey: String(found.key), bpmnProcessId, version: Number(found.version), processDefinitionKey: String(found.process_definition_key), redelivered: true } : null;
+  const found = await engineQueries(strapi.db.connection as unknown as Knex).startedWithBusinessKey(bpmnProcessId, businessKey, since);
+  return found ? { ...found, bpmnProcessId, redelivered: true } : null;
 }
 
 /** The engine keeps message ids (Zeebe too, while the message lives): a redelivered one is refused as already published. */

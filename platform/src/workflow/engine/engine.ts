@@ -16,7 +16,7 @@ import { triggerTimer } from './commands/trigger-timer';
 import { updateJobRetries, updateJobTimeout } from './commands/update-job';
 import { assignUserTask, completeUserTask, unassignUserTask, updateUserTask } from './commands/user-task';
 import { DEFAULT_TENANT, checkResources, type DeployedDecision, type DeployedDecisionRequirements, type DeployedProcess } from './deployments';
-import { decisionRequirementsXml, evaluateStoredDecision, findDecision, recordEvaluation } from './decisions';
+import { decisionRequirementsXml, evaluateStoredDecision, findDecision, recordEvaluation } from './state/decisions';
 import { parseDmn, type DecisionGraph } from './dmn';
 import { CommandRejected } from './errors';
 import { Step } from './interpreter';

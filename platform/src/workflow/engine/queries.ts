@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { EVALUATIONS_TABLE } from './decisions';
-import { TASKS_TABLE, toUserTaskRow } from './user-tasks';
+import { EVALUATIONS_TABLE } from './state/decisions';
+import { TASKS_TABLE, toUserTaskRow } from './state/user-tasks';
 
 /**
  * Read models over the engine's tables for the APIs that search (the REST API's searches). Only
@@ -216,6 +216,12 @@ export function engineQueries(knex: Knex) {
     },
 
     /** Job keys among `keys` the engine no longer holds (the task inbox closes their tasks). */
+    /** The first instance of a process started with `businessKey` since `since` (an outbox redelivery's earlier start). */
+    async startedWithBusinessKey(bpmnProcessId: string, businessKey: string, since: number) {
+      const found = await knex('wf_process_instances').where({ bpmn_process_id: bpmnProcessId, business_key: businessKey }).where('started_at', '>=', since).orderBy('key', 'asc').first('key', 'version', 'process_definition_key');
+      return found ? { processInstanceKey: String(found.key), version: Number(found.version), processDefinitionKey: String(found.process_definition_key) } : null;
+    },
+
     async missingJobs(keys: string[]): Promise<string[]> {
       const present = new Set<string>();
       for (let i = 0; i < keys.length; i += 500) {

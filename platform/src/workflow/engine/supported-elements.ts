@@ -4,7 +4,7 @@ import { TASK_LISTENER_EVENTS, taskListenerEvent } from './model';
  * What the embedded engine executes (issue #3's coverage list). Camunda 8 can do more; a model
  * using anything else is refused at deploy time, naming the element, rather than failing later.
  */
-const FLOW_NODES: Record<string, readonly string[]> = {
+export const FLOW_NODES: Record<string, readonly string[]> = {
   'bpmn:StartEvent': ['none', 'bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:ErrorEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition'],
   'bpmn:EndEvent': ['none', 'bpmn:ErrorEventDefinition', 'bpmn:TerminateEventDefinition', 'bpmn:MessageEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:EscalationEventDefinition', 'bpmn:CompensateEventDefinition'],
   'bpmn:IntermediateCatchEvent': ['bpmn:MessageEventDefinition', 'bpmn:TimerEventDefinition', 'bpmn:SignalEventDefinition', 'bpmn:LinkEventDefinition'],

@@ -1,5 +1,5 @@
 import type { ResourceBinding } from './deployments';
-import type { DecisionBinding, DecisionResult, EvaluationContext } from './decisions';
+import type { DecisionBinding, DecisionResult, EvaluationContext } from './state/decisions';
 import type { ProcessModel } from './model';
 import type { TaskOutcome } from './user-tasks';
 

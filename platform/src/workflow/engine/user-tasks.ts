@@ -1,17 +1,17 @@
-import { bindVersion, type ResourceBinding } from './deployments';
+import type { ResourceBinding } from './deployments';
 import { CommandRejected, IncidentRaised } from './errors';
 import { splitList, type EI, type Step, type Vars } from './interpreter';
 import type { ElementDef, TaskListenerEvent, UserTaskDef } from './model';
+import { boundForm } from './state/deployments';
+import { cancelTasksOf, insertUserTask, loadUserTask, pendingTaskOf, toUserTaskRow, updateUserTask, type UserTaskRow } from './state/user-tasks';
 
 /**
  * Camunda user tasks (`zeebe:userTask`) with Zeebe 8.8's lifecycle: the engine holds the task;
  * assign, update and complete are commands on it. Each transition (creating, assigning, updating,
  * completing) first runs the element's task listeners of that event, one job after another; a
  * listener may correct the task's attributes or deny the transition (the task then stays as it
- * was and the request that asked for it is refused). Only this module writes `wf_user_tasks`.
+ * was and the request that asked for it is refused). Its rows are kept by state/user-tasks.ts.
  */
-
-export const TASKS_TABLE = 'wf_user_tasks';
 
 type Transition = 'assigning' | 'updating' | 'completing';
 
@@ -41,58 +41,6 @@ interface Pending {
 /** The answer a request waits for: done, or refused (denied by a listener, or the task went away). */
 export type TaskOutcome = { key: number; rejection: CommandRejected | null };
 
-export interface UserTaskRow {
-  key: number;
-  elementInstanceKey: number;
-  processInstanceKey: number;
-  processDefinitionKey: number;
-  bpmnProcessId: string;
-  version: number;
-  elementId: string;
-  name: string | null;
-  tenantId: string;
-  state: string;
-  assignee: string | null;
-  candidateGroups: string[];
-  candidateUsers: string[];
-  dueDate: string | null;
-  followUpDate: string | null;
-  priority: number;
-  formKey: string | null;
-  externalFormReference: string | null;
-  customHeaders: Record<string, string>;
-  createdAt: number;
-  endedAt: number | null;
-}
-
-export function toUserTaskRow(row: any): UserTaskRow {
-  return {
-    key: Number(row.key),
-    elementInstanceKey: Number(row.element_instance_key),
-    processInstanceKey: Number(row.process_instance_key),
-    processDefinitionKey: Number(row.process_definition_key),
-    bpmnProcessId: row.bpmn_process_id,
-    version: Number(row.version),
-    elementId: row.element_id,
-    name: row.name,
-    tenantId: row.tenant_id,
-    state: row.state,
-    assignee: row.assignee,
-    candidateGroups: JSON.parse(row.candidate_groups),
-    candidateUsers: JSON.parse(row.candidate_users),
-    dueDate: row.due_date,
-    followUpDate: row.follow_up_date,
-    priority: Number(row.priority),
-    formKey: row.form_key,
-    externalFormReference: row.external_form_reference,
-    customHeaders: JSON.parse(row.custom_headers),
-    createdAt: Number(row.created_at),
-    endedAt: row.ended_at === null ? null : Number(row.ended_at),
-  };
-}
-
-// ---------------------------------------------------------------- creation (the element's behaviour)
-
 /** Activates a Camunda user task: evaluates its attributes, then runs the creating listeners. */
 export async function createUserTask(step: Step, ei: EI, el: ElementDef): Promise<void> {
   const def = el.userTask!;
@@ -105,7 +53,7 @@ export async function createUserTask(step: Step, ei: EI, el: ElementDef): Promis
   ei.data = { ...(ei.data ?? {}), userTaskKey: key };
   step.touch(ei);
   const pending: Pending = { event: 'creating', index: 0, action: '', assignee, corrections: {}, changedAttributes: [] };
-  await step.trx(TASKS_TABLE).insert({
+  await insertUserTask(step.trx, {
     key,
     element_instance_key: ei.key,
     process_instance_key: ei.processInstanceKey,
@@ -138,11 +86,7 @@ export async function createUserTask(step: Step, ei: EI, el: ElementDef): Promis
 /** The element ended without its task completing (boundary event, cancellation): the task is cancelled. */
 export async function cancelUserTask(step: Step, ei: EI): Promise<void> {
   const key = Number(ei.data?.userTaskKey);
-  const canceled = await step
-    .trx(TASKS_TABLE)
-    .where({ element_instance_key: ei.key })
-    .whereNotIn('state', ['COMPLETED', 'CANCELED'])
-    .update({ state: 'CANCELED', pending: null, ended_at: step.now });
+  const canceled = await cancelTasksOf(step.trx, ei.key, step.now);
   if (canceled && key) {
     step.effects.userTaskOutcomes.push({ key, rejection: new CommandRejected('NOT_FOUND', `The user task with key '${key}' was canceled: its process moved on without it`) });
   }
@@ -162,7 +106,7 @@ export async function requestTransition(
 ): Promise<{ outcome: Promise<void> }> {
   const verb = { assigning: 'assign', updating: 'update', completing: 'complete' }[transition];
   const intent = { assigning: 'ASSIGN', updating: 'UPDATE', completing: 'COMPLETE' }[transition];
-  const row = await step.trx(TASKS_TABLE).where({ key }).first();
+  const row = await loadUserTask(step.trx, key);
   if (!row || row.state === 'COMPLETED' || row.state === 'CANCELED') {
     throw new CommandRejected('NOT_FOUND', `Expected to ${verb} user task with key '${key}', but no such user task was found`, intent);
   }
@@ -184,7 +128,7 @@ export async function requestTransition(
     corrections: {},
     changedAttributes: transition === 'updating' ? Object.keys(request.changeset ?? {}) : transition === 'assigning' ? ['assignee'] : [],
   };
-  await step.trx(TASKS_TABLE).where({ key }).update({ state: transition.toUpperCase(), pending: JSON.stringify(pending) });
+  await updateUserTask(step.trx, key, { state: transition.toUpperCase(), pending: JSON.stringify(pending) });
   const outcome = new Promise<void>((resolve, reject) => step.effects.userTaskWaiters.push([key, (rejection) => (rejection ? reject(rejection) : resolve())]));
   // Nobody may wait (a caller that went away); an unobserved refusal is no crash.
   outcome.catch(() => undefined);
@@ -199,13 +143,13 @@ export async function requestTransition(
  * corrections to the task's attributes, or a denial of the transition.
  */
 export async function taskListenerCompleted(step: Step, ei: EI, result: { denied?: boolean; deniedReason?: string; corrections?: TaskAttributes } | null): Promise<void> {
-  const row = await step.trx(TASKS_TABLE).where({ element_instance_key: ei.key }).whereNotNull('pending').first();
+  const row = await pendingTaskOf(step.trx, ei.key);
   if (!row) return;
   const key = Number(row.key);
   const pending: Pending = JSON.parse(row.pending);
   if (result?.denied) {
     // The task goes back to what it was before the transition; corrections of this transition are dropped.
-    await step.trx(TASKS_TABLE).where({ key }).update({ state: 'CREATED', pending: null });
+    await updateUserTask(step.trx, key, { state: 'CREATED', pending: null });
     const what = { creating: 'Creation', assigning: 'Assignment', updating: 'Update', completing: 'Completion', canceling: 'Cancellation' }[pending.event];
     step.effects.userTaskOutcomes.push({
       key,
@@ -223,7 +167,7 @@ export async function taskListenerCompleted(step: Step, ei: EI, result: { denied
     index: pending.index + 1,
     corrections: { ...pending.corrections, ...corrections(result?.corrections) },
   };
-  await step.trx(TASKS_TABLE).where({ key }).update({ pending: JSON.stringify(next) });
+  await updateUserTask(step.trx, key, { pending: JSON.stringify(next) });
   const el = (await step.model(ei)).elements.get(ei.elementId)!;
   await advance(step, ei, el, key, next);
 }
@@ -231,7 +175,7 @@ export async function taskListenerCompleted(step: Step, ei: EI, result: { denied
 /** Denying is for transitions someone asked for; a task that is being created cannot be refused. */
 export async function checkListenerResult(step: Step, elementInstanceKey: number, jobKey: number, result: { denied?: boolean } | null): Promise<void> {
   if (!result?.denied) return;
-  const row = await step.trx(TASKS_TABLE).where({ element_instance_key: elementInstanceKey }).whereNotNull('pending').first('pending');
+  const row = await pendingTaskOf(step.trx, elementInstanceKey);
   if (row && JSON.parse(row.pending).event === 'creating') {
     throw new CommandRejected('INVALID_ARGUMENT', `Expected to complete task listener job with key '${jobKey}', but denying the creation of a user task is not supported`, 'COMPLETE');
   }
@@ -239,7 +183,7 @@ export async function checkListenerResult(step: Step, elementInstanceKey: number
 
 /** What a task listener job's worker sees of its task (the REST API's `userTask` of an activated job). */
 export async function listenerJobTask(step: Step, elementInstanceKey: number) {
-  const row = await step.trx(TASKS_TABLE).where({ element_instance_key: elementInstanceKey }).whereNotNull('pending').first();
+  const row = await pendingTaskOf(step.trx, elementInstanceKey);
   if (!row) return null;
   const task = toUserTaskRow(row);
   const pending: Pending = JSON.parse(row.pending);
@@ -268,7 +212,7 @@ async function advance(step: Step, ei: EI, el: ElementDef, key: number, pending:
     await step.createJob(ei, el, listener, { kind: 'TASK_LISTENER', eventType: pending.event.toUpperCase() });
     return;
   }
-  const row = toUserTaskRow(await step.trx(TASKS_TABLE).where({ key }).first());
+  const row = toUserTaskRow(await loadUserTask(step.trx, key));
   const values = proposed(row, pending);
   const update: Record<string, unknown> = { pending: null, state: 'CREATED' };
   if ('assignee' in values) update.assignee = values.assignee || null;
@@ -281,13 +225,13 @@ async function advance(step: Step, ei: EI, el: ElementDef, key: number, pending:
     update.state = 'COMPLETED';
     update.ended_at = step.now;
   }
-  await step.trx(TASKS_TABLE).where({ key }).update(update);
+  await updateUserTask(step.trx, key, update);
   if (pending.event === 'creating') {
     // An assignee given by the model is assigned once the task exists, through the assigning listeners.
     const initial = values.assignee;
     if (initial) {
       const assigning: Pending = { event: 'assigning', index: 0, action: '', assignee: initial, corrections: {}, changedAttributes: ['assignee'] };
-      await step.trx(TASKS_TABLE).where({ key }).update({ state: 'ASSIGNING', assignee: null, pending: JSON.stringify(assigning) });
+      await updateUserTask(step.trx, key, { state: 'ASSIGNING', assignee: null, pending: JSON.stringify(assigning) });
       return advance(step, ei, el, key, assigning);
     }
     return;
@@ -329,9 +273,8 @@ async function linkedForm(step: Step, instance: { tenantId: string; processDefin
       : def.formBinding.type === 'versionTag'
         ? { type: 'versionTag', versionTag: def.formBinding.versionTag ?? '' }
         : { type: 'latest' };
-  const query = step.trx('wf_forms').where({ tenant_id: instance.tenantId, form_id: formId });
-  const row = await bindVersion(step.trx, query, 'form', formId, binding, { key: 'key', versionTag: 'version_tag' }).orderBy('version', 'desc').first('key');
-  if (row) return { key: Number(row.key) };
+  const key = await boundForm(step.trx, instance.tenantId, formId, binding);
+  if (key !== null) return { key };
   throw new IncidentRaised(
     'FORM_NOT_FOUND',
     def.formBinding.type === 'deployment'

@@ -1,5 +1,5 @@
 import type { ElementBehavior } from '.';
-import type { DecisionBinding, EvaluationContext } from '../decisions';
+import type { DecisionBinding, EvaluationContext } from '../state/decisions';
 import { CommandRejected, IncidentRaised } from '../errors';
 import { openBoundaries } from '../events';
 

@@ -1,4 +1,5 @@
-import { storeDeployment, type CheckedResource, type DeployedProcess } from '../deployments';
+import type { CheckedResource, DeployedProcess } from '../deployments';
+import { storeDeployment } from '../state/deployments';
 import { evaluateValue } from '../feel';
 import type { Step } from '../interpreter';
 import { compileProcess } from '../model';

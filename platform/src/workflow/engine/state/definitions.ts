@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { bindVersion, type ResourceBinding } from '../deployments';
+import type { ResourceBinding } from '../deployments';
+import { bindVersion } from './deployments';
 import type { DefinitionRef } from '../types';
 
 /** Reads of deployed process definitions (deployments.ts writes them). */

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
-import { DecisionEvaluationFailed, evaluateDecision, type DecisionGraph, type EvaluatedDecision } from './dmn';
-import { bindVersion, type ResourceBinding } from './deployments';
-import { CommandRejected } from './errors';
+import { DecisionEvaluationFailed, evaluateDecision, type DecisionGraph, type EvaluatedDecision } from '../dmn';
+import type { ResourceBinding } from '../deployments';
+import { bindVersion } from './deployments';
+import { CommandRejected } from '../errors';
 
 /**
  * Deployed decisions: which version a call binds to, evaluating it, and the record of every
