@@ -215,13 +215,13 @@ export function engineQueries(knex: Knex) {
       return index === undefined ? (all[all.length - 1] ?? null) : (all[Number(index) - 1] ?? null);
     },
 
-    /** Job keys among `keys` the engine no longer holds (the task inbox closes their tasks). */
     /** The first instance of a process started with `businessKey` since `since` (an outbox redelivery's earlier start). */
     async startedWithBusinessKey(bpmnProcessId: string, businessKey: string, since: number) {
       const found = await knex('wf_process_instances').where({ bpmn_process_id: bpmnProcessId, business_key: businessKey }).where('started_at', '>=', since).orderBy('key', 'asc').first('key', 'version', 'process_definition_key');
       return found ? { processInstanceKey: String(found.key), version: Number(found.version), processDefinitionKey: String(found.process_definition_key) } : null;
     },
 
+    /** Job keys among `keys` the engine no longer holds (the task inbox closes their tasks). */
     async missingJobs(keys: string[]): Promise<string[]> {
       const present = new Set<string>();
       for (let i = 0; i < keys.length; i += 500) {
