@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { EVALUATIONS_TABLE } from './state/decisions';
+import { DECISION_INSTANCES, EVALUATIONS_TABLE } from './state/decisions';
 import { TASKS_TABLE, toUserTaskRow } from './state/user-tasks';
 
 /**
@@ -189,21 +189,27 @@ export function engineQueries(knex: Knex) {
      * with the REST API's id `<evaluation key>-<index>`, in evaluation order.
      */
     async decisionInstances(filter: DecisionInstanceFilter, page: SearchPage) {
-      const query = knex(EVALUATIONS_TABLE).where(
+      const query = knex(DECISION_INSTANCES).where(
         defined({
-          key: filter.decisionInstanceKey,
+          evaluation_key: filter.decisionInstanceKey,
           process_instance_key: filter.processInstanceKey,
           element_instance_key: filter.elementInstanceKey,
           process_definition_key: filter.processDefinitionKey,
+          decision_id: filter.decisionDefinitionId,
+          decision_key: filter.decisionDefinitionKey,
           state: filter.state,
           tenant_id: filter.tenantId,
         }),
       );
-      const rows = await query.orderBy('key').limit(10_000);
-      const items = rows
-        .flatMap((row: any) => decisionInstancesOf(row))
-        .filter((d) => (!filter.decisionDefinitionId || d.decisionDefinitionId === filter.decisionDefinitionId) && (!filter.decisionDefinitionKey || d.decisionDefinitionKey === String(filter.decisionDefinitionKey)));
-      return { total: items.length, items: items.slice(page.from, page.from + page.limit).map(({ evaluatedInputs: _i, matchedRules: _m, ...summary }) => summary) };
+      const [[counted], found] = await Promise.all([
+        query.clone().count({ n: '*' }),
+        query.clone().orderBy([{ column: 'evaluation_key' }, { column: 'idx' }]).offset(page.from).limit(page.limit).select('evaluation_key', 'idx'),
+      ]);
+      const evaluations = new Map<string, any>();
+      const keys = [...new Set(found.map((r: any) => String(r.evaluation_key)))];
+      for (const row of keys.length ? await knex(EVALUATIONS_TABLE).whereIn('key', keys) : []) evaluations.set(String(row.key), row);
+      const items = found.map((r: any) => decisionInstancesOf(evaluations.get(String(r.evaluation_key)))[Number(r.idx) - 1]!);
+      return { total: Number((counted as any).n), items: items.map(({ evaluatedInputs: _i, matchedRules: _m, ...summary }) => summary) };
     },
 
     async decisionInstance(id: string) {

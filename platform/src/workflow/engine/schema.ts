@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { DECISION_INSTANCES, decisionInstanceRows } from './state/decisions';
 
 /**
  * The engine's own tables. Strapi leaves tables it never tracked alone, and plain knex keeps
@@ -35,6 +36,32 @@ export async function ensureEngineSchema(knex: Knex): Promise<void> {
   }
   for (const [name, build] of RUNTIME_TABLES) {
     if (!(await knex.schema.hasTable(name))) await knex.schema.createTable(name, build);
+  }
+  if (!(await knex.schema.hasTable(DECISION_INSTANCES))) {
+    await knex.schema.createTable(DECISION_INSTANCES, (t) => {
+      // One row per decision an evaluation evaluated (a DRG's required decisions too), so the
+      // decision-instance search filters and pages in SQL; the details stay on the evaluation.
+      t.bigInteger('evaluation_key').notNullable();
+      t.integer('idx').notNullable();
+      t.bigInteger('decision_key').notNullable();
+      t.string('decision_id', 255).notNullable();
+      t.string('state', 16).notNullable();
+      t.bigInteger('process_instance_key').nullable();
+      t.bigInteger('process_definition_key').nullable();
+      t.bigInteger('element_instance_key').nullable();
+      t.string('tenant_id', 64).notNullable();
+      t.primary(['evaluation_key', 'idx']);
+      t.index(['decision_id']);
+      t.index(['decision_key']);
+      t.index(['process_instance_key']);
+    });
+    // Evaluations recorded before the table existed get their rows.
+    for (let after = -1; ; ) {
+      const rows = await knex('wf_decision_evaluations').where('key', '>', after).orderBy('key').limit(500);
+      if (!rows.length) break;
+      for (const row of rows) await knex(DECISION_INSTANCES).insert(decisionInstanceRows(row));
+      after = rows[rows.length - 1].key;
+    }
   }
   // Added after the first release: installations from before get the columns.
   if (!(await knex.schema.hasColumn('wf_jobs', 'kind'))) {

@@ -11,6 +11,7 @@ import { CommandRejected } from '../errors';
  */
 
 export const EVALUATIONS_TABLE = 'wf_decision_evaluations';
+export const DECISION_INSTANCES = 'wf_decision_instances';
 
 /** Which version is evaluated: the latest, the one deployed together with the calling process, or the one with a version tag. */
 export type DecisionBinding = ResourceBinding;
@@ -76,9 +77,9 @@ export async function evaluateStoredDecision(trx: Knex | Knex.Transaction, row: 
   }
 }
 
-/** Records one evaluation (its key is the decision instance key the APIs answer with). */
+/** Records one evaluation (its key is the decision instance key the APIs answer with), and a row per decision it evaluated. */
 export async function recordEvaluation(trx: Knex.Transaction, key: number, result: DecisionResult, context: EvaluationContext | null, now: number): Promise<void> {
-  await trx(EVALUATIONS_TABLE).insert({
+  const row = {
     key,
     decision_key: result.decisionKey,
     decision_id: result.decisionId,
@@ -95,7 +96,26 @@ export async function recordEvaluation(trx: Knex.Transaction, key: number, resul
     evaluated: JSON.stringify(result.evaluatedDecisions),
     tenant_id: result.tenantId,
     evaluated_at: now,
-  });
+  };
+  await trx(EVALUATIONS_TABLE).insert(row);
+  const decisions = decisionInstanceRows(row);
+  if (decisions.length) await trx(DECISION_INSTANCES).insert(decisions);
+}
+
+/** The decision instances (one per decision evaluated, numbered from 1) of an evaluation row; only the one that failed is FAILED. */
+export function decisionInstanceRows(row: any) {
+  const evaluated: Array<{ decisionKey: number; decisionId: string }> = JSON.parse(row.evaluated);
+  return evaluated.map((e, i) => ({
+    evaluation_key: row.key,
+    idx: i + 1,
+    decision_key: e.decisionKey,
+    decision_id: e.decisionId,
+    state: row.state === 'FAILED' && i === evaluated.length - 1 ? 'FAILED' : 'EVALUATED',
+    process_instance_key: row.process_instance_key ?? null,
+    process_definition_key: row.process_definition_key ?? null,
+    element_instance_key: row.element_instance_key ?? null,
+    tenant_id: row.tenant_id,
+  }));
 }
 
 /** The DMN source of deployed decision requirements (parsed once and cached by the engine). */
