@@ -14,8 +14,17 @@ for (const name of fs.readdirSync(path.join(root, 'plugins')).sort()) {
   const pkg = path.join(root, 'plugins', name, 'package.json');
   if (fs.existsSync(pkg)) inputs.push(pkg);
 }
+// The admin customisation (branding) is an input too.
+const adminDir = path.join(appDir, 'src', 'admin');
+for (const name of fs.existsSync(adminDir) ? fs.readdirSync(adminDir, { recursive: true }).sort() : []) {
+  const file = path.join(adminDir, String(name));
+  if (fs.statSync(file).isFile()) inputs.push(file);
+}
 const hash = createHash('sha256');
-for (const file of inputs) hash.update(file).update(fs.readFileSync(file));
+// Paths relative to the checkout: a moved or copied checkout keeps its build.
+for (const file of inputs) hash.update(path.relative(root, file).split(path.sep).join('/')).update(fs.readFileSync(file));
+// Variables the admin bundle reads at build time (STRAPI_ADMIN_BRAND_NAME).
+for (const [name, value] of Object.entries(process.env).filter(([n]) => n.startsWith('STRAPI_ADMIN_')).sort()) hash.update(`${name}=${value}`);
 const stamp = hash.digest('hex');
 
 if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp && fs.existsSync(path.join(appDir, 'dist', 'build', 'index.html'))) {

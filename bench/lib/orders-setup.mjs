@@ -92,7 +92,7 @@ async function checkConsistency(knex) {
     const key = `${n(h.order_id)}:${n(h.product_id)}`;
     heldByOrderProduct.set(key, (heldByOrderProduct.get(key) ?? 0) + n(h.held));
   }
-  const orders = await knex('orders').select('id', 'number', 'dealer_id', 'status', 'total_minor', 'credit_reservation_key', 'fulfilment_process_key');
+  const orders = await knex('orders').select('id', 'number', 'dealer_id', 'order_status as status', 'total_minor', 'credit_reservation_key', 'fulfilment_process_key');
   const orderById = new Map(orders.map((o) => [n(o.id), o]));
   for (const key of heldByOrderProduct.keys()) {
     if (!orderById.has(n(key.split(':')[0]))) problems.push(`stock held for order ${key.split(':')[0]}, which does not exist`);

@@ -1,5 +1,5 @@
 import type { Core } from '@strapi/strapi';
-import { extendGraphql, mergeGraphql, platformRegistry } from '@channelflow/sdk';
+import { extendGraphql, mergeGraphql, platformRegistry, renameColumns } from '@channelflow/sdk';
 import { ensureAdminUser } from './admin-user';
 import { installOutbox, requeueStranded } from './notify/outbox-provider';
 import { dispatcherOf, installOutboxEffects } from './outbox';
@@ -11,6 +11,7 @@ import { printBanner } from './banner';
 import { PLATFORM_PERMISSIONS, platformGraphql } from './graphql/platform.graphql';
 import { templatesDir } from './paths';
 import { runPluginMigrations } from './plugin-migrations';
+import { refuseAdminLedgerWrites, showLedgersReadOnly } from './admin-panel/read-only';
 import { closeSelfRegistrationOnce, ensureRoles, PLATFORM_STAFF_ROLES } from './roles';
 import { runSeedOnce, runSeedProcesses } from './seed/run-seed';
 import { createTemplateRenderer } from './templates/renderer';
@@ -32,11 +33,15 @@ export default {
       templates: ['platform/test-message'],
       permissions: PLATFORM_PERMISSIONS,
       roles: PLATFORM_STAFF_ROLES,
+      // Strapi 5 reserves `status` (draft & publish): the admin panel showed it blank and refused to save.
+      migrations: [renameColumns('001-outbox-status-renamed', [{ table: 'outbox_messages', from: 'status', to: 'delivery_status' }])],
       seedAfter: [],
     });
     registry.checkPermissionRoles();
-    // After schema sync (the tables exist), before any plug-in's bootstrap (which may rely on the indexes).
-    strapi.hook('strapi::content-types.afterSync').register(() => runPluginMigrations(strapi));
+    refuseAdminLedgerWrites(strapi);
+    // Renamed columns before schema sync (which would drop them); the rest after it (the tables exist), before any plug-in's bootstrap (which may rely on the indexes).
+    strapi.hook('strapi::content-types.beforeSync').register(() => runPluginMigrations(strapi, 'beforeSync'));
+    strapi.hook('strapi::content-types.afterSync').register(() => runPluginMigrations(strapi, 'afterSync'));
     extendGraphql(strapi, 'platform', mergeGraphql(platformGraphql, salesTeamsGraphql, operationsGraphql, tasksGraphql, outboxEffectsGraphql), [
       'api::outbox-message.outbox-message',
       'api::region.region',
@@ -64,6 +69,7 @@ export default {
     await requeueStranded(strapi);
     await redactStoredSecretsOnce(strapi);
     await ensureRoles(strapi);
+    await showLedgersReadOnly(strapi);
     await closeSelfRegistrationOnce(strapi);
     const admin = await ensureAdminUser(strapi);
     const seed = await runSeedOnce(strapi);

@@ -4,13 +4,14 @@ import { platformRegistry } from '@channelflow/sdk';
 export const MIGRATIONS_TABLE = 'channelflow_migrations';
 
 /**
- * Runs every plug-in's pending migrations, plug-in by plug-in in registration order, each
+ * Runs every plug-in's pending migrations of one phase, plug-in by plug-in in registration order, each
  * migration in declaration order and in its own transaction with its record, so a migration
  * either ran and is recorded or left nothing behind. Strapi's own migrations
  * (database/migrations) run before its schema sync, when a new plug-in's tables do not exist
- * yet; this runs after it, from the content-types.afterSync hook, before any plug-in bootstraps.
+ * yet; most of ours run after it, from the content-types.afterSync hook, before any plug-in bootstraps;
+ * those marked `beforeSync` (renamed columns) from the beforeSync hook, before the sync would drop the old column.
  */
-export async function runPluginMigrations(strapi: Core.Strapi): Promise<string[]> {
+export async function runPluginMigrations(strapi: Core.Strapi, phase: 'beforeSync' | 'afterSync'): Promise<string[]> {
   const knex = strapi.db.connection;
   await ensureTable(knex);
   const recorded = new Set((await knex(MIGRATIONS_TABLE).select('plugin', 'name')).map((row: { plugin: string; name: string }) => `${row.plugin}/${row.name}`));
@@ -18,6 +19,7 @@ export async function runPluginMigrations(strapi: Core.Strapi): Promise<string[]
   const ran: string[] = [];
   for (const plugin of platformRegistry(strapi).listPlugins()) {
     for (const migration of plugin.migrations ?? []) {
+      if (Boolean(migration.beforeSync) !== (phase === 'beforeSync')) continue;
       const id = `${plugin.name}/${migration.name}`;
       if (recorded.has(id)) continue;
       try {

@@ -100,7 +100,7 @@ describe('outbox with SMTP', () => {
       expect(queued.status).toBe('queued');
       expect(received.some((r) => r.to.includes('after-commit@example.com'))).toBe(false);
     });
-    await eventually(async () => expect((await outbox('after-commit@example.com')).map((m: any) => m.status)).toEqual(['sent']));
+    await eventually(async () => expect((await outbox('after-commit@example.com')).map((m: any) => m.deliveryStatus)).toEqual(['sent']));
     expect(received.filter((r) => r.to.includes('after-commit@example.com'))).toHaveLength(1);
 
     const rolledBack = await env.strapi.db

@@ -62,7 +62,11 @@ describe('plug-in contract: migrations, declared roles, tenant', () => {
   describe('migrations', () => {
     it('give a fresh database every plug-in index and record each migration once', async () => {
       expect(await indexNames()).toEqual(expect.arrayContaining(PLUGIN_INDEXES));
+      // Renamed columns go first: they run before the schema sync.
       expect((await recorded()).map((r) => `${r.plugin}/${r.name}`)).toEqual([
+        'dealers/004-status-attributes-renamed',
+        'orders/003-status-attributes-renamed',
+        'platform/001-outbox-status-renamed',
         'dealers/001-credit-entry-indexes',
         'dealers/002-one-open-application-per-tax-id',
         'dealers/003-one-open-credit-change-per-dealer',
@@ -76,7 +80,7 @@ describe('plug-in contract: migrations, declared roles, tenant', () => {
     });
 
     it('the partial unique index holds: a second open application for one tax id is refused by the database', async () => {
-      const row = (n: number, status: string) => ({ document_id: `app-${n}`, tax_id: '91310000MA1TEST01X', status, created_at: new Date(), updated_at: new Date() });
+      const row = (n: number, status: string) => ({ document_id: `app-${n}`, tax_id: '91310000MA1TEST01X', review_status: status, created_at: new Date(), updated_at: new Date() });
       await knex()('dealer_applications').insert(row(1, 'in_review'));
       await knex()('dealer_applications').insert(row(2, 'rejected'));
       await expect(knex()('dealer_applications').insert(row(3, 'needs_info'))).rejects.toThrow(/unique/i);
@@ -98,8 +102,31 @@ describe('plug-in contract: migrations, declared roles, tenant', () => {
       await knex().raw('create index if not exists dealer_credit_entries_dealer_kind on dealer_credit_entries (dealer_id, kind)');
       const indexesBefore = (await indexNames()).sort();
       await env.restart();
-      expect((await recorded()).filter((r) => r.plugin === 'dealers' || r.plugin === 'orders')).toHaveLength(5);
+      expect((await recorded()).filter((r) => r.plugin === 'dealers' || r.plugin === 'orders')).toHaveLength(7);
       expect((await indexNames()).sort()).toEqual(indexesBefore);
+    });
+
+    it('upgrade a database whose status columns an earlier version wrote: renamed with their data, indexes kept', async () => {
+      // Before Strapi 5's reserved `status` was avoided, these columns were all called status.
+      const renamed = [
+        ['dealers', 'lifecycle_status'], ['dealer_applications', 'review_status'], ['dealer_credit_change_requests', 'review_status'], ['dealer_service_records', 'case_status'],
+        ['orders', 'order_status'], ['order_returns', 'return_status'], ['order_invoices', 'payment_status'], ['order_shipments', 'delivery_status'], ['outbox_messages', 'delivery_status'],
+      ] as const;
+      const dealer = await env.createDealer();
+      for (const [table, column] of renamed) await knex().raw('alter table ?? rename column ?? to status', [table, column]);
+      await knex()('dealer_applications').insert({ document_id: 'app-old', tax_id: '91310000MA1OLD001X', status: 'in_review', created_at: new Date(), updated_at: new Date() });
+      await knex()('channelflow_migrations').where('name', 'like', '%status%renamed').delete();
+      const indexesBefore = (await indexNames()).sort();
+      await env.restart();
+      for (const [table, column] of renamed) {
+        expect([table, await knex().schema.hasColumn(table, 'status'), await knex().schema.hasColumn(table, column)]).toEqual([table, false, true]);
+      }
+      expect((await env.strapi.db.query('plugin::dealers.dealer').findOne({ where: { id: dealer.id } })).lifecycleStatus).toBe('active');
+      expect(await env.strapi.db.query('plugin::dealers.application').findOne({ where: { documentId: 'app-old' } })).toMatchObject({ reviewStatus: 'in_review' });
+      expect((await indexNames()).sort()).toEqual(indexesBefore);
+      // The partial index names the renamed column now: a second open application for the tax id is still refused.
+      await expect(knex()('dealer_applications').insert({ document_id: 'app-old-2', tax_id: '91310000MA1OLD001X', review_status: 'needs_info', created_at: new Date(), updated_at: new Date() })).rejects.toThrow(/unique/i);
+      await knex()('dealer_applications').where('tax_id', '91310000MA1OLD001X').delete();
     });
 
     it('a failing migration stops the start, naming it, and leaves nothing of itself behind', async () => {

@@ -43,7 +43,7 @@ describe('demo seed', () => {
   it('gives every dealer a credit account by tier, with opening receivables some of which are overdue', async () => {
     const credit = first.strapi.plugin('dealers').service('credit');
     const dealers = await first.strapi.db.query('plugin::dealers.dealer').findMany({});
-    const withCredit = dealers.filter((d: any) => d.status !== 'prospect' && d.status !== 'onboarding');
+    const withCredit = dealers.filter((d: any) => d.lifecycleStatus !== 'prospect' && d.lifecycleStatus !== 'onboarding');
     expect(withCredit.length).toBe(47);
     const summaries = await Promise.all(withCredit.map((d: any) => credit.summary(d.id).then((s: any) => ({ ...s, tier: d.tier }))));
     const limits = { gold: 500_000_000, silver: 200_000_000, bronze: 50_000_000 } as Record<string, number>;

@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { errors } from '@strapi/utils';
 import type { JobDefinition } from './define-job';
 import type { ZodType } from 'zod';
 import { declareEvents, type EventHandler } from './outbox';
@@ -17,6 +18,17 @@ export interface ContentTypeDefinition {
   schema: Record<string, unknown>;
   /** Strapi lifecycles (`afterCreate`, `beforeUpdate`, …); each also gets the Strapi instance. */
   lifecycles?: Record<string, (event: any, strapi: Core.Strapi) => unknown>;
+  /**
+   * What the admin panel may not write because a service owns it: `fields: 'all'` for a ledger (no create,
+   * edit or delete), or the fields it shows read-only (balances, limits; such rows are not created or deleted
+   * there either). `use` says which operation makes the change instead: the refusal's message ends with it.
+   */
+  adminReadOnly?: AdminReadOnly;
+}
+
+export interface AdminReadOnly {
+  fields: 'all' | readonly string[];
+  use: string;
 }
 
 // `object`, not Record<string, unknown>: a service typed by an interface (a contract) has no index signature.
@@ -130,6 +142,11 @@ export function definePlugin(definition: PluginDefinition): StrapiPluginServer {
         seedProcesses: definition.seedProcesses,
         seedAfter: [...new Set([...requires, ...(definition.seedAfter ?? [])])],
         bootstrap: definition.bootstrap,
+        adminReadOnly: Object.fromEntries(
+          Object.entries(definition.contentTypes ?? {})
+            .filter(([, ct]) => ct.adminReadOnly)
+            .map(([key, ct]) => [`plugin::${name}.${key}`, ct.adminReadOnly!]),
+        ),
       };
       platformRegistry(strapi).addPlugin(manifest);
       declareEvents(strapi, name, definition.events, definition.on);
@@ -212,7 +229,8 @@ export function afterAnyChange(react: (strapi: Core.Strapi) => void): Record<str
  */
 export function appendOnly(what: string): Record<string, () => never> {
   const refuse = (): never => {
-    throw new Error(`${what} cannot be changed or deleted; book a correcting entry instead`);
+    // Strapi's ApplicationError: the admin panel shows this message instead of "Internal Server Error".
+    throw new errors.ApplicationError(`${what} cannot be changed or deleted; book a correcting entry instead`);
   };
   return { beforeUpdate: refuse, beforeUpdateMany: refuse, beforeDelete: refuse, beforeDeleteMany: refuse };
 }

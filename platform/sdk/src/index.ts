@@ -9,7 +9,7 @@ export { rawBody } from './http';
 export type { HttpRoute, HttpContext } from './http';
 export type { Workflows, StartProcessInput, PublishMessageInput } from './workflows';
 export type { Notifications, OutboxMessage, SendEmailInput } from './notifications';
-export type { PluginDefinition, GraphqlExtension, ContentTypeDefinition, StrapiPluginServer } from './define-plugin';
+export type { PluginDefinition, GraphqlExtension, ContentTypeDefinition, AdminReadOnly, StrapiPluginServer } from './define-plugin';
 export { defineJob, JOB_TYPE_PATTERN } from './define-job';
 export type { JobDefinition, JobContext, JobInfo, JobLogger } from './define-job';
 export { toElementTemplate } from './element-template';
@@ -20,6 +20,7 @@ export {
   STAFF_ROLES,
   KNOWN_STAFF_ROLES,
   DEALER_PORTAL_ROLE,
+  renameColumns,
 } from './registry';
 export type { StaffRole, KnownStaffRole, RoleDefinition, MigrationDefinition, TenantProvider, TenantMembership, DemoLogin, PluginManifest, SeedContext, RunJobContext, WorkflowRuntimeInfo } from './registry';
 export {

@@ -4,6 +4,7 @@ import type { JobDefinition, JobInfo, JobLogger } from './define-job';
 import { ChannelflowError, issuesFromZod, summarizeIssues } from './errors';
 import type { TemplateRenderer } from './templates';
 import type { DealerRef, DealerRole, StaffActor } from './graphql';
+import type { AdminReadOnly } from './define-plugin';
 
 /** The platform's own staff roles (users-permissions role `type`s); plug-ins declare more with `roles`. */
 export const KNOWN_STAFF_ROLES = ['platform-admin', 'channel-manager', 'sales-rep', 'finance', 'director'] as const;
@@ -35,6 +36,30 @@ export interface MigrationDefinition {
   /** Unique within the plug-in, e.g. `001-credit-entry-indexes`; never rename a migration that shipped. */
   name: string;
   up: (knex: Core.Strapi['db']['connection']) => PromiseLike<unknown>;
+  /**
+   * Runs before the schema sync instead, for changes the sync would otherwise get wrong: it drops a
+   * column whose attribute was renamed (and its data) and adds an empty one. On a new database the
+   * tables do not exist yet, so such a migration checks before it changes anything (see {@link renameColumns}).
+   */
+  beforeSync?: boolean;
+}
+
+/**
+ * The migration that keeps the data of renamed attributes: each `table.from` column becomes `to`, before
+ * the schema sync. A table without the old column (a new database, or one renamed already) is left alone.
+ */
+export function renameColumns(name: string, renames: ReadonlyArray<{ table: string; from: string; to: string }>): MigrationDefinition {
+  return {
+    name,
+    beforeSync: true,
+    up: async (knex) => {
+      for (const { table, from, to } of renames) {
+        if (!(await knex.schema.hasTable(table)) || !(await knex.schema.hasColumn(table, from)) || (await knex.schema.hasColumn(table, to))) continue;
+        // Both SQLite (3.25+) and PostgreSQL rename in place, and the indexes that name the column follow it.
+        await knex.raw('alter table ?? rename column ?? to ??', [table, from, to]);
+      }
+    },
+  };
 }
 
 /** Who a portal user is in the tenant (the dealer they act for, and as what). */
@@ -79,6 +104,8 @@ export interface SeedContext {
 
 export interface PluginManifest {
   name: string;
+  /** Content-type UID → what the admin panel may not write there (definePlugin's `adminReadOnly`). */
+  adminReadOnly?: Readonly<Record<string, AdminReadOnly>>;
   /** Plug-ins this one needs: booted (and seeded) before it. */
   requires?: readonly string[];
   jobs: JobDefinition[];
@@ -89,7 +116,7 @@ export interface PluginManifest {
   permissions: Record<string, readonly StaffRole[]>;
   /** Staff roles this plug-in declares. */
   roles?: readonly RoleDefinition[];
-  /** Run in order, once per database, after schema sync. */
+  /** Run in order, once per database, after schema sync (before it, those marked `beforeSync`). */
   migrations?: readonly MigrationDefinition[];
   tenant?: TenantProvider;
   seed?: (ctx: SeedContext) => Promise<void>;

@@ -39,7 +39,10 @@ export const platformGraphql: GraphqlExtension = {
   `,
   resolvers: {
     // Rows stored before secrets were tracked read false; the upgrade marks those that carried one.
-    OutboxMessage: { carriesSecret: (message: { carriesSecret?: boolean | null }) => Boolean(message.carriesSecret) },
+    OutboxMessage: {
+      status: (message: { deliveryStatus: string }) => message.deliveryStatus,
+      carriesSecret: (message: { carriesSecret?: boolean | null }) => Boolean(message.carriesSecret),
+    },
     Query: {
       outboxMessages: staffScope('platform.read-outbox', async (args, { strapi, actor }) => {
         const filter = { status: args.status ?? undefined, to: args.to ?? undefined };

@@ -71,7 +71,7 @@ export function installOutbox(strapi: Core.Strapi, delivery: EmailProvider | nul
           template: meta.template ?? null,
           locale: meta.locale ?? null,
           dealerDocumentId: meta.dealerDocumentId ?? null,
-          status: delivery ? 'queued' : 'not_sent',
+          deliveryStatus: delivery ? 'queued' : 'not_sent',
           statusReason: delivery ? null : NOT_SENT_NO_SMTP,
         },
       });
@@ -84,20 +84,20 @@ export function installOutbox(strapi: Core.Strapi, delivery: EmailProvider | nul
       await putEffect(strapi, 'email', emailKey(message.id), { messageId: message.id });
       if (inTransaction) return message;
       const after = await strapi.db.query(OUTBOX).findOne({ where: { id: message.id } });
-      if (after?.status === 'failed') throw Object.assign(new Error(after.statusReason), { outboxMessage: after });
+      if (after?.deliveryStatus === 'failed') throw Object.assign(new Error(after.statusReason), { outboxMessage: after });
       return after ?? message;
     },
 
     async retry(documentId: string) {
       const message = await strapi.db.query(OUTBOX).findOne({ where: { documentId } });
       if (!message) throw notFound('Outbox message', documentId);
-      if (message.status === 'sent' || message.status === 'queued') throw conflict(`Outbox message ${documentId} is ${message.status}; only failed or unsent e-mails are retried`);
+      if (message.deliveryStatus === 'sent' || message.deliveryStatus === 'queued') throw conflict(`Outbox message ${documentId} is ${message.deliveryStatus}; only failed or unsent e-mails are retried`);
       if (!delivery) throw new ChannelflowError('NOT_SUPPORTED', 'No SMTP server is configured (SMTP_HOST), so the e-mail cannot be delivered');
       const body = outbox.deliveredBody(message);
       if (!body) {
         throw conflict(`Outbox message ${documentId} carries a secret whose sealed copy cannot be opened (none kept, or ENCRYPTION_KEY changed): have it sent anew`);
       }
-      await strapi.db.query(OUTBOX).update({ where: { id: message.id }, data: { status: 'queued', statusReason: null } });
+      await strapi.db.query(OUTBOX).update({ where: { id: message.id }, data: { deliveryStatus: 'queued', statusReason: null } });
       // Through the outbox like every delivery, so its dispatcher never sends it a second time.
       if (!(await dispatcherOf(strapi).reschedule(emailKey(message.id)))) await putEffect(strapi, 'email', emailKey(message.id), { messageId: message.id });
       else await dispatcherOf(strapi).settle(emailKey(message.id), 0);
@@ -107,14 +107,14 @@ export function installOutbox(strapi: Core.Strapi, delivery: EmailProvider | nul
     async deliverStored(id: number) {
       const message = await strapi.db.query(OUTBOX).findOne({ where: { id } });
       if (!message) return { missing: true };
-      if (message.status === 'sent' || message.status === 'not_sent' || !delivery) return { status: message.status };
+      if (message.deliveryStatus === 'sent' || message.deliveryStatus === 'not_sent' || !delivery) return { status: message.deliveryStatus };
       // This process queued it: Strapi's own send options (from, reply-to) as given. Otherwise the stored copy.
       const options = inMemory.get(id) ?? (() => {
         const body = outbox.deliveredBody(message);
         return body ? { to: message.to, ...body } : null;
       })();
       if (!options) {
-        await strapi.db.query(OUTBOX).update({ where: { id }, data: { status: 'failed', statusReason: 'the sealed copy of this secret e-mail cannot be opened (ENCRYPTION_KEY changed or unset): have it sent anew' } });
+        await strapi.db.query(OUTBOX).update({ where: { id }, data: { deliveryStatus: 'failed', statusReason: 'the sealed copy of this secret e-mail cannot be opened (ENCRYPTION_KEY changed or unset): have it sent anew' } });
         return { status: 'failed' };
       }
       await deliver(delivery, id, options);
@@ -140,17 +140,17 @@ export function installOutbox(strapi: Core.Strapi, delivery: EmailProvider | nul
       await delivery.send(options);
     } catch (error: any) {
       const reason = `SMTP delivery failed: ${String(error?.message ?? error).slice(0, 200)}`;
-      const failed = await strapi.db.query(OUTBOX).update({ where: { id }, data: { status: 'failed', statusReason: reason } });
+      const failed = await strapi.db.query(OUTBOX).update({ where: { id }, data: { deliveryStatus: 'failed', statusReason: reason } });
       throw Object.assign(new Error(reason), { outboxMessage: failed });
     }
     // Delivered: the sealed copy has done its job and goes.
-    return strapi.db.query(OUTBOX).update({ where: { id }, data: { status: 'sent', sentAt: new Date(), sealedBody: null } });
+    return strapi.db.query(OUTBOX).update({ where: { id }, data: { deliveryStatus: 'sent', sentAt: new Date(), sealedBody: null } });
   }
 }
 
 /** E-mails queued before the outbox had its dispatcher (or by a build that crashed before delivering them): queued for it now. */
 export async function requeueStranded(strapi: Core.Strapi): Promise<void> {
-  const stranded: Array<{ id: number }> = await strapi.db.query(OUTBOX).findMany({ where: { status: 'queued' }, select: ['id'], limit: 10_000 });
+  const stranded: Array<{ id: number }> = await strapi.db.query(OUTBOX).findMany({ where: { deliveryStatus: 'queued' }, select: ['id'], limit: 10_000 });
   for (const { id } of stranded) await dispatcherOf(strapi).write(strapi.db.connection as any, 'email', emailKey(id), { messageId: id });
 }
 

@@ -94,11 +94,11 @@ describe('no staff account can take over another through the outbox', () => {
     // A row as the earlier outbox wrote it: the code readable, nothing marked.
     const link = `http://localhost:1337/admin/reset-password?code=${code}`;
     const old = await env.strapi.db.query(OUTBOX).create({
-      data: { to: staff.user.email, subject: 'Reset password', html: `<p><a href="${link}">${link}</a></p>`, text: link, status: 'not_sent' },
+      data: { to: staff.user.email, subject: 'Reset password', html: `<p><a href="${link}">${link}</a></p>`, text: link, deliveryStatus: 'not_sent' },
     });
     const invitationLink = 'http://localhost:1337/portal/accept-invitation?token&#x3D;Zm9vYmFyYmF6cXV4cXV1eGNvcmdl';
     const oldInvitation = await env.strapi.db.query(OUTBOX).create({
-      data: { to: 'someone@example.com', subject: 'Join', html: `<a href="${invitationLink}">Accept</a>`, text: 'Accept', template: 'dealers/invitation', status: 'not_sent' },
+      data: { to: 'someone@example.com', subject: 'Join', html: `<a href="${invitationLink}">Accept</a>`, text: 'Accept', template: 'dealers/invitation', deliveryStatus: 'not_sent' },
     });
     await env.strapi.store({ type: 'core', name: 'channelflow' }).delete({ key: 'outbox-secrets-redacted' });
 
@@ -141,7 +141,7 @@ describe('secret e-mails over SMTP', () => {
     expect(code).toBeTruthy();
     const stored = await eventually(async () => {
       const row = await env.strapi.db.query(OUTBOX).findOne({ where: { to: target.user.email } });
-      expect(row.status).toBe('sent');
+      expect(row.deliveryStatus).toBe('sent');
       return row;
     });
     expect(stored.sealedBody).toBeNull();
@@ -155,7 +155,7 @@ describe('secret e-mails over SMTP', () => {
     await env.anonymous.query(FORGOT, { e: target.user.email });
     const failed = await eventually(async () => {
       const row = await env.strapi.db.query(OUTBOX).findOne({ where: { to: target.user.email } });
-      expect(row?.status).toBe('failed');
+      expect(row?.deliveryStatus).toBe('failed');
       return row;
     });
     expect(failed.sealedBody).toBeTruthy();

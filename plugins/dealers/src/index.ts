@@ -54,11 +54,26 @@ export default definePlugin({
     // Other plug-ins' hot paths remember dealer profiles briefly; any change here forgets them.
     dealer: { schema: dealerSchema, lifecycles: afterAnyChange((strapi) => service(strapi, 'dealers', 'dealers').forgetProfiles()) },
     'portal-user': { schema: portalUserSchema },
-    'credit-account': { schema: creditAccountSchema },
+    // Limits and balances change only through their processes and the ledger, also for the admin panel.
+    'credit-account': {
+      schema: creditAccountSchema,
+      adminReadOnly: {
+        fields: ['dealerId', 'currency', 'limitCents', 'temporaryLimitCents', 'temporaryLimitExpiresAt', 'reservedCents', 'receivableCents', 'oldestOpenDueDate'],
+        use: 'a limit changes with requestDealerCreditLimitChange (decided in its process), balances with the entries postCreditEntry books',
+      },
+    },
     // The ledger is append-only, also for the admin panel: corrections are new entries.
-    'credit-entry': { schema: creditEntrySchema, lifecycles: appendOnly('Credit ledger entries') },
+    'credit-entry': {
+      schema: creditEntrySchema,
+      lifecycles: appendOnly('Credit ledger entries'),
+      adminReadOnly: { fields: 'all', use: 'book a correcting entry with postCreditEntry, which moves the balance with it' },
+    },
     'credit-change-request': { schema: creditChangeRequestSchema },
-    'status-change': { schema: statusChangeSchema, lifecycles: appendOnly('Dealer status changes') },
+    'status-change': {
+      schema: statusChangeSchema,
+      lifecycles: appendOnly('Dealer status changes'),
+      adminReadOnly: { fields: 'all', use: 'changeDealerStatus (or the blacklist) changes a status and records it here' },
+    },
     'blacklist-entry': { schema: blacklistEntrySchema },
     invitation: { schema: invitationSchema },
     application: { schema: applicationSchema },

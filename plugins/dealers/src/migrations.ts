@@ -1,4 +1,4 @@
-import type { MigrationDefinition } from '@channelflow/sdk';
+import { renameColumns, type MigrationDefinition } from '@channelflow/sdk';
 
 /**
  * Indexes Strapi's schema sync does not make. `if not exists`: installations that started before
@@ -16,11 +16,18 @@ export const dealersMigrations: MigrationDefinition[] = [
   {
     // One application under review per tax id, also when two arrive at once.
     name: '002-one-open-application-per-tax-id',
-    up: (knex) => knex.raw("create unique index if not exists dealer_applications_one_open on dealer_applications (tax_id) where status in ('in_review', 'needs_info')"),
+    up: (knex) => knex.raw("create unique index if not exists dealer_applications_one_open on dealer_applications (tax_id) where review_status in ('in_review', 'needs_info')"),
   },
   {
     // One open credit-limit request per dealer, enforced by the database: two concurrent requests cannot both open.
     name: '003-one-open-credit-change-per-dealer',
-    up: (knex) => knex.raw("create unique index if not exists dealer_credit_change_requests_one_open on dealer_credit_change_requests (dealer_id) where status = 'in_review'"),
+    up: (knex) => knex.raw("create unique index if not exists dealer_credit_change_requests_one_open on dealer_credit_change_requests (dealer_id) where review_status = 'in_review'"),
   },
+  // Strapi 5 reserves `status` (draft & publish): the admin panel showed it blank and refused to save.
+  renameColumns('004-status-attributes-renamed', [
+    { table: 'dealers', from: 'status', to: 'lifecycle_status' },
+    { table: 'dealer_applications', from: 'status', to: 'review_status' },
+    { table: 'dealer_credit_change_requests', from: 'status', to: 'review_status' },
+    { table: 'dealer_service_records', from: 'status', to: 'case_status' },
+  ]),
 ];

@@ -165,7 +165,7 @@ describe('credit limit change process', () => {
     await env.strapi.db.query('plugin::dealers.credit-change-request').create({
       data: {
         number: `CLR-NOSTART-${dealer.code}`, dealerId: dealer.id, dealerCode: dealer.code, currency: 'CNY', currentLimitCents: 11_000_000, requestedLimitCents: 12_000_000,
-        reason: 'Asked while the engine was down', requestedBy: owner.user.email, requestedVia: 'portal', status: 'rejected',
+        reason: 'Asked while the engine was down', requestedBy: owner.user.email, requestedVia: 'portal', reviewStatus: 'rejected',
         trail: [{ at: new Date().toISOString(), by: owner.user.email, action: 'requested', note: 'Asked while the engine was down' }, { at: new Date().toISOString(), by: 'platform', action: 'not started', note: raw }],
       },
     });
@@ -251,7 +251,7 @@ describe('credit limit change process', () => {
     expect(opened).toHaveLength(1);
     const refused = results.filter((r) => !r.data?.requestCreditLimitChange).map((r) => r.errors?.[0]?.extensions?.code);
     expect(refused).toEqual(['CONFLICT', 'CONFLICT', 'CONFLICT', 'CONFLICT']);
-    expect((await rows()).map((r: any) => [r.number, r.status])).toEqual([[opened[0], 'in_review']]);
+    expect((await rows()).map((r: any) => [r.number, r.reviewStatus])).toEqual([[opened[0], 'in_review']]);
 
     // Not only the service's check: a second open row cannot be written at all.
     const { id: _id, documentId: _documentId, createdAt: _c, updatedAt: _u, publishedAt: _p, ...copy } = (await rows())[0];

@@ -124,7 +124,7 @@ describe('dealers plug-in', () => {
         const args = step === 'replyToComplaint' ? '(number: $n, reply: "Done")' : '(number: $n)';
         await rep.expectError('NOT_FOUND', `mutation ($n: ID!) { ${step}${args} { status } }`, { n: complaint.number });
       }
-      expect((await env.strapi.db.query('plugin::dealers.service-record').findOne({ where: { number: complaint.number } })).status).toBe('accepted');
+      expect((await env.strapi.db.query('plugin::dealers.service-record').findOne({ where: { number: complaint.number } })).caseStatus).toBe('accepted');
       // Everyone else on the staff still sees every dealer.
       expect((await (await env.asStaff('finance')).query(DEALERS, {})).dealers.total).toBeGreaterThanOrEqual(7);
     });

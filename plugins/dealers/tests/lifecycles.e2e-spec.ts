@@ -50,9 +50,9 @@ describe('dealers lifecycles', () => {
     const after = await requestRow(row.number);
     const decisions = after.trail.filter((t: any) => t.action === 'approved' || t.action === 'rejected');
     expect(decisions).toHaveLength(1);
-    expect(decisions[0]).toMatchObject({ from: 'in_review', to: after.status });
+    expect(decisions[0]).toMatchObject({ from: 'in_review', to: after.reviewStatus });
     // The limit moved only if the approval won.
-    expect(await limitOf(dealer.id)).toBe(after.status === 'approved' ? 12_000_000 : 10_000_000);
+    expect(await limitOf(dealer.id)).toBe(after.reviewStatus === 'approved' ? 12_000_000 : 10_000_000);
   });
 
   it('a decision on a request someone else already decided is a CONFLICT naming its state, and writes nothing', async () => {
@@ -66,7 +66,7 @@ describe('dealers lifecycles', () => {
       message: expect.stringContaining('is rejected'),
     });
     const after = await requestRow(row.number);
-    expect(after.status).toBe('rejected');
+    expect(after.reviewStatus).toBe('rejected');
     expect(after.trail).toEqual(before.trail);
     expect(await limitOf(dealer.id)).toBe(10_000_000);
     // Rejecting again is the repeated job's answer: the request as it is, no second step.
@@ -90,12 +90,12 @@ describe('dealers lifecycles', () => {
     const approved = await applications.create({
       data: {
         number: `APP-LIFECYCLE-${Date.now()}`, companyName: 'Lifecycle Test Co.', taxId: '91330100MA2LIFE01X', contactName: 'Li Lei', contactEmail: 'li.lei@lifecycle.example.com',
-        regionCode: 'EAST', dealerType: 'store', annualVolumeCents: 1_000_000, currency: 'CNY', status: 'approved', trail,
+        regionCode: 'EAST', dealerType: 'store', annualVolumeCents: 1_000_000, currency: 'CNY', reviewStatus: 'approved', trail,
       },
     });
     await expect(env.strapi.plugin('dealers').service('applications').reject(approved.id, 'Too late', 'process')).rejects.toMatchObject({ code: 'CONFLICT' });
     const after = await applications.findOne({ where: { id: approved.id } });
-    expect(after).toMatchObject({ status: 'approved', decisionNote: null });
+    expect(after).toMatchObject({ reviewStatus: 'approved', decisionNote: null });
     // Steps written before the state machine keep their shape.
     expect(after.trail).toEqual(trail);
   });

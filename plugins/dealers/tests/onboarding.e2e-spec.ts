@@ -117,7 +117,7 @@ describe('dealer onboarding process', () => {
       name: input.companyName,
       taxId: input.taxId,
       tier: 'silver',
-      status: 'active',
+      lifecycleStatus: 'active',
       dealerType: 'store',
       salesRep: expect.stringContaining('@'),
       contacts: [{ name: 'Chen Jing', role: 'owner', email: input.contactEmail, phone: '+86 571 8888 1234' }],

@@ -20,7 +20,7 @@ describe('dealer status and blacklist', () => {
   let director: GraphqlClient & { user: { email: string } };
   let finance: GraphqlClient & { user: { email: string } };
   const dealers = () => env.strapi.plugin('dealers').service('dealers');
-  const statusOf = async (id: number) => (await env.strapi.db.query('plugin::dealers.dealer').findOne({ where: { id } })).status;
+  const statusOf = async (id: number) => (await env.strapi.db.query('plugin::dealers.dealer').findOne({ where: { id } })).lifecycleStatus;
 
   beforeAll(async () => {
     env = await createTestEnvironment();

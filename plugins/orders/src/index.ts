@@ -47,6 +47,8 @@ import { ordersOptions } from './options';
  */
 const forgetting = (what: 'forgetWarehouses' | 'forgetPricing') => afterAnyChange((strapi) => service(strapi, 'orders', 'catalog')[what]());
 
+const STOCK_OPERATIONS = 'stock moves with receiveStock, transferStock and receiveTransfer, or recordStockTake for a count, which book the movement and the level together';
+
 /** Catalog with tier prices, multi-level stock, and dealer orders reserving stock and credit together. */
 export default definePlugin({
   name: 'orders',
@@ -57,16 +59,24 @@ export default definePlugin({
     product: { schema: productSchema, lifecycles: forgetting('forgetPricing') },
     warehouse: { schema: warehouseSchema, lifecycles: forgetting('forgetWarehouses') },
     'price-rule': { schema: priceRuleSchema, lifecycles: forgetting('forgetPricing') },
-    'stock-level': { schema: stockLevelSchema },
+    // Quantities follow the movements; only the safety stock is a setting (also setSafetyStock).
+    'stock-level': {
+      schema: stockLevelSchema,
+      adminReadOnly: { fields: ['productId', 'warehouseId', 'sku', 'warehouseCode', 'onHand', 'reserved', 'inTransit'], use: STOCK_OPERATIONS },
+    },
     // Stock moves only by appending movements, also in the admin panel: a correction is a stock-take.
-    'stock-movement': { schema: stockMovementSchema, lifecycles: appendOnly('Stock movements') },
+    'stock-movement': { schema: stockMovementSchema, lifecycles: appendOnly('Stock movements'), adminReadOnly: { fields: 'all', use: STOCK_OPERATIONS } },
     order: { schema: orderSchema },
     'order-line': { schema: orderLineSchema },
     shipment: { schema: shipmentSchema },
-    'shipment-event': { schema: shipmentEventSchema, lifecycles: appendOnly('Tracking events') },
+    'shipment-event': {
+      schema: shipmentEventSchema,
+      lifecycles: appendOnly('Tracking events'),
+      adminReadOnly: { fields: 'all', use: 'tracking events come from the carrier webhook, dispatchShipment or recordShipmentEvent' },
+    },
     invoice: { schema: invoiceSchema },
     'invoice-line': { schema: invoiceLineSchema },
-    payment: { schema: paymentSchema },
+    payment: { schema: paymentSchema, adminReadOnly: { fields: 'all', use: 'postPayment or importPayments posts a payment to the invoice and the credit ledger together' } },
     'return-request': { schema: returnRequestSchema },
   },
   services: { catalog: catalogService, stock: stockService, orders: ordersService, shipments: shipmentsService, billing: billingService, returns: returnsService, reports: reportsService } satisfies ServiceFactories<'orders'>,

@@ -1,4 +1,4 @@
-import type { MigrationDefinition } from '@channelflow/sdk';
+import { renameColumns, type MigrationDefinition } from '@channelflow/sdk';
 
 /**
  * Indexes Strapi's schema sync does not make. `if not exists`: installations that started before
@@ -18,7 +18,7 @@ export const ordersMigrations: MigrationDefinition[] = [
         'create index if not exists order_stock_movements_order on order_stock_movements (order_id)',
         'create index if not exists order_stock_movements_level on order_stock_movements (product_id, warehouse_id)',
         'create index if not exists order_lines_order on order_lines (order_id)',
-        'create index if not exists orders_dealer_status on orders (dealer_id, status)',
+        'create index if not exists orders_dealer_status on orders (dealer_id, order_status)',
         'create index if not exists order_price_rules_product on order_price_rules (product_id)',
         'create index if not exists order_shipments_order on order_shipments (order_id)',
         'create index if not exists order_shipments_tracking on order_shipments (tracking_number)',
@@ -34,4 +34,11 @@ export const ordersMigrations: MigrationDefinition[] = [
       }
     },
   },
+  // Strapi 5 reserves `status` (draft & publish): the admin panel showed it blank and refused to save.
+  renameColumns('003-status-attributes-renamed', [
+    { table: 'orders', from: 'status', to: 'order_status' },
+    { table: 'order_returns', from: 'status', to: 'return_status' },
+    { table: 'order_invoices', from: 'status', to: 'payment_status' },
+    { table: 'order_shipments', from: 'status', to: 'delivery_status' },
+  ]),
 ];

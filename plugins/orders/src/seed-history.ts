@@ -108,7 +108,7 @@ export async function seedOrderHistory({ strapi, random, log }: SeedContext): Pr
             dealerId: dealer.id,
             warehouseId: warehouse.id,
             warehouseCode: warehouse.code,
-            status: 'delivered',
+            deliveryStatus: 'delivered',
             lines: lines.map((l) => ({ productId: l.product.id, sku: l.product.sku, quantity: l.quantity })),
             carrier: 'SF Express',
             trackingNumber,
@@ -128,7 +128,7 @@ export async function seedOrderHistory({ strapi, random, log }: SeedContext): Pr
       const { issued } = await billing.invoiceDelivered(orderId, issuedOn);
       const invoice = issued[0] ? await billing.invoiceByNumber(issued[0]) : null;
       if (invoice) await payFor(invoice, random, now, billing);
-      const final = await strapi.db.query(ORDER as any).findOne({ where: { id: orderId }, select: ['status'] });
+      const final = await strapi.db.query(ORDER as any).findOne({ where: { id: orderId }, select: ['orderStatus'] });
       const steps: Array<[OrderStatus | null, OrderStatus, number]> = [
         [null, 'submitted', placedAt],
         ['submitted', 'allocated', placedAt + 600_000],
@@ -136,7 +136,7 @@ export async function seedOrderHistory({ strapi, random, log }: SeedContext): Pr
         ['shipped', 'delivered', deliveredAt],
         ['delivered', 'invoiced', deliveredAt + 60_000],
       ];
-      if (final.status === 'closed') steps.push(['invoiced', 'closed', Math.min(now, Date.parse(`${invoice!.dueDate}T10:00:00Z`))]);
+      if (final.orderStatus === 'closed') steps.push(['invoiced', 'closed', Math.min(now, Date.parse(`${invoice!.dueDate}T10:00:00Z`))]);
       await withKnex(strapi, (knex) =>
         knex('orders')
           .where({ id: orderId })

@@ -212,7 +212,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
       const rows = await strapi.service('api::outbox-message.outbox-message' as any).deliveredTo(to, template ? { template } : {});
       return rows.map((row: any) => {
         if (!row.delivered) throw new Error(`outbox message ${row.documentId} to ${to} was delivered; its secret is no longer kept (read it from the SMTP server)`);
-        return { documentId: row.documentId, template: row.template, status: row.status, ...row.delivered };
+        return { documentId: row.documentId, template: row.template, status: row.deliveryStatus, ...row.delivered };
       });
     },
     async restart() {

@@ -36,6 +36,7 @@ export const dealerTypeDefs = /* GraphQL */ `
 
 export const dealerResolvers = {
   Dealer: {
+    status: (d: { lifecycleStatus: string }) => d.lifecycleStatus,
     children: (d: { children?: unknown[] }) => d.children ?? [],
     contacts: (d: { contacts?: unknown[] | null }) => d.contacts ?? [],
   },

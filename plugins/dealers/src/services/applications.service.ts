@@ -47,6 +47,7 @@ export const applicationLifecycle = defineStateMachine<ApplicationStatus>({
     in_review: ['needs_info', 'approved', 'rejected'],
     needs_info: ['needs_info', 'in_review', 'rejected', 'expired'],
   },
+  statusField: 'reviewStatus',
   historyField: 'trail',
   label: (row) => row.number,
 });
@@ -90,7 +91,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Anyone may know a tax id: say no more than that it is taken.
       const taken = () => conflict('An application for this tax id is already being reviewed');
       const created = await strapi.db.transaction(async () => {
-        const open = await applications().findOne({ where: { taxId: input.taxId, status: { $in: ['in_review', 'needs_info'] } } });
+        const open = await applications().findOne({ where: { taxId: input.taxId, reviewStatus: { $in: ['in_review', 'needs_info'] } } });
         if (open) throw taken();
         const number = `APP-${now().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex').toUpperCase()}`;
         const application = await applications().create({
@@ -170,7 +171,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async answerInfo(token: string, answer: string) {
       const input = parseInput(z.object({ token: z.string().min(20).max(200), answer: z.string().trim().min(2).max(5000) }), { token, answer }, 'answer');
       const application = await applications().findOne({ where: { answerTokenHash: hash(input.token) } });
-      if (!application || application.status !== 'needs_info') {
+      if (!application || application.reviewStatus !== 'needs_info') {
         throw answerLinkInvalid();
       }
       // The record and the message together: the outbox tells the process after the commit, once (by message id).
@@ -188,13 +189,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async reject(id: number, reason: string, by: string | null) {
       const application = await load(id);
-      if (application.status === 'rejected') return toApplication(application);
+      if (application.reviewStatus === 'rejected') return toApplication(application);
       return toApplication(await lifecycle.move(application, 'rejected', { by: by ?? 'process', note: reason, data: { decisionNote: reason } }));
     },
 
     async expire(id: number) {
       const application = await load(id);
-      if (application.status !== 'needs_info') return toApplication(application);
+      if (application.reviewStatus !== 'needs_info') return toApplication(application);
       return toApplication(await lifecycle.move(application, 'expired', { by: 'process', note: 'no answer in time', data: { answerTokenHash: null } }));
     },
 
@@ -266,7 +267,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async list(filter: { status?: string }, page: { page: number; pageSize: number }) {
-      const where = filter.status ? { status: filter.status } : {};
+      const where = filter.status ? { reviewStatus: filter.status } : {};
       const [rows, total] = await Promise.all([
         applications().findMany({ where, orderBy: [{ id: 'desc' }], offset: (page.page - 1) * page.pageSize, limit: page.pageSize }),
         applications().count({ where }),
@@ -317,7 +318,7 @@ export function toApplication(a: any) {
     regionsWanted: a.regionsWanted ?? [],
     businessScale: a.businessScale ?? null,
     needs: a.needs ?? null,
-    status: a.status,
+    status: a.reviewStatus,
     infoQuestion: a.infoQuestion ?? null,
     infoAnswer: a.infoAnswer ?? null,
     decisionNote: a.decisionNote ?? null,

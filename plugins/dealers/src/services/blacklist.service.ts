@@ -69,7 +69,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const lifted = await entries().update({ where: { id: entry.id }, data: { liftedAt: new Date(), liftedBy: input.actor, liftReason: input.reason } });
         if (entry.dealerId) {
           const dealer = await strapi.db.query(DEALER).findOne({ where: { id: entry.dealerId } });
-          if (dealer?.status === 'blacklisted') {
+          if (dealer?.lifecycleStatus === 'blacklisted') {
             await dealers().changeStatus({ dealerId: dealer.id, to: 'suspended', reason: `blacklist lifted: ${input.reason}`, actor: input.actor, via: 'blacklist' });
           }
         }

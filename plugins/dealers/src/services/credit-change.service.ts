@@ -44,6 +44,7 @@ export const creditChangeLifecycle = defineStateMachine<CreditChangeStatus>({
     in_review: ['approved', 'rejected'],
     approved: ['expired'],
   },
+  statusField: 'reviewStatus',
   historyField: 'trail',
   label: (row) => row.number,
 });
@@ -80,7 +81,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const alreadyOpen = (open: { number: string } | null) =>
         conflict(`Dealer ${dealer.code} already has a credit limit request in review${open ? ` (${open.number})` : ''}`, open ? { number: open.number } : undefined);
       const created = await strapi.db.transaction(async () => {
-        const open = await requests().findOne({ where: { dealerId: input.dealerId, status: 'in_review' } });
+        const open = await requests().findOne({ where: { dealerId: input.dealerId, reviewStatus: 'in_review' } });
         if (open) throw alreadyOpen(open);
         const number = `CLR-${today().replace(/-/g, '')}-${dealer.code}-${Date.now().toString(36).slice(-4).toUpperCase()}`;
         const row = await requests().create({
@@ -123,7 +124,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }).catch(async (error: unknown) => {
         // A concurrent request opened first (index dealer_credit_change_requests_one_open): the same answer as the check.
         if (!isUniqueViolation(error)) throw error;
-        throw alreadyOpen(await requests().findOne({ where: { dealerId: input.dealerId, status: 'in_review' } }));
+        throw alreadyOpen(await requests().findOne({ where: { dealerId: input.dealerId, reviewStatus: 'in_review' } }));
       });
       // Usually started by now (the key is in the answer); if the engine is away the outbox keeps trying.
       await afterCommit(strapi).settle(`dealers.credit-change:${created.number}`);
@@ -133,7 +134,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async list(filter: { dealerId?: number; dealerIds?: number[] | null; status?: string }, page: { page: number; pageSize: number }) {
       const where = {
         ...dealerWhere(filter),
-        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.status ? { reviewStatus: filter.status } : {}),
       };
       const [rows, total] = await Promise.all([
         requests().findMany({ where, orderBy: [{ id: 'desc' }], offset: (page.page - 1) * page.pageSize, limit: page.pageSize }),
@@ -152,7 +153,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const late = overdue(lines, asOf);
       // Increases approved without a person in the last 90 days count against the automatic allowance.
       const since = new Date(Date.now() - 90 * 86_400_000);
-      const recent = await requests().findMany({ where: { dealerId: request.dealerId, status: { $in: ['approved', 'expired'] }, createdAt: { $gte: since }, id: { $ne: requestId } } });
+      const recent = await requests().findMany({ where: { dealerId: request.dealerId, reviewStatus: { $in: ['approved', 'expired'] }, createdAt: { $gte: since }, id: { $ne: requestId } } });
       const recentAutoIncreaseCents = recent
         .filter((r: any) => (r.trail ?? []).some((t: TrailEntry) => t.action === 'approved' && t.by === 'automatic'))
         .reduce((sum: number, r: any) => sum + Math.max(0, toCents(r.requestedLimitCents) - toCents(r.currentLimitCents)), 0);
@@ -171,7 +172,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Puts the approved limit in force: permanent, or temporary until the request's date. */
     async apply(requestId: number, decidedBy: string[], note: string | null = null) {
       const request = await load(requestId);
-      if (request.status === 'approved') return toRequest(request); // a repeated job
+      if (request.reviewStatus === 'approved') return toRequest(request); // a repeated job
       const limitCents = toCents(request.requestedLimitCents);
       // The decision first, guarded, then the limit in the same transaction: a request decided meanwhile changes no limit.
       const approved = await inTransaction(strapi, async () => {
@@ -188,14 +189,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async reject(requestId: number, decidedBy: string, note: string | null) {
       const request = await load(requestId);
-      if (request.status === 'rejected') return toRequest(request);
+      if (request.reviewStatus === 'rejected') return toRequest(request);
       return toRequest(await lifecycle.move(request, 'rejected', { by: decidedBy, note }));
     },
 
     /** The temporary limit's timer: back to the permanent limit, unless another change replaced it since. */
     async expire(requestId: number) {
       const request = await load(requestId);
-      if (request.status === 'expired') return toRequest(request);
+      if (request.reviewStatus === 'expired') return toRequest(request);
       creditChangeLifecycle.assertMove(request, 'expired');
       return toRequest(
         await inTransaction(strapi, async () => {
@@ -212,7 +213,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async sendDecisionLetter(requestId: number) {
       const request = await load(requestId);
       const trail: TrailEntry[] = request.trail ?? [];
-      if (trail.some((t) => t.action === `letter sent (${request.status})`)) return { sent: 0 };
+      if (trail.some((t) => t.action === `letter sent (${request.reviewStatus})`)) return { sent: 0 };
       const dealer = await strapi.db.query('plugin::dealers.dealer').findOne({ where: { id: request.dealerId } });
       const owners = (await service(strapi, 'dealers', 'portal-users').usersOf(request.dealerId)).filter((u: any) => u.role === 'owner' || u.role === 'finance');
       const recipients = [...new Set([...owners.map((u: any) => u.email), ...(request.requestedBy.includes('@') ? [request.requestedBy] : [])])];
@@ -226,7 +227,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             dealerName: dealer?.name,
             dealerCode: request.dealerCode,
             requestNumber: request.number,
-            approved: request.status === 'approved',
+            approved: request.reviewStatus === 'approved',
             currency: request.currency,
             requestedLimitCents: toCents(request.requestedLimitCents),
             previousLimitCents: toCents(request.currentLimitCents),
@@ -235,7 +236,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           },
         });
       }
-      await lifecycle.record(await load(requestId), { by: 'process', action: `letter sent (${request.status})`, note: recipients.join(', ') });
+      await lifecycle.record(await load(requestId), { by: 'process', action: `letter sent (${request.reviewStatus})`, note: recipients.join(', ') });
       return { sent: recipients.length };
     },
   };
@@ -254,7 +255,7 @@ export function toRequest(r: any) {
     reason: r.reason,
     requestedBy: r.requestedBy,
     requestedVia: r.requestedVia,
-    status: r.status,
+    status: r.reviewStatus,
     score: r.score ?? null,
     trail: (r.trail ?? []) as TrailEntry[],
     processInstanceKey: r.processInstanceKey ?? null,

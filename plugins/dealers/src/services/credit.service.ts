@@ -100,7 +100,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const row = await ledger.lock(trx, { 'a.dealer_id': dealerId }, {
         alias: 'a',
         idempotencyKey,
-        extend: (query) => query.join('dealers as d', 'd.id', 'a.dealer_id').select('d.code as dealer_code', 'd.status as dealer_status'),
+        extend: (query) => query.join('dealers as d', 'd.id', 'a.dealer_id').select('d.code as dealer_code', 'd.lifecycle_status as dealer_status'),
       });
       if (!row) throw notFound('Credit account of dealer', dealerId);
       return work(toAccount(row), trx);
@@ -136,8 +136,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function assertMayBuy(account: Account) {
     const dealer = account.dealer ?? (await strapi.db.query(DEALER).findOne({ where: { id: account.dealerId } }));
     if (!dealer) throw notFound('Dealer', account.dealerId);
-    if (dealer.status !== 'active') {
-      throw new ChannelflowError('DEALER_BLOCKED', `Dealer ${dealer.code} is ${dealer.status}; only active dealers may use credit`, { dealerCode: dealer.code, status: dealer.status });
+    if (dealer.lifecycleStatus !== 'active') {
+      throw new ChannelflowError('DEALER_BLOCKED', `Dealer ${dealer.code} is ${dealer.lifecycleStatus}; only active dealers may use credit`, { dealerCode: dealer.code, status: dealer.lifecycleStatus });
     }
     if (account.receivableCents <= 0) return;
     // The account keeps its oldest open due date, so a good payer's reservation reads no ledger lines.
@@ -349,7 +349,7 @@ interface Account {
   /** Due date of the oldest debit payments have not settled yet; null when none is open (or before it was kept). */
   oldestOpenDueDate: string | null;
   /** When read together with the account (under its lock). */
-  dealer?: { code: string; status: string };
+  dealer?: { code: string; lifecycleStatus: string };
   /** The entry already written under the caller's idempotency key, when read under the lock. */
   replayEntryId?: number | null;
 }
@@ -370,7 +370,7 @@ function toAccount(row: any): Account {
     reservedCents: toCents(get('reservedCents', 'reserved_cents')),
     receivableCents: toCents(get('receivableCents', 'receivable_cents')),
     oldestOpenDueDate: toDay(get('oldestOpenDueDate', 'oldest_open_due_date')),
-    ...(row.dealer_status ? { dealer: { code: row.dealer_code, status: row.dealer_status } } : {}),
+    ...(row.dealer_status ? { dealer: { code: row.dealer_code, lifecycleStatus: row.dealer_status } } : {}),
     replayEntryId: row.replay_entry_id === null || row.replay_entry_id === undefined ? null : Number(row.replay_entry_id),
   };
 }

@@ -80,12 +80,12 @@ export function reachWhere(reach: DealerReach): Record<string, unknown> | null {
 }
 
 /** The reference other plug-ins and scopes use; the full record stays inside this plug-in. */
-export const toDealerRef = (d: { id: number; documentId: string; code: string; name: string; status: string }): DealerRef => ({
+export const toDealerRef = (d: { id: number; documentId: string; code: string; name: string; lifecycleStatus: string }): DealerRef => ({
   id: d.id,
   documentId: d.documentId,
   code: d.code,
   name: d.name,
-  status: d.status,
+  status: d.lifecycleStatus,
 });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -100,14 +100,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .leftJoin(`${link.table} as l`, `l.${link.own}`, 'd.id')
         .leftJoin('regions as r', 'r.id', `l.${link.other}`)
         .where('d.id', id)
-        .first('d.id', 'd.code', 'd.name', 'd.status', 'd.tier', 'd.sales_rep', 'd.sales_team', 'r.id as region_id', 'r.code as region_code'),
+        .first('d.id', 'd.code', 'd.name', 'd.lifecycle_status', 'd.tier', 'd.sales_rep', 'd.sales_team', 'r.id as region_id', 'r.code as region_code'),
     );
     if (!row) return null;
     return {
       id: Number(row.id),
       code: row.code,
       name: row.name,
-      status: row.status,
+      status: row.lifecycle_status,
       tier: row.tier,
       regionId: row.region_id === null || row.region_id === undefined ? null : Number(row.region_id),
       regionCode: row.region_code ?? null,
@@ -133,15 +133,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (input.regionCode && !region) throw notFound('Region', input.regionCode);
         const parent = input.parentCode ? await strapi.db.query(DEALER).findOne({ where: { code: input.parentCode } }) : null;
         if (input.parentCode && !parent) throw notFound('Dealer', input.parentCode);
-        const { regionCode: _r, parentCode: _p, ...fields } = input;
+        const { regionCode: _r, parentCode: _p, status: lifecycleStatus, ...fields } = input;
         // The unique index settles a race the check above cannot see.
         const dealer = await strapi.db
           .query(DEALER)
-          .create({ data: { ...fields, region: region?.id ?? null, parent: parent?.id ?? null } })
+          .create({ data: { ...fields, lifecycleStatus, region: region?.id ?? null, parent: parent?.id ?? null } })
           .catch((error: unknown) => {
             throw isUniqueViolation(error) ? conflict(`A dealer with code ${input.code} or tax id ${input.taxId ?? '-'} already exists`) : error;
           });
-        await strapi.db.query(STATUS_CHANGE as any).create({ data: { dealerId: dealer.id, fromStatus: null, toStatus: dealer.status, reason: 'created', actor: 'platform' } });
+        await strapi.db.query(STATUS_CHANGE as any).create({ data: { dealerId: dealer.id, fromStatus: null, toStatus: dealer.lifecycleStatus, reason: 'created', actor: 'platform' } });
         return toDealerRef(dealer);
       });
     },
@@ -171,7 +171,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const filter = parseInput(dealerFilter, raw, 'dealer filter');
       const where: Record<string, unknown> = {};
       if (filter.tier) where.tier = filter.tier;
-      if (filter.status) where.status = filter.status;
+      if (filter.status) where.lifecycleStatus = filter.status;
       if (filter.regionCode) where.region = { code: filter.regionCode };
       if (filter.salesRep) where.salesRep = filter.salesRep;
       if (filter.salesTeam) where.salesTeam = filter.salesTeam;
@@ -193,17 +193,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return inTransaction(strapi, async () => {
         const dealer = await strapi.db.query(DEALER).findOne({ where: { id: input.dealerId } });
         if (!dealer) throw notFound('Dealer', input.dealerId);
-        const from = dealer.status as DealerStatus;
+        const from = dealer.lifecycleStatus as DealerStatus;
         const allowed = input.via === 'blacklist' ? (input.to === 'blacklisted' ? from !== 'terminated' && from !== 'blacklisted' : from === 'blacklisted') : STATUS_TRANSITIONS[from].includes(input.to);
         if (!allowed) {
           const hint = from === 'blacklisted' || input.to === 'blacklisted' ? ' (blacklisting and lifting go through the blacklist)' : '';
           throw new ChannelflowError('CONFLICT', `Dealer ${dealer.code} cannot go from ${from} to ${input.to}${hint}`, { from, to: input.to, allowed: STATUS_TRANSITIONS[from] });
         }
         // Only if nobody changed it meanwhile: the status read above is the one being left.
-        const updated = await strapi.db.query(DEALER).updateMany({ where: { id: dealer.id, status: from }, data: { status: input.to } });
+        const updated = await strapi.db.query(DEALER).updateMany({ where: { id: dealer.id, lifecycleStatus: from }, data: { lifecycleStatus: input.to } });
         if (!updated.count) throw conflict(`Dealer ${dealer.code} changed status meanwhile; look again`);
         await strapi.db.query(STATUS_CHANGE as any).create({ data: { dealerId: dealer.id, fromStatus: from, toStatus: input.to, reason: input.reason, actor: input.actor } });
-        return toDealerRef({ ...dealer, status: input.to });
+        return toDealerRef({ ...dealer, lifecycleStatus: input.to });
       });
     },
 

@@ -39,10 +39,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         .join(`${link.table} as l`, `l.${link.own}`, 'p.id')
         .join('dealers as d', 'd.id', `l.${link.other}`)
         .where('p.user_id', userId)
-        .first('p.role', 'd.id', 'd.document_id', 'd.code', 'd.name', 'd.status'),
+        .first('p.role', 'd.id', 'd.document_id', 'd.code', 'd.name', 'd.lifecycle_status'),
     );
     if (!row) return null;
-    return { dealer: toDealerRef({ id: Number(row.id), documentId: row.document_id, code: row.code, name: row.name, status: row.status }), role: row.role };
+    return { dealer: toDealerRef({ id: Number(row.id), documentId: row.document_id, code: row.code, name: row.name, lifecycleStatus: row.lifecycle_status }), role: row.role };
   },
 
   async usersOf(dealerId: number) {

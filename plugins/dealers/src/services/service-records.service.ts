@@ -23,6 +23,7 @@ export const serviceRecordLifecycle = defineStateMachine<ServiceRecordStatus>({
     in_progress: ['assigned', 'replied'],
     replied: ['closed'],
   },
+  statusField: 'caseStatus',
   historyField: 'trail',
   label: (row) => row.number,
 });
@@ -133,9 +134,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async list(filter: { dealerId?: number; dealerIds?: number[] | null; kind?: string; status?: string; overdueOnly?: boolean; assignee?: string }, page: { page: number; pageSize: number }) {
       const where: Record<string, unknown> = dealerWhere(filter);
       if (filter.kind) where.kind = filter.kind;
-      if (filter.status) where.status = filter.status;
+      if (filter.status) where.caseStatus = filter.status;
       if (filter.assignee) where.assignee = filter.assignee;
-      if (filter.overdueOnly) Object.assign(where, { kind: 'complaint', status: { $in: ['accepted', 'assigned', 'in_progress'] }, dueAt: { $lt: new Date() } });
+      if (filter.overdueOnly) Object.assign(where, { kind: 'complaint', caseStatus: { $in: ['accepted', 'assigned', 'in_progress'] }, dueAt: { $lt: new Date() } });
       const result = await paginate(strapi, SERVICE_RECORD, { where, orderBy: [{ id: 'desc' }] }, page);
       return { ...result, nodes: result.nodes.map(toRecord) };
     },
@@ -143,7 +144,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 };
 
 export function toRecord(r: any) {
-  const open = r.kind === 'complaint' && ['accepted', 'assigned', 'in_progress'].includes(r.status);
+  const open = r.kind === 'complaint' && ['accepted', 'assigned', 'in_progress'].includes(r.caseStatus);
   return {
     number: r.number,
     dealerId: r.dealerId,
@@ -151,7 +152,7 @@ export function toRecord(r: any) {
     channel: r.channel,
     subject: r.subject,
     content: r.content,
-    status: r.status,
+    status: r.caseStatus,
     assignee: r.assignee ?? null,
     dueAt: r.dueAt ? new Date(r.dueAt).toISOString() : null,
     overdue: open && r.dueAt ? new Date(r.dueAt) < new Date() : false,

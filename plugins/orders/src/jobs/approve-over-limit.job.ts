@@ -11,7 +11,7 @@ export const approveOverLimitJob = defineJob({
   handler: async ({ input, strapi }) => {
     try {
       const order = await ordersService(strapi).approveOverLimit(input.orderId, input.financeApprover);
-      return { status: order.status };
+      return { status: order.orderStatus };
     } catch (error) {
       if (isChannelflowError(error) && error.code === 'DEALER_BLOCKED') throw new BpmnError('DEALER_BLOCKED', error.message, { reason: error.message });
       return decidedMeanwhile(strapi, input.orderId, error);

@@ -11,7 +11,7 @@ export const rejectOrderJob = defineJob({
   handler: async ({ input, strapi }) => {
     try {
       const order = await ordersService(strapi).rejectOverLimit(input.orderId, input.financeApprover || 'finance', input.financeNote || null);
-      return { status: order.status };
+      return { status: order.orderStatus };
     } catch (error) {
       return decidedMeanwhile(strapi, input.orderId, error);
     }

@@ -8,5 +8,5 @@ export const startFulfilmentJob = defineJob({
   description: 'Starts the orders-fulfilment process of an order finance released; an order already in fulfilment is left as it is.',
   input: z.object({ orderId }),
   output: z.object({ orderStatus: z.string() }),
-  handler: async ({ input, strapi }) => ({ orderStatus: (await ordersService(strapi).startFulfilment(input.orderId)).status }),
+  handler: async ({ input, strapi }) => ({ orderStatus: (await ordersService(strapi).startFulfilment(input.orderId)).orderStatus }),
 });

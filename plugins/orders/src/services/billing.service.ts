@@ -80,7 +80,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               totalMinor,
               paidMinor: 0,
               creditedMinor: 0,
-              status: 'open',
+              paymentStatus: 'open',
             },
           });
           await strapi.db.query(INVOICE_LINE as any).createMany({
@@ -106,14 +106,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async invoiceDelivered(orderId: number, issuedOn = today()) {
       const order = await strapi.db.query(ORDER as any).findOne({ where: { id: orderId } });
       if (!order) throw notFound('Order', orderId);
-      const delivered: any[] = await strapi.db.query(SHIPMENT as any).findMany({ where: { orderId, status: 'delivered', invoiceId: null }, orderBy: { id: 'asc' } });
+      const delivered: any[] = await strapi.db.query(SHIPMENT as any).findMany({ where: { orderId, deliveryStatus: 'delivered', invoiceId: null }, orderBy: { id: 'asc' } });
       const issued: string[] = [];
       for (const shipment of delivered) {
         const invoice = await invoiceShipment(shipment, order, issuedOn);
         if (invoice) issued.push(invoice.number);
       }
       const refreshed = await service(strapi, 'orders', 'orders').refreshStatus(orderId, 'platform');
-      return { issued, status: refreshed.status as string, fullyInvoiced: ['invoiced', 'closed'].includes(refreshed.status) };
+      return { issued, status: refreshed.orderStatus as string, fullyInvoiced: ['invoiced', 'closed'].includes(refreshed.orderStatus) };
     },
 
     /** A payment against one invoice. Over-paying it is refused (OVERPAYMENT); the same key twice posts once. */
@@ -143,7 +143,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           data: { invoiceId: invoice.id, invoiceNumber: invoice.number, dealerId: invoice.dealerId, amountMinor: input.amountMinor, currency: invoice.currency, paidOn: input.paidOn, reference: input.reference ?? null, idempotencyKey: input.idempotencyKey, source: input.source, postedBy: input.postedBy },
         });
         const paidMinor = Number(invoice.paidMinor) + input.amountMinor;
-        await invoices().update({ where: { id: invoice.id }, data: { paidMinor, status: paidMinor + Number(invoice.creditedMinor) >= Number(invoice.totalMinor) ? 'paid' : 'open' } });
+        await invoices().update({ where: { id: invoice.id }, data: { paidMinor, paymentStatus: paidMinor + Number(invoice.creditedMinor) >= Number(invoice.totalMinor) ? 'paid' : 'open' } });
         await service(strapi, 'orders', 'orders').refreshStatus(invoice.orderId, input.postedBy);
         return payment;
       });
@@ -172,7 +172,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async invoices(filter: { dealerId?: number; dealerIds?: number[] | null; status?: 'open' | 'paid'; orderId?: number }, page: { page: number; pageSize: number }) {
       const where: Record<string, unknown> = dealerWhere(filter);
-      if (filter.status) where.status = filter.status;
+      if (filter.status) where.paymentStatus = filter.status;
       if (filter.orderId) where.orderId = filter.orderId;
       const [rows, total] = await Promise.all([
         invoices().findMany({ where, orderBy: [{ issuedOn: 'desc' }, { id: 'desc' }], offset: (page.page - 1) * page.pageSize, limit: page.pageSize }),
@@ -222,7 +222,7 @@ export function toInvoice(i: any, lines: any[]) {
     paidMinor,
     creditedMinor,
     openMinor: totalMinor - paidMinor - creditedMinor,
-    status: i.status as 'open' | 'paid',
+    status: i.paymentStatus as 'open' | 'paid',
     lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPriceMinor: Number(l.unitPriceMinor), lineTotalMinor: Number(l.lineTotalMinor) })),
   };
 }

@@ -19,10 +19,10 @@ export function orderDecisions(strapi: Core.Strapi, parts: { releaseHolds: (trx:
   async function awaitingDecision(orderId: number, to: OrderStatus): Promise<{ order: any; decided: boolean }> {
     const order = await orders().findOne({ where: { id: orderId } });
     if (!order) throw notFound('Order', orderId);
-    if (order.status === 'pending_approval') return { order, decided: false };
+    if (order.orderStatus === 'pending_approval') return { order, decided: false };
     const decision = creditDecisionOf(orderStateMachine.historyOf(order));
     if (decision?.to === to) return { order, decided: true };
-    throw new ChannelflowError('CONFLICT', `Order ${order.number} is ${order.status.replace(/_/g, ' ')}${decision ? ` (${decision.by} decided first)` : ''}; it no longer waits for a credit decision`, { status: order.status });
+    throw new ChannelflowError('CONFLICT', `Order ${order.number} is ${order.orderStatus.replace(/_/g, ' ')}${decision ? ` (${decision.by} decided first)` : ''}; it no longer waits for a credit decision`, { status: order.orderStatus });
   }
 
   return {

@@ -29,11 +29,11 @@ export function orderDrafts(strapi: Core.Strapi, parts: { detail: (orderId: numb
         const fields = { currency, totalMinor, lineCount: pricedLines.length, allowBackorder: input.allowBackorder, reference: input.reference ?? null, note: input.note ?? null };
         let orderId = draftId;
         if (orderId) {
-          const existing = await orders().findOne({ where: { id: orderId, dealerId: input.dealerId }, select: ['id', 'status'] });
+          const existing = await orders().findOne({ where: { id: orderId, dealerId: input.dealerId }, select: ['id', 'orderStatus'] });
           if (!existing) throw notFound('Draft order', orderId);
-          if (existing.status !== 'draft') throw conflict('This order is no longer a draft', { status: existing.status });
+          if (existing.orderStatus !== 'draft') throw conflict('This order is no longer a draft', { status: existing.orderStatus });
           // Only while it is still a draft: placed meanwhile, the order keeps its lines.
-          const { count } = await orders().updateMany({ where: { id: orderId, status: 'draft' }, data: fields });
+          const { count } = await orders().updateMany({ where: { id: orderId, orderStatus: 'draft' }, data: fields });
           if (!count) throw conflict('This order is no longer a draft');
           await lines().deleteMany({ where: { orderId } });
         } else {
@@ -69,7 +69,7 @@ export function orderDrafts(strapi: Core.Strapi, parts: { detail: (orderId: numb
         if (placed) return { ...(await parts.detail(placed.id)), replayed: true };
         throw notFound('Draft order', draftId);
       }
-      if (draft.status !== 'draft') throw conflict(`Order ${draft.number} is not a draft`, { status: draft.status });
+      if (draft.orderStatus !== 'draft') throw conflict(`Order ${draft.number} is not a draft`, { status: draft.orderStatus });
       const draftLines: any[] = await lines().findMany({ where: { orderId: draftId }, orderBy: { lineNo: 'asc' } });
       return parts.placement.place({
         dealerId: raw.dealerId,

@@ -99,7 +99,7 @@ export function orderPlacement(strapi: Core.Strapi, parts: { detail: (orderId: n
    * second call, a retried job or a redelivery starts it once.
    */
   async function startProcess(order: any, regionCode: string | null) {
-    const approval = order.status === 'pending_approval';
+    const approval = order.orderStatus === 'pending_approval';
     await afterCommit(strapi).startProcess({
       bpmnProcessId: approval ? APPROVAL_PROCESS : FULFILMENT_PROCESS,
       businessKey: order.number,
@@ -125,7 +125,7 @@ export function orderPlacement(strapi: Core.Strapi, parts: { detail: (orderId: n
     if (!dealer) throw notFound('Dealer', input.dealerId);
     let draftHistory: Transition<OrderStatus>[] | null = null;
     if (input.draftId) {
-      const draft = await orders().findOne({ where: { id: input.draftId, dealerId: input.dealerId, status: 'draft' }, select: ['id', 'status', 'history'] });
+      const draft = await orders().findOne({ where: { id: input.draftId, dealerId: input.dealerId, orderStatus: 'draft' }, select: ['id', 'orderStatus', 'history'] });
       if (!draft) throw notFound('Draft order', input.draftId);
       orderStateMachine.assertMove(draft, 'submitted');
       draftHistory = orderStateMachine.historyOf(draft);
@@ -159,7 +159,7 @@ export function orderPlacement(strapi: Core.Strapi, parts: { detail: (orderId: n
       placedBy: input.placedBy,
       submittedAt: new Date(),
       // A placed draft keeps its trail: the draft's steps, then draft → submitted.
-      ...(draftHistory ? { status: 'submitted', history: [...draftHistory, orderStateMachine.step('draft', 'submitted', placedStep)] } : orderStateMachine.initial('submitted', placedStep)),
+      ...(draftHistory ? { orderStatus: 'submitted', history: [...draftHistory, orderStateMachine.step('draft', 'submitted', placedStep)] } : orderStateMachine.initial('submitted', placedStep)),
     };
 
     const attempt = () =>
@@ -176,7 +176,7 @@ export function orderPlacement(strapi: Core.Strapi, parts: { detail: (orderId: n
 
         if (input.draftId) {
           // The draft is gone once it is an order: deleted here, in the order's own transaction.
-          const removed = await orders().deleteMany({ where: { id: input.draftId, status: 'draft' } });
+          const removed = await orders().deleteMany({ where: { id: input.draftId, orderStatus: 'draft' } });
           if (!removed.count) throw conflict('This draft was placed or changed meanwhile; open it again');
           await lines().deleteMany({ where: { orderId: input.draftId } });
         }
@@ -246,7 +246,7 @@ export function orderPlacement(strapi: Core.Strapi, parts: { detail: (orderId: n
     async startFulfilment(orderId: number) {
       const order = await orders().findOne({ where: { id: orderId } });
       if (!order) throw notFound('Order', orderId);
-      if (order.status !== 'submitted') return order;
+      if (order.orderStatus !== 'submitted') return order;
       const dealer = await service(strapi, 'dealers', 'dealers').commercialProfile(order.dealerId);
       await startProcess(order, dealer?.regionCode ?? null);
       return orders().findOne({ where: { id: orderId } });

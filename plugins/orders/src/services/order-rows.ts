@@ -30,7 +30,7 @@ export function toOrder(order: any, orderLines: any[]) {
     number: order.number,
     dealerId: order.dealerId,
     dealerCode: order.dealerCode,
-    status: order.status as OrderStatus,
+    status: order.orderStatus as OrderStatus,
     currency: order.currency,
     totalMinor: Number(order.totalMinor),
     creditShortfallMinor: order.creditShortfallMinor === null || order.creditShortfallMinor === undefined ? null : Number(order.creditShortfallMinor),

@@ -31,6 +31,7 @@ export const orderStateMachine = defineStateMachine<OrderStatus>({
   uid: ORDER,
   states: ORDER_STATUSES,
   transitions: ORDER_TRANSITIONS,
+  statusField: 'orderStatus',
   label: (order) => order.number ?? String(order.id),
 });
 

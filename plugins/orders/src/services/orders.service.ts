@@ -70,9 +70,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const order = await strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
         const current = await orders().findOne({ where: { id: orderId } });
         if (!current) throw notFound('Order', orderId);
-        const dispatched = await strapi.db.query(SHIPMENT as any).count({ where: { orderId, status: { $in: ['shipped', 'in_transit', 'delivered'] } } });
-        if (!isCancellable(current.status, dispatched)) {
-          throw conflict(`Order ${current.number} is ${dispatched ? 'on its way' : current.status.replace('_', ' ')} and can no longer be cancelled`, { status: current.status });
+        const dispatched = await strapi.db.query(SHIPMENT as any).count({ where: { orderId, deliveryStatus: { $in: ['shipped', 'in_transit', 'delivered'] } } });
+        if (!isCancellable(current.orderStatus, dispatched)) {
+          throw conflict(`Order ${current.number} is ${dispatched ? 'on its way' : current.orderStatus.replace('_', ' ')} and can no longer be cancelled`, { status: current.orderStatus });
         }
         await releaseHolds(trx, current, input.actor);
         await service(strapi, 'orders', 'shipments').cancelPending(orderId);
@@ -89,15 +89,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      */
     async refreshStatus(orderId: number, by: string) {
       const order = await orders().findOne({ where: { id: orderId } });
-      if (!order || !followsFulfilment(order.status)) return order;
+      if (!order || !followsFulfilment(order.orderStatus)) return order;
       const orderLines: any[] = await lines().findMany({ where: { orderId } });
-      const shipments: any[] = await strapi.db.query(SHIPMENT as any).findMany({ where: { orderId, status: { $ne: 'cancelled' } } });
+      const shipments: any[] = await strapi.db.query(SHIPMENT as any).findMany({ where: { orderId, deliveryStatus: { $ne: 'cancelled' } } });
       const status: OrderStatus = fulfilmentStatus({
         ordered: orderLines.reduce((sum, l) => sum + l.quantity, 0),
-        shipments: shipments.map((s) => ({ status: s.status, units: (s.lines as Array<{ quantity: number }>).reduce((n, l) => n + l.quantity, 0), invoiced: Boolean(s.invoiceId) })),
-        openInvoices: await strapi.db.query(INVOICE as any).count({ where: { orderId, status: 'open' } }),
+        shipments: shipments.map((s) => ({ status: s.deliveryStatus, units: (s.lines as Array<{ quantity: number }>).reduce((n, l) => n + l.quantity, 0), invoiced: Boolean(s.invoiceId) })),
+        openInvoices: await strapi.db.query(INVOICE as any).count({ where: { orderId, paymentStatus: 'open' } }),
       });
-      if (status === order.status) return order;
+      if (status === order.orderStatus) return order;
       return machine.move(order, status, { by });
     },
 
@@ -117,7 +117,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async list(filter: { dealerId?: number; dealerIds?: number[] | null; status?: OrderStatus }, page: { page: number; pageSize: number }) {
       const where: Record<string, unknown> = dealerWhere(filter);
-      if (filter.status) where.status = filter.status;
+      if (filter.status) where.orderStatus = filter.status;
       const [rows, total] = await Promise.all([
         orders().findMany({ where, orderBy: [{ id: 'desc' }], offset: (page.page - 1) * page.pageSize, limit: page.pageSize }),
         orders().count({ where }),

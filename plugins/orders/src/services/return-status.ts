@@ -10,5 +10,6 @@ export const returnStateMachine = defineStateMachine<ReturnStatus>({
   uid: RETURN_REQUEST,
   states: RETURN_STATUSES,
   transitions: { requested: ['approved', 'rejected'], approved: ['credited'] },
+  statusField: 'returnStatus',
   label: (r) => r.number ?? String(r.id),
 });

@@ -46,8 +46,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /** Units of each product delivered on the order, less what open or completed returns already claim. */
   async function returnable(orderId: number, exceptReturnId?: number) {
-    const delivered: any[] = await strapi.db.query(SHIPMENT as any).findMany({ where: { orderId, status: 'delivered' } });
-    const claimed: any[] = await returns().findMany({ where: { orderId, status: { $ne: 'rejected' }, ...(exceptReturnId ? { id: { $ne: exceptReturnId } } : {}) } });
+    const delivered: any[] = await strapi.db.query(SHIPMENT as any).findMany({ where: { orderId, deliveryStatus: 'delivered' } });
+    const claimed: any[] = await returns().findMany({ where: { orderId, returnStatus: { $ne: 'rejected' }, ...(exceptReturnId ? { id: { $ne: exceptReturnId } } : {}) } });
     const units = new Map<number, number>();
     for (const s of delivered) for (const l of s.lines as Array<{ productId: number; quantity: number }>) units.set(l.productId, (units.get(l.productId) ?? 0) + l.quantity);
     for (const r of claimed) for (const l of r.lines as ReturnLine[]) units.set(l.productId, (units.get(l.productId) ?? 0) - l.quantity);
@@ -79,7 +79,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           });
           if (issues.length) throw new ChannelflowError('BAD_INPUT', `The return cannot be requested: ${issues.map((i) => i.message).join('; ')}`, { issues });
           // Goods go back where they came from: the warehouse of the order's first delivered shipment.
-          const shipment = await strapi.db.query(SHIPMENT as any).findOne({ where: { orderId: order.id, status: 'delivered' }, orderBy: { id: 'asc' } });
+          const shipment = await strapi.db.query(SHIPMENT as any).findOne({ where: { orderId: order.id, deliveryStatus: 'delivered' }, orderBy: { id: 'asc' } });
           const row = await returns().create({
             data: {
               number: `RMA-${order.number.slice(3)}-${randomBytes(2).toString('hex').toUpperCase()}`,
@@ -122,7 +122,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async approve(returnId: number, by: string, note: string | null, warehouseCode: string | null) {
       const current = await load(returnId);
-      if (current.status !== 'requested') return toReturn(current);
+      if (current.returnStatus !== 'requested') return toReturn(current);
       let warehouse: { id: number; code: string } | null = null;
       if (warehouseCode) {
         warehouse = await strapi.db.query(WAREHOUSE).findOne({ where: { code: warehouseCode }, select: ['id', 'code'] });
@@ -133,7 +133,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async reject(returnId: number, by: string, note: string | null) {
       const current = await load(returnId);
-      if (current.status !== 'requested') return toReturn(current);
+      if (current.returnStatus !== 'requested') return toReturn(current);
       return toReturn(await move(current, 'rejected', by, note));
     },
 
@@ -144,8 +144,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async receiveAndCredit(returnId: number, receivedBy: string) {
       return strapi.db.transaction(async ({ trx }: { trx: any }) => {
         const current = await load(returnId);
-        if (current.status === 'credited') return toReturn(current);
-        if (current.status !== 'approved') throw conflict(`Return ${current.number} is ${current.status}; only approved returns are received`);
+        if (current.returnStatus === 'credited') return toReturn(current);
+        if (current.returnStatus !== 'approved') throw conflict(`Return ${current.number} is ${current.returnStatus}; only approved returns are received`);
         if (!current.warehouseId) throw new ChannelflowError('BAD_INPUT', `Return ${current.number} has no receiving warehouse; approve it naming one`);
         const totalMinor = Number(current.totalMinor);
         const creditNoteNumber = `CN-${current.number.slice(4)}`;
@@ -158,7 +158,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
 
         let left = totalMinor;
-        const invoices: any[] = await strapi.db.query(INVOICE as any).findMany({ where: { orderId: current.orderId, status: 'open' }, orderBy: { id: 'asc' } });
+        const invoices: any[] = await strapi.db.query(INVOICE as any).findMany({ where: { orderId: current.orderId, paymentStatus: 'open' }, orderBy: { id: 'asc' } });
         for (const invoice of invoices) {
           if (left === 0) break;
           const open = Number(invoice.totalMinor) - Number(invoice.paidMinor) - Number(invoice.creditedMinor);
@@ -166,7 +166,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           if (applied <= 0) continue;
           left -= applied;
           const creditedMinor = Number(invoice.creditedMinor) + applied;
-          await strapi.db.query(INVOICE as any).update({ where: { id: invoice.id }, data: { creditedMinor, status: Number(invoice.paidMinor) + creditedMinor >= Number(invoice.totalMinor) ? 'paid' : 'open' } });
+          await strapi.db.query(INVOICE as any).update({ where: { id: invoice.id }, data: { creditedMinor, paymentStatus: Number(invoice.paidMinor) + creditedMinor >= Number(invoice.totalMinor) ? 'paid' : 'open' } });
         }
         const credited = await move(current, 'credited', receivedBy, `credit note ${creditNoteNumber}`, { creditNoteNumber });
         await afterCommit(strapi).emit(
@@ -180,7 +180,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     async list(filter: { dealerId?: number; dealerIds?: number[] | null; status?: ReturnStatus }, page: { page: number; pageSize: number }) {
-      const where: Record<string, unknown> = { ...dealerWhere(filter), ...(filter.status ? { status: filter.status } : {}) };
+      const where: Record<string, unknown> = { ...dealerWhere(filter), ...(filter.status ? { returnStatus: filter.status } : {}) };
       const [rows, total] = await Promise.all([returns().findMany({ where, orderBy: { id: 'desc' }, offset: (page.page - 1) * page.pageSize, limit: page.pageSize }), returns().count({ where })]);
       return { nodes: rows.map(toReturn), total, ...page };
     },
@@ -200,7 +200,7 @@ export function toReturn(r: any) {
     orderNumber: r.orderNumber,
     dealerId: r.dealerId,
     dealerCode: r.dealerCode,
-    status: r.status as ReturnStatus,
+    status: r.returnStatus as ReturnStatus,
     lines: (r.lines as ReturnLine[]).map((l) => ({ sku: l.sku, quantity: l.quantity, unitPriceMinor: l.unitPriceMinor })),
     reason: r.reason,
     requestedBy: r.requestedBy,

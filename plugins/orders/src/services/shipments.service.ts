@@ -83,10 +83,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
         const order = await orders().findOne({ where: { id: orderId } });
         if (!order) throw notFound('Order', orderId);
-        if (['cancelled', 'closed', 'pending_approval', 'draft'].includes(order.status)) return { created: 0, backorderedUnits: 0, status: order.status };
+        if (['cancelled', 'closed', 'pending_approval', 'draft'].includes(order.orderStatus)) return { created: 0, backorderedUnits: 0, status: order.orderStatus };
         const backorderedUnits = await fillBackorders(trx, order);
         const held: Array<{ productId: number; warehouseId: number; quantity: number }> = await ordersService().heldStock(order.id);
-        const pending: any[] = await shipments().findMany({ where: { orderId, status: 'pending' } });
+        const pending: any[] = await shipments().findMany({ where: { orderId, deliveryStatus: 'pending' } });
         const lines: any[] = await strapi.db.query(ORDER_LINE as any).findMany({ where: { orderId } });
         const skuOf = new Map(lines.map((l) => [l.productId, l.sku]));
         const byWarehouse = new Map<number, ShipmentLine[]>();
@@ -108,14 +108,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               dealerId: order.dealerId,
               warehouseId,
               warehouseCode: warehouse.code,
-              status: 'pending',
+              deliveryStatus: 'pending',
               lines: shipmentLines.sort((a, b) => a.sku.localeCompare(b.sku)),
               lastEventAt: new Date(),
             },
           });
         }
         const refreshed = await ordersService().refreshStatus(orderId, 'platform');
-        return { created, backorderedUnits, status: refreshed.status };
+        return { created, backorderedUnits, status: refreshed.orderStatus };
       });
     },
 
@@ -125,14 +125,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const shipment = await strapi.db.transaction(async ({ trx }: { trx: Trx }) => {
         const current = await shipments().findOne({ where: { number } });
         if (!current) throw notFound('Shipment', number);
-        if (current.status !== 'pending') throw conflict(`Shipment ${number} is ${current.status.replace('_', ' ')}; only pending shipments are dispatched`, { status: current.status });
+        if (current.deliveryStatus !== 'pending') throw conflict(`Shipment ${number} is ${current.deliveryStatus.replace('_', ' ')}; only pending shipments are dispatched`, { status: current.deliveryStatus });
         for (const line of current.lines as ShipmentLine[]) {
           const ok = await stock().apply(trx, { productId: line.productId, warehouseId: current.warehouseId, kind: 'shipment', quantity: line.quantity, idempotencyKey: `${number}:ship:${line.productId}`, orderId: current.orderId, reference: number, actor: input.actor });
           if (!ok) throw new Error(`stock of shipment ${number} is no longer reserved`);
         }
         const now = new Date();
         await events().create({ data: { shipmentId: current.id, eventId: `${number}:dispatched`, kind: 'shipped', occurredAt: now, source: 'staff', recordedBy: input.actor, note: `${input.carrier} ${input.trackingNumber}` } });
-        const updated = await shipments().update({ where: { id: current.id }, data: { status: 'shipped', carrier: input.carrier, trackingNumber: input.trackingNumber, shippedAt: now, lastEventAt: now } });
+        const updated = await shipments().update({ where: { id: current.id }, data: { deliveryStatus: 'shipped', carrier: input.carrier, trackingNumber: input.trackingNumber, shippedAt: now, lastEventAt: now } });
         await ordersService().refreshStatus(current.orderId, input.actor);
         await tell(current.orderNumber, `${number}:dispatched`);
         return updated;
@@ -155,18 +155,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           if (seen.shipmentId !== current.id) throw conflict(`Event ${input.eventId} was recorded for another shipment`);
           return { shipment: current, replayed: true };
         }
-        if (current.status === 'pending' || current.status === 'cancelled') {
-          throw conflict(`Shipment ${current.number} is ${current.status}; tracking starts once it is dispatched`, { status: current.status });
+        if (current.deliveryStatus === 'pending' || current.deliveryStatus === 'cancelled') {
+          throw conflict(`Shipment ${current.number} is ${current.deliveryStatus}; tracking starts once it is dispatched`, { status: current.deliveryStatus });
         }
         await events()
           .create({ data: { shipmentId: current.id, eventId: input.eventId, kind: input.kind, occurredAt: new Date(input.occurredAt), location: input.location ?? null, note: input.note ?? null, source: input.source, recordedBy: input.recordedBy ?? null } })
           .catch((error: unknown) => {
             throw isUniqueViolation(error) ? conflict(`Event ${input.eventId} arrived twice at once; it was recorded once`) : error;
           });
-        const next = current.status === 'delivered' ? null : NEXT_STATUS[input.kind];
+        const next = current.deliveryStatus === 'delivered' ? null : NEXT_STATUS[input.kind];
         const updated = await shipments().update({
           where: { id: current.id },
-          data: { lastEventAt: new Date(), ...(next ? { status: next } : {}), ...(next === 'delivered' ? { deliveredAt: new Date(input.occurredAt) } : {}) },
+          data: { lastEventAt: new Date(), ...(next ? { deliveryStatus: next } : {}), ...(next === 'delivered' ? { deliveredAt: new Date(input.occurredAt) } : {}) },
         });
         if (next) await ordersService().refreshStatus(current.orderId, input.recordedBy ?? input.source);
         await tell(current.orderNumber, input.eventId, { lastTrackingEvent: input.kind });
@@ -177,14 +177,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Pending shipments of a cancelled order are cancelled with it (caller's transaction). */
     async cancelPending(orderId: number) {
-      await shipments().updateMany({ where: { orderId, status: 'pending' }, data: { status: 'cancelled' } });
+      await shipments().updateMany({ where: { orderId, deliveryStatus: 'pending' }, data: { deliveryStatus: 'cancelled' } });
     },
 
     /** Shipments of the order that have heard nothing for `staleAfterMs` (pending ones included: the warehouse has not dispatched). */
     async stale(orderId: number, staleAfterMs: number) {
-      const open: any[] = await shipments().findMany({ where: { orderId, status: { $in: ['pending', 'shipped', 'in_transit'] } } });
+      const open: any[] = await shipments().findMany({ where: { orderId, deliveryStatus: { $in: ['pending', 'shipped', 'in_transit'] } } });
       const cutoff = Date.now() - staleAfterMs;
-      return open.filter((s) => new Date(s.lastEventAt ?? s.createdAt).getTime() <= cutoff).map((s) => ({ number: s.number, status: s.status, warehouseCode: s.warehouseCode, carrier: s.carrier ?? null, trackingNumber: s.trackingNumber ?? null, lastEventAt: new Date(s.lastEventAt ?? s.createdAt).toISOString() }));
+      return open.filter((s) => new Date(s.lastEventAt ?? s.createdAt).getTime() <= cutoff).map((s) => ({ number: s.number, status: s.deliveryStatus, warehouseCode: s.warehouseCode, carrier: s.carrier ?? null, trackingNumber: s.trackingNumber ?? null, lastEventAt: new Date(s.lastEventAt ?? s.createdAt).toISOString() }));
     },
 
     async forOrder(orderId: number) {
@@ -216,7 +216,7 @@ function toShipment(s: any, shipmentEvents: any[]) {
     orderNumber: s.orderNumber,
     dealerId: s.dealerId,
     warehouseCode: s.warehouseCode,
-    status: s.status as ShipmentStatus,
+    status: s.deliveryStatus as ShipmentStatus,
     lines: s.lines as ShipmentLine[],
     carrier: s.carrier ?? null,
     trackingNumber: s.trackingNumber ?? null,

@@ -23,6 +23,7 @@ export const recordTypeDefs = /* GraphQL */ `
 
 export const recordResolvers = {
   __Name__Record: {
+    status: (r: { recordStatus: string }) => r.recordStatus,
     dealerCode: (r: { dealer?: { code: string } | null }) => r.dealer?.code ?? '',
     history: (r: unknown) => recordLifecycle.historyOf(r),
   },

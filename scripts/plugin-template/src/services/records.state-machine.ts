@@ -8,5 +8,7 @@ export const recordLifecycle = defineStateMachine<RecordStatus>({
   uid: 'plugin::__name__.record',
   states: ['submitted', 'approved', 'rejected'],
   transitions: { submitted: ['approved', 'rejected'] },
+  // Not `status`: Strapi 5 reserves that name (draft & publish), and the admin panel could not show or save it.
+  statusField: 'recordStatus',
   label: (row) => row.documentId,
 });

@@ -27,7 +27,7 @@ export default factories.createCoreService(UID, ({ strapi }) => ({
   async list(raw: z.input<typeof outboxFilter>, page: { page: number; pageSize: number }, actor: StaffActor) {
     const { status, to } = parseInput(outboxFilter, raw, 'outbox filter');
     const platformAdmin = actor.kind === 'user' && actor.role === 'platform-admin';
-    const where = { ...(status ? { status } : {}), ...(to ? { to: { $containsi: to } } : {}), ...(platformAdmin ? {} : { toStaff: false }) };
+    const where = { ...(status ? { deliveryStatus: status } : {}), ...(to ? { to: { $containsi: to } } : {}), ...(platformAdmin ? {} : { toStaff: false }) };
     return paginate(strapi, UID, { where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }, page);
   },
 
@@ -42,7 +42,7 @@ export default factories.createCoreService(UID, ({ strapi }) => ({
 
   /** Delivers a failed or unsent e-mail again (its secret, if any, from the sealed copy). */
   async retry(documentId: string): Promise<OutboxMessage> {
-    return (await outboxOf(strapi).retry(documentId)) as OutboxMessage;
+    return toOutboxMessage(await outboxOf(strapi).retry(documentId));
   },
 
   async sendEmail(raw: SendEmailInput): Promise<OutboxMessage> {
@@ -63,7 +63,7 @@ export default factories.createCoreService(UID, ({ strapi }) => ({
     }
     // The e-mail plug-in's provider (notify/outbox-provider.ts) stores it, then delivers it.
     try {
-      return (await strapi.plugin('email').service('email').send({
+      return toOutboxMessage(await strapi.plugin('email').service('email').send({
         to: input.to,
         subject: rendered.subject ?? input.template,
         html: rendered.html,
@@ -74,10 +74,13 @@ export default factories.createCoreService(UID, ({ strapi }) => ({
           dealerDocumentId: input.dealerDocumentId,
           redacted: rendered.redacted,
         } satisfies OutboxMeta,
-      })) as OutboxMessage;
+      }));
     } catch (error: any) {
-      if (error?.outboxMessage) return error.outboxMessage as OutboxMessage;
+      if (error?.outboxMessage) return toOutboxMessage(error.outboxMessage);
       throw error;
     }
   },
 }));
+
+/** A stored row as the SDK's OutboxMessage: the row keeps its delivery status as `deliveryStatus` (Strapi 5 reserves `status`). */
+const toOutboxMessage = (row: any): OutboxMessage => ({ ...row, status: row.deliveryStatus });
