@@ -80,6 +80,7 @@ console.log(`
 Next:
   npm start              builds everything (the new plug-in included) and serves it
   npm test               runs every test, the new plug-in's among them
+  npm run schema         writes schema.graphql again with its operations (npm test fails until then)
 
 The plug-in is registered automatically (platform/config/plugins.ts loads every plugins/*).
 Its GraphQL: query ${tokens.__nameCamel__}Records and ${tokens.__nameCamel__}Approved (staff), query my${tokens.__Name__}Records (dealer),

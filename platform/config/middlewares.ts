@@ -19,6 +19,8 @@ export default ({ env }: { env: any }) => [
   { name: 'strapi::body', config: { includeUnparsed: true, formidable: { maxFileSize: env.int('UPLOAD_MAX_BYTES', 25 * 1024 * 1024) } } },
   // Camunda's REST API (/v2/...) over the embedded engine; needs the parsed body, not the session.
   'global::zeebe-rest',
+  // The development GraphQL explorer's own files (GraphiQL without a CDN); nothing in production.
+  'global::graphql-explorer',
   'strapi::session',
   'strapi::favicon',
   'strapi::public',

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { formatGraphqlError } from '../src/graphql/format-error';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { explorerLandingPage } from '../src/graphql/explorer';
 import { GRAPHQL_LIMITS, validationRules } from '../src/graphql/limits';
 import { smtpConfigured } from '../src/notify/smtp';
 import { pluginsDir } from '../src/paths';
@@ -14,7 +16,9 @@ export default ({ env }: { env: any }) => {
       config: {
         endpoint: '/graphql',
         shadowCRUD: true,
-        landingPage: !production,
+        // Development: GraphiQL from the platform's own files (src/graphql/explorer.ts); production: no page at all
+        // (Apollo's production page would load from Apollo's servers).
+        landingPage: () => (production ? ApolloServerPluginLandingPageDisabled() : explorerLandingPage()),
         depthLimit: GRAPHQL_LIMITS.depth,
         defaultLimit: GRAPHQL_LIMITS.defaultPageSize,
         maxLimit: GRAPHQL_LIMITS.maxPageSize,

@@ -28,7 +28,8 @@ const RECORD = 'documentId status history { by from to }';
 const CREATE = `mutation ($input: Create${Pascal}RecordInput!) { create${Pascal}Record(input: $input) { ${RECORD} } }`;
 const APPROVE = `mutation ($id: ID!) { approve${Pascal}Record(documentId: $id) { ${RECORD} } }`;
 const REJECT = `mutation ($id: ID!, $reason: String!) { reject${Pascal}Record(documentId: $id, reason: $reason) { ${RECORD} } }`;
-const APPROVED = `query ($code: String!) { ${camel}Approved(dealerCode: $code) }`;
+const APPROVED = `query ($code: String!) { ${camel}Approved(dealerCode: $code) { amountMinor currency } }`;
+const LIST = `{ ${camel}Records { total nodes { dealerCode amount { amountMinor currency } } } }`;
 
 describe('npm run new:plugin -- <name>', () => {
   let generatorOutput = '';
@@ -101,7 +102,7 @@ describe('npm run new:plugin -- <name>', () => {
     beforeAll(async () => {
       execFileSync(bin('tsup'), { cwd: pluginDir, stdio: 'pipe' });
       env = await createTestEnvironment({
-        env: { CHANNELFLOW_EXTRA_PLUGIN_DIRS: pluginDir, [`${ENV}_MAX_AMOUNT_MINOR`]: '5000', [`${ENV}_WELCOME_TITLE`]: 'Welcome aboard' },
+        env: { CHANNELFLOW_EXTRA_PLUGIN_DIRS: pluginDir, [`${ENV}_MAX_AMOUNT_MINOR`]: '5000000000', [`${ENV}_WELCOME_TITLE`]: 'Welcome aboard' },
       });
     });
     afterAll(() => env?.destroy());
@@ -127,6 +128,41 @@ describe('npm run new:plugin -- <name>', () => {
       });
     });
 
+    it("speaks the platform's types: amounts are Money and Long, never a 32-bit Int", async () => {
+      const { record, input, approved } = await env.anonymous.query(`{
+        record: __type(name: "${Pascal}Record") { fields { name type { ofType { name } } } }
+        input: __type(name: "Create${Pascal}RecordInput") { inputFields { name type { ofType { name } } } }
+        approved: __schema { queryType { fields { name type { ofType { name } } } } }
+      }`);
+      const typeOf = (fields: any[], field: string) => fields.find((f) => f.name === field)?.type.ofType?.name;
+      expect(typeOf(record.fields, 'amount')).toBe('Money');
+      expect(record.fields.map((f: { name: string }) => f.name)).not.toContain('amountMinor');
+      expect(typeOf(input.inputFields, 'amountMinor')).toBe('Long');
+      expect(typeOf(approved.queryType.fields, `${camel}Approved`)).toBe('Money');
+    });
+
+    it("lists for a sales rep only the dealers they reach, where the generated list used to show every dealer's", async () => {
+      const mine = await env.createDealer({ code: 'SCAF-MINE' });
+      const theirs = await env.createDealer({ code: 'SCAF-THEIRS' });
+      const rep = await env.asStaff('sales-rep');
+      await env.strapi.db.query('plugin::dealers.dealer').update({ where: { id: mine.id }, data: { salesRep: rep.user.email } });
+      const manager = await env.asStaff('channel-manager');
+      for (const dealer of [mine, theirs]) await manager.query(CREATE, { input: { dealerCode: dealer.code, title: 'Reach', amountMinor: 3_000_000_000 } });
+      const seen = (await rep.query(LIST))[`${camel}Records`];
+      expect(seen.nodes).toEqual([{ dealerCode: 'SCAF-MINE', amount: { amountMinor: 3_000_000_000, currency: 'CNY' } }]);
+      await rep.expectError('NOT_FOUND', APPROVED, { code: 'SCAF-THEIRS' });
+      expect((await manager.query(LIST))[`${camel}Records`].nodes.map((n: { dealerCode: string }) => n.dealerCode)).toEqual(expect.arrayContaining(['SCAF-MINE', 'SCAF-THEIRS']));
+    });
+
+    it('renders its zh-CN template in Chinese, with nothing left in English', () => {
+      const { templates } = platformRequire('@channelflow/sdk') as typeof import('@channelflow/sdk');
+      const zh = templates(env.strapi).render(`${name}/record-summary`, { locale: 'zh-CN', data: { dealerName: '宁波永安商贸', recordCount: 2, totalMinor: 123456, currency: 'CNY' } });
+      expect(zh.subject).toBe('您的记录汇总');
+      expect(zh.text).toContain('您共有 2 条记录，合计 ¥1,234.56');
+      // The layout's footer names the product, Channelflow; nothing else is in Latin letters.
+      expect(`${zh.subject}\n${zh.text}`.replaceAll('Channelflow', '')).not.toMatch(/[A-Za-z]{2,}/);
+    });
+
     it('requires the dealers plug-in and boots after it', () => {
       const registry = platformRegistry(env.strapi);
       expect(registry.plugin(name)?.requires).toEqual(['dealers']);
@@ -139,9 +175,9 @@ describe('npm run new:plugin -- <name>', () => {
       expect(server.options.describe().map((o: { env: string }) => o.env)).toEqual([`${ENV}_MAX_AMOUNT_MINOR`, `${ENV}_WELCOME_TITLE`]);
       const dealer = await env.createDealer({ code: 'SCAF-LIMIT' });
       const manager = await env.asStaff('channel-manager');
-      // 5000 is this start's MAX_AMOUNT_MINOR; the default would allow it.
-      await manager.expectError('BAD_INPUT', CREATE, { input: { dealerCode: dealer.code, title: 'Over the limit', amountMinor: 5001 } });
-      expect((await manager.query(CREATE, { input: { dealerCode: dealer.code, title: 'At the limit', amountMinor: 5000 } }))[`create${Pascal}Record`]).toMatchObject({ status: 'submitted' });
+      // 5,000,000,000 (beyond a 32-bit Int) is this start's MAX_AMOUNT_MINOR; the default would allow more.
+      await manager.expectError('BAD_INPUT', CREATE, { input: { dealerCode: dealer.code, title: 'Over the limit', amountMinor: 5_000_000_001 } });
+      expect((await manager.query(CREATE, { input: { dealerCode: dealer.code, title: 'At the limit', amountMinor: 5_000_000_000 } }))[`create${Pascal}Record`]).toMatchObject({ status: 'submitted' });
     });
 
     it('approving moves the record through its state machine, books the ledger and emits its event; a refused move is a CONFLICT', async () => {
@@ -152,9 +188,10 @@ describe('npm run new:plugin -- <name>', () => {
 
       const approved = (await finance.query(APPROVE, { id: documentId }))[`approve${Pascal}Record`];
       expect(approved).toMatchObject({ status: 'approved', history: [{ from: null, to: 'submitted' }, { from: 'submitted', to: 'approved', by: finance.user.email }] });
-      expect((await finance.query(APPROVED, { code: dealer.code }))[`${camel}Approved`]).toBe(1234);
+      expect((await finance.query(APPROVED, { code: dealer.code }))[`${camel}Approved`]).toEqual({ amountMinor: 1234, currency: 'CNY' });
       const knex = env.strapi.db.connection;
-      expect(await knex(`${snake}_entries`).where({ dealer_id: dealer.id }).select('kind', 'amount_minor')).toEqual([{ kind: 'approval', amount_minor: 1234 }]);
+      const entries = await knex(`${snake}_entries`).where({ dealer_id: dealer.id }).select('kind', 'amount_minor');
+      expect(entries.map((e: any) => ({ kind: e.kind, amountMinor: Number(e.amount_minor) }))).toEqual([{ kind: 'approval', amountMinor: 1234 }]);
       const migrations = await knex('channelflow_migrations').where({ plugin: name }).pluck('name');
       expect(migrations).toEqual(['001-create-balances']);
       const delivered = await afterCommit(env.strapi).settle(`event:${name}.record-approved:${documentId}`);
@@ -164,7 +201,7 @@ describe('npm run new:plugin -- <name>', () => {
       const refused = await finance.request(APPROVE, { id: documentId });
       expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT' }, message: expect.stringMatching(/is approved; it cannot become approved/) });
       await finance.expectError('CONFLICT', REJECT, { id: documentId, reason: 'too late' });
-      expect((await finance.query(APPROVED, { code: dealer.code }))[`${camel}Approved`]).toBe(1234);
+      expect((await finance.query(APPROVED, { code: dealer.code }))[`${camel}Approved`]).toEqual({ amountMinor: 1234, currency: 'CNY' });
       expect(Number((await knex(`${snake}_entries`).where({ dealer_id: dealer.id }).count({ n: '*' }).first())!.n)).toBe(1);
     });
 

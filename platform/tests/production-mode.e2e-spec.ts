@@ -38,6 +38,23 @@ describe.each([
     expect(res.errors?.[0]?.message.includes('Did you mean "nodes"?')).toBe(leaks);
   });
 
+  it(`${leaks ? 'serves its own GraphQL explorer' : 'serves no GraphQL explorer'} to a browser`, async () => {
+    const page = await env.http('/graphql', { headers: { accept: 'text/html' } });
+    const html = await page.text();
+    const script = await env.http('/graphql/explorer/graphiql.min.js');
+    if (leaks) {
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      expect(html).toContain('<script src="/graphql/explorer/graphiql.min.js"></script>');
+      // Every file from this platform: nothing from a CDN or Apollo's servers.
+      expect([...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]).every((url) => url!.startsWith('/graphql/explorer/'))).toBe(true);
+      expect(script.status).toBe(200);
+      expect(script.headers.get('content-type')).toMatch(/javascript/);
+    } else {
+      expect(html).not.toMatch(/<script|apollographql/i);
+      expect(script.status).toBe(404);
+    }
+  });
+
   it(`${leaks ? 'allows' : 'refuses'} introspection`, async () => {
     const res = await env.anonymous.request(INTROSPECTION);
     if (leaks) expect(res.data).toEqual({ __schema: { queryType: { name: 'Query' } } });

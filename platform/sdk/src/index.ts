@@ -75,7 +75,7 @@ export type { ErrorCode, KnownErrorCode, FieldIssue } from './errors';
 export { defineLedger, IdempotencyKeyTaken, fingerprint, sameRequest, guardConditions, violatedGuards } from './ledger';
 export type { LedgerDefinition, LedgerOptions, Ledger, BalanceGuard, GuardCondition, Deltas, LockOptions, PostResult } from './ledger';
 export { forUpdate } from './sql';
-export { isoDate, dayOf, today, addDays, isCalendarDay } from './dates';
+export { isoDate, isoDateTime, dayOf, today, addDays, isCalendarDay, isInstant } from './dates';
 export { dealerWhere, staffListScope } from './lists';
 export type { DealerListScope } from './lists';
 export { defineStateMachine } from './state-machine';

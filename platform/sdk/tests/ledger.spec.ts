@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineLedger, fingerprint, guardConditions, sameRequest, violatedGuards, type BalanceGuard } from '../src/ledger';
-import { addDays, dayOf, isCalendarDay, isoDate } from '../src/dates';
+import { addDays, dayOf, isCalendarDay, isInstant, isoDate, isoDateTime } from '../src/dates';
 import { dealerWhere } from '../src/lists';
 
 type Column = 'on_hand' | 'reserved' | 'in_transit';
@@ -124,7 +124,24 @@ describe('dates', () => {
     expect(addDays('2026-12-30', 3)).toBe('2027-01-02');
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
     expect(isoDate.safeParse('2026-11-23').success).toBe(true);
-    expect(isoDate.safeParse('23.11.2026').error?.issues[0]?.message).toBe('dates look like 2026-11-23');
+    expect(isoDate.safeParse('23.11.2026').error?.issues[0]?.message).toMatch(/^dates look like 2026-11-23/);
+    expect(isoDate.safeParse('2026-13-01').success).toBe(false);
+  });
+
+  it.each([
+    ['2026-11-23T09:00:00Z', true],
+    ['2026-11-23T17:00:00.125+08:00', true],
+    ['2026-11-23T09:00Z', true],
+    ['2028-02-29T23:59:59-0500', true],
+    ['2026-11-23T09:00:00', false],
+    ['2026-13-01T09:00:00Z', false],
+    ['2026-02-30T09:00:00Z', false],
+    ['2026-11-23T24:00:00Z', false],
+    ['2026-11-23T09:60:00Z', false],
+    ['2026-11-23', false],
+  ])('isInstant(%s) → %s', (value, real) => {
+    expect(isInstant(value)).toBe(real);
+    expect(isoDateTime.safeParse(value).success).toBe(real);
   });
 });
 

@@ -1,4 +1,5 @@
 import type Handlebars from 'handlebars';
+import { isCalendarDay, isInstant } from '@channelflow/sdk';
 import { describeValue, shiftDecimalPoint, toExactInteger } from './exact-decimal';
 import type { Translate } from './i18n';
 
@@ -108,20 +109,13 @@ export function formatDate(value: unknown, style: unknown, locale: string, timeZ
 function toInstant(value: unknown): { instant: Date; dateOnly: boolean } {
   if (value instanceof Date && !Number.isNaN(value.getTime())) return { instant: value, dateOnly: false };
   if (typeof value === 'string') {
-    const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
+    const dateOnly = isCalendarDay(value);
     // A time without Z or an offset would be read in the server's zone, which is a silent guess.
-    const withZone = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i.test(value);
-    const instant = new Date(value);
-    if ((dateOnly || withZone) && !Number.isNaN(instant.getTime()) && isCalendarDay(value)) return { instant, dateOnly };
+    if (dateOnly || isInstant(value)) return { instant: new Date(value), dateOnly };
   }
   throw new Error(`date: expected a Date or an ISO 8601 string (date, or date-time with Z or an offset), got ${describeValue(value)}`);
 }
 
-// V8 rolls 2024-02-31 over to March 2 instead of refusing it.
-function isCalendarDay(iso: string): boolean {
-  const [year, month, day] = iso.slice(0, 10).split('-').map(Number);
-  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
 
 function renderFrame(helperName: string, options: Handlebars.HelperOptions): RenderFrame {
   const data = options?.data as Partial<RenderFrame> | undefined;

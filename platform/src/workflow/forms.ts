@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badInput, type FieldIssue } from '@channelflow/sdk';
+import { badInput, isCalendarDay, isInstant, type FieldIssue } from '@channelflow/sdk';
 import { evaluateValue } from './engine/feel';
 
 /**
@@ -119,7 +119,7 @@ function fieldSchema(field: FormComponent, taskVariables: Record<string, unknown
     case 'taglist':
       return z.array(z.unknown().refine(oneOf, `must be one of ${JSON.stringify(options())}`), { error: 'must be a list' });
     case 'datetime':
-      return z.string().refine((s) => !Number.isNaN(Date.parse(field.subtype === 'time' ? `1970-01-01T${s}` : s)), 'must be an ISO 8601 date/time');
+      return z.string().refine((s) => isFormDateTime(field.subtype, s), 'must be an ISO 8601 date/time on a day that exists');
     default:
       return z.unknown();
   }
@@ -147,4 +147,11 @@ function leafPaths(value: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(value).flatMap(([name, v]) =>
     v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length ? leafPaths(v as Record<string, unknown>, `${prefix}${name}.`) : [`${prefix}${name}`],
   );
+}
+
+/** A Camunda form's datetime value: a day (subtype date), a time of day, or a date-time whose offset the form may leave out. */
+function isFormDateTime(subtype: string | undefined, value: string): boolean {
+  if (subtype === 'date') return isCalendarDay(value);
+  if (subtype === 'time') return !Number.isNaN(Date.parse(`1970-01-01T${value}`));
+  return isInstant(value) || isInstant(`${value}Z`);
 }

@@ -36,6 +36,8 @@ describe('validating a completed task against its Camunda form', () => {
     [{ ...valid, channel: 'fax' }, 'must be one of ["online","store"]'],
     [{ ...valid, regions: ['north'] }, 'must be one of ["east","south"]'],
     [{ ...valid, deliverOn: 'next week' }, 'ISO 8601'],
+    [{ ...valid, deliverOn: '2026-02-30' }, 'a day that exists'],
+    [{ ...valid, deliverOn: '2026-13-01' }, 'a day that exists'],
     [{ name: 'Chen Li' }, 'address.city is required'],
     [{ ...valid, urgent: true }, 'why is required'],
     [{ ...valid, why: 'hidden unless urgent' }, 'why is not a field'],

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { afterCommit, ChannelflowError, conflict, dealerWhere, defineStateMachine, inTransaction, isUniqueViolation, notFound, notifications, parseInput, service } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, dealerWhere, defineStateMachine, inTransaction, isoDateTime, isUniqueViolation, notFound, notifications, parseInput, service } from '@channelflow/sdk';
 import { averageUtilisation, overdue, paymentBehaviour } from './credit-ledger';
 import { CREDIT_ENTRY, formatCents, toCents, today } from './credit.service';
 import { dealersOptions } from '../options';
@@ -15,7 +15,7 @@ const requestInput = (minimumTemporarySeconds: number) =>
       dealerId: z.number().int().positive(),
       limitCents: z.number().int('amounts are integer minor units (cents)').min(0).max(1e13),
       /** A temporary limit ends then (ISO date-time, at least an hour ahead); a permanent change has none. */
-      temporaryUntil: z.iso.datetime({ offset: true }).optional(),
+      temporaryUntil: isoDateTime.optional(),
       reason: z.string().trim().min(5, 'say why in a few words').max(2000),
       requestedBy: z.string().min(1).max(200),
       requestedVia: z.enum(['portal', 'staff']),

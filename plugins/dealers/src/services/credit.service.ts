@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { addDays, ChannelflowError, conflict, dayOf, defineLedger, formatMinor, isoDate, isUniqueViolation, notFound, parseInput, today, withKnex } from '@channelflow/sdk';
+import { addDays, ChannelflowError, conflict, dayOf, defineLedger, formatMinor, isoDate, isoDateTime, isUniqueViolation, notFound, parseInput, today, withKnex } from '@channelflow/sdk';
 import { DEALER } from './dealers.service';
 import { ageing, daysBetween, openDebits, overdue, receivableEffect, reservationEffect, statement, type EntryKind, type LedgerLine } from './credit-ledger';
 
@@ -56,7 +56,7 @@ const openInput = z.object({
 });
 const limitInput = z.union([
   z.object({ dealerId: z.number().int().positive(), limitCents: z.number().int().min(0).max(1e13) }),
-  z.object({ dealerId: z.number().int().positive(), temporaryLimitCents: z.number().int().min(0).max(1e13), expiresAt: z.iso.datetime() }),
+  z.object({ dealerId: z.number().int().positive(), temporaryLimitCents: z.number().int().min(0).max(1e13), expiresAt: isoDateTime }),
   z.object({ dealerId: z.number().int().positive(), clearTemporaryLimit: z.literal(true) }),
 ]);
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChannelflowError, isChannelflowError, parseInput, rateLimit, rawBody, type HttpRoute, service } from '@channelflow/sdk';
+import { ChannelflowError, isChannelflowError, isoDateTime, parseInput, rateLimit, rawBody, type HttpRoute, service } from '@channelflow/sdk';
 import { verifyCarrierSignature } from '../services/carrier-signature';
 import { ordersOptions } from '../options';
 
@@ -10,7 +10,7 @@ const payload = z.object({
         eventId: z.string().trim().min(1).max(200),
         trackingNumber: z.string().trim().min(3).max(100),
         kind: z.enum(['shipped', 'in_transit', 'out_for_delivery', 'delivered', 'exception']),
-        occurredAt: z.iso.datetime({ offset: true }),
+        occurredAt: isoDateTime,
         location: z.string().trim().max(200).optional(),
         note: z.string().trim().max(2000).optional(),
       }),

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { afterCommit, ChannelflowError, conflict, isUniqueViolation, notFound, parseInput, service } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, isoDateTime, isUniqueViolation, notFound, parseInput, service } from '@channelflow/sdk';
 import { allocate } from './allocation';
 import { ORDER, ORDER_LINE, SHIPMENT, SHIPMENT_EVENT, WAREHOUSE } from '../uids';
 
@@ -20,7 +20,7 @@ export const trackingEventInput = z.object({
   /** The carrier's own id of the event: the same event delivered twice is recorded once. */
   eventId: z.string().trim().min(1).max(200),
   kind: z.enum(['shipped', 'in_transit', 'out_for_delivery', 'delivered', 'exception']),
-  occurredAt: z.iso.datetime({ offset: true }),
+  occurredAt: isoDateTime,
   location: z.string().trim().max(200).optional(),
   note: z.string().trim().max(2000).optional(),
   source: z.enum(['carrier', 'staff']),

@@ -12,8 +12,8 @@ export const recordTypeDefs = /* GraphQL */ `
   type __Name__Record {
     documentId: ID!
     title: String!
-    amountMinor: Int!
-    currency: String!
+    "The platform's Money: integer minor units (Long) and the currency."
+    amount: Money!
     dealerCode: String!
     "submitted, approved or rejected"
     status: String!
@@ -25,6 +25,8 @@ export const recordResolvers = {
   __Name__Record: {
     status: (r: { recordStatus: string }) => r.recordStatus,
     dealerCode: (r: { dealer?: { code: string } | null }) => r.dealer?.code ?? '',
+    // biginteger columns come back as strings on PostgreSQL.
+    amount: (r: { amountMinor: number | string; currency: string }) => ({ amountMinor: Number(r.amountMinor), currency: r.currency }),
     history: (r: unknown) => recordLifecycle.historyOf(r),
   },
 };

@@ -3,6 +3,8 @@ import { defineLedger } from '@channelflow/sdk';
 export const ENTRY = 'plugin::__name__.entry';
 /** One balance row per dealer (made by the 001 migration): what has been approved for it, in minor units. */
 export const BALANCES = '__name_snake___balances';
+/** The ledger adds amounts up, so it keeps one currency; every record is in it. */
+export const CURRENCY = 'CNY';
 
 export interface __Name__Entry {
   dealerId: number;

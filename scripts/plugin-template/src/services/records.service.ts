@@ -1,11 +1,11 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import type {} from '@channelflow/plugin-dealers/contract';
-import { afterCommit, badInput, ChannelflowError, inTransaction, notFound, paginate, parseInput, service, withKnex } from '@channelflow/sdk';
+import { afterCommit, badInput, ChannelflowError, dealerWhere, inTransaction, notFound, paginate, parseInput, service, withKnex, type DealerListScope } from '@channelflow/sdk';
 import { RECORD_APPROVED } from '../events';
 import { __nameCamel__Options } from '../options';
 import { summarizeRecords } from './record-summary';
-import { approvalLedger, BALANCES } from './records.ledger';
+import { approvalLedger, BALANCES, CURRENCY } from './records.ledger';
 import { recordLifecycle } from './records.state-machine';
 
 export const RECORD = 'plugin::__name__.record';
@@ -13,9 +13,8 @@ export const RECORD = 'plugin::__name__.record';
 export const createRecordInput = z.object({
   dealerCode: z.string().trim().min(1),
   title: z.string().trim().min(2).max(200),
-  // GraphQL Int and the integer column are 32-bit; use biginteger (as a string) for larger sums.
-  amountMinor: z.number().int().min(0).max(2_147_483_647),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as CNY').default('CNY'),
+  // Integer minor units (GraphQL Long, a biginteger column); never a float.
+  amountMinor: z.number().int('amounts are integer minor units').min(0).max(Number.MAX_SAFE_INTEGER),
 });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -46,7 +45,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return inTransaction(strapi, async () => {
       const dealer = await dealerByCode(input.dealerCode);
       return records().create({
-        data: { title: input.title, amountMinor: input.amountMinor, currency: input.currency, dealer: dealer.id, ...recordLifecycle.initial('submitted', { by }) },
+        data: { title: input.title, amountMinor: input.amountMinor, currency: CURRENCY, dealer: dealer.id, ...recordLifecycle.initial('submitted', { by }) },
         populate: ['dealer'],
       });
     });
@@ -68,13 +67,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           dealerId: record.dealer.id,
           recordId: record.id,
           kind: 'approval',
-          amountMinor: record.amountMinor,
+          amountMinor: Number(record.amountMinor),
           idempotencyKey: `approval:${record.documentId}`,
         });
         if (!posted.applied) throw new ChannelflowError('CONFLICT', `__Title__ record ${documentId} could not be booked`);
         await afterCommit(strapi).emit(
           RECORD_APPROVED,
-          { recordId: record.documentId, dealerId: record.dealer.id, dealerCode: record.dealer.code, amountMinor: record.amountMinor, currency: record.currency },
+          { recordId: record.documentId, dealerId: record.dealer.id, dealerCode: record.dealer.code, amountMinor: Number(record.amountMinor), currency: record.currency },
           { eventId: `${RECORD_APPROVED}:${record.documentId}` },
         );
         return approved;
@@ -91,15 +90,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return create({ dealerCode, title: welcomeTitle, amountMinor: 0 }, 'platform');
     },
 
-    /** What has been approved for a dealer so far, in minor units. */
-    async approvedFor(dealerCode: string): Promise<number> {
-      const dealer = await dealerByCode(dealerCode);
-      const row = await withKnex<{ approved_minor: number | string } | undefined>(strapi, (knex) => knex(BALANCES).where({ dealer_id: dealer.id }).first());
-      return Number(row?.approved_minor ?? 0);
+    /** What has been approved for a dealer so far (callers pass a dealer the actor reaches). */
+    async approvedFor(dealerId: number): Promise<{ amountMinor: number; currency: string }> {
+      const row = await withKnex<{ approved_minor: number | string } | undefined>(strapi, (knex) => knex(BALANCES).where({ dealer_id: dealerId }).first());
+      return { amountMinor: Number(row?.approved_minor ?? 0), currency: CURRENCY };
     },
 
-    async list(page: number, pageSize: number) {
-      return paginate(strapi, RECORD, { populate: ['dealer'], orderBy: { id: 'asc' } }, { page, pageSize });
+    /** A staff list: `scope` comes from staffListScope (one dealer, the dealers the actor reaches, or all). */
+    async list(scope: DealerListScope, page: number, pageSize: number) {
+      return paginate(strapi, RECORD, { where: dealerWhere(scope, 'dealer'), populate: ['dealer'], orderBy: { id: 'asc' } }, { page, pageSize });
     },
 
     /** Always filtered by the dealer's id: callers pass the dealer from dealerScope, never from input. */
@@ -109,7 +108,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async summaryForDealer(dealerCode: string) {
       const dealer = await dealerByCode(dealerCode);
-      return summarizeRecords(await records().findMany({ where: { dealer: dealer.id } }));
+      const rows = await records().findMany({ where: { dealer: dealer.id } });
+      return summarizeRecords(rows.map((r: { amountMinor: number | string }) => ({ amountMinor: Number(r.amountMinor) })));
     },
   };
 };
