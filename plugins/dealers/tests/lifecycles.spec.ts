@@ -40,7 +40,7 @@ describe('dealers lifecycles: which moves are allowed', () => {
       // Written by the state machine: its own from/to are kept.
       { at: '2026-02-01T00:00:00.000Z', by: 'process', from: 'approved', to: 'expired', action: 'temporary limit ended', note: null },
     ];
-    expect(creditChangeLifecycle.historyOf({ status: 'expired', trail }).map((s) => [s.action, s.from, s.to])).toEqual([
+    expect(creditChangeLifecycle.historyOf({ reviewStatus: 'expired', trail }).map((s) => [s.action, s.from, s.to])).toEqual([
       ['requested', null, 'in_review'], // where requests start
       ['scored', 'in_review', 'in_review'],
       ['approved', 'in_review', 'approved'],
@@ -48,6 +48,6 @@ describe('dealers lifecycles: which moves are allowed', () => {
       ['temporary limit ended', 'approved', 'expired'],
     ]);
     // A consultation's one step ('logged') is in the state the row is in.
-    expect(serviceRecordLifecycle.historyOf({ status: 'closed', trail: [{ at: '2026-01-01T00:00:00.000Z', by: 's@x', action: 'logged' }] })[0]).toMatchObject({ from: null, to: 'closed' });
+    expect(serviceRecordLifecycle.historyOf({ caseStatus: 'closed', trail: [{ at: '2026-01-01T00:00:00.000Z', by: 's@x', action: 'logged' }] })[0]).toMatchObject({ from: null, to: 'closed' });
   });
 });

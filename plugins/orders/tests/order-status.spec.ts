@@ -37,14 +37,14 @@ const refused: Array<[OrderStatus, OrderStatus, string]> = [
 describe('order status: the transition table', () => {
   it.each(allowed)('%s → %s is allowed (%s)', (from, to) => {
     expect(orderStateMachine.canMove(from, to)).toBe(true);
-    expect(() => orderStateMachine.assertMove({ id: 1, number: 'SO-1', status: from }, to)).not.toThrow();
+    expect(() => orderStateMachine.assertMove({ id: 1, number: 'SO-1', orderStatus: from }, to)).not.toThrow();
   });
 
   it.each(refused)('%s → %s is refused (%s)', (from, to) => {
     expect(orderStateMachine.canMove(from, to)).toBe(false);
     let error: unknown;
     try {
-      orderStateMachine.assertMove({ id: 1, number: 'SO-1', status: from }, to);
+      orderStateMachine.assertMove({ id: 1, number: 'SO-1', orderStatus: from }, to);
     } catch (caught) {
       error = caught;
     }
@@ -92,7 +92,7 @@ describe('order status: what its shipments and invoices make it', () => {
 describe('order status: the trail', () => {
   it('reads the credit decision as the last step out of pending approval', () => {
     const history = orderStateMachine.historyOf({
-      status: 'allocated',
+      orderStatus: 'allocated',
       history: [
         { at: '2026-12-01T10:00:00Z', by: 'buyer', from: null, to: 'submitted', note: null },
         { at: '2026-12-01T10:00:01Z', by: 'platform', from: 'submitted', to: 'pending_approval', note: 'over the limit' },
@@ -107,6 +107,6 @@ describe('order status: the trail', () => {
   });
 
   it('starts a new order with one step from nowhere', () => {
-    expect(orderStateMachine.initial('submitted', { by: 'buyer@d.example' })).toMatchObject({ status: 'submitted', history: [{ by: 'buyer@d.example', from: null, to: 'submitted', action: 'submitted', note: null }] });
+    expect(orderStateMachine.initial('submitted', { by: 'buyer@d.example' })).toMatchObject({ orderStatus: 'submitted', history: [{ by: 'buyer@d.example', from: null, to: 'submitted', action: 'submitted', note: null }] });
   });
 });
