@@ -1,5 +1,7 @@
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
+import { keepScreenshot, launchChromium } from './support/browser';
 
 const ADMIN = { email: 'admin@channelflow.test', password: 'Admin-panel-1' };
 const CM = '/content-manager/collection-types';
@@ -13,7 +15,7 @@ describe('admin panel', () => {
   let admin: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
 
   beforeAll(async () => {
-    env = await createTestEnvironment({ seed: 'demo', env: { NODE_ENV: 'production', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
+    env = await createTestEnvironment({ seed: 'demo', adminPanel: true, env: { NODE_ENV: 'production', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
     const login = await (await env.http('/admin/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })).json();
     const token = login.data.token;
     admin = async (method, path, body) => {
@@ -21,7 +23,11 @@ describe('admin panel', () => {
       return { status: res.status, body: await res.json().catch(() => null) };
     };
   });
-  afterAll(() => env?.destroy());
+  let browser: Browser | undefined;
+  afterAll(async () => {
+    await browser?.close();
+    await env?.destroy();
+  });
 
   const first = async (uid: string) => (await admin('GET', `${CM}/${uid}?page=1&pageSize=1&sort=id:ASC`)).body.results[0];
   const row = (uid: string, documentId: string) => env.strapi.db.query(uid as any).findOne({ where: { documentId } });
@@ -109,6 +115,62 @@ describe('admin panel', () => {
       message: 'Credit ledger entries cannot be changed or deleted; book a correcting entry instead',
     });
     expect((await row('plugin::dealers.credit-entry', entry.documentId)).note).toBe(entry.note);
+  });
+
+  describe('in Chromium', () => {
+    let page: Page;
+    beforeAll(async () => {
+      browser = await launchChromium();
+      page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
+    });
+    const open = async (path: string) => {
+      await page.goto(`${env.baseUrl}/admin${path}`);
+      await page.waitForLoadState('networkidle');
+    };
+
+    it('greets the admin as Channelflow, not Strapi, and signs in', async () => {
+      await open('/auth/login');
+      await page.getByRole('textbox', { name: /email/i }).waitFor();
+      const text = await page.locator('body').innerText();
+      expect(text).toContain('Welcome to Channelflow');
+      expect(text).not.toMatch(/strapi/i);
+      await keepScreenshot(page, 'admin-login');
+      await page.getByRole('textbox', { name: /email/i }).fill(ADMIN.email);
+      await page.getByLabel(/password/i).first().fill(ADMIN.password);
+      await page.getByRole('button', { name: /login/i }).click();
+      await page.waitForURL(/\/admin(?!\/auth)/);
+    });
+
+    it('shows a dealer with its status and saves it after its city changed', async () => {
+      const dealer = await first('plugin::dealers.dealer');
+      await open(`/content-manager/collection-types/plugin::dealers.dealer/${dealer.documentId}`);
+      // Strapi 5 reserves `status`: under its own name the stored state shows instead of "Choose here".
+      const status = page.locator('[role="combobox"][name="lifecycleStatus"]');
+      await status.waitFor();
+      expect(await status.innerText()).toBe(dealer.lifecycleStatus);
+      await page.locator('input[name="city"]').fill('Wuxi');
+      await page.getByRole('button', { name: /^save$/i }).click();
+      await page.getByText(/saved/i).first().waitFor();
+      await keepScreenshot(page, 'admin-dealer-saved');
+      expect(await row('plugin::dealers.dealer', dealer.documentId)).toMatchObject({ city: 'Wuxi', lifecycleStatus: dealer.lifecycleStatus });
+    });
+
+    it("shows a stock level's quantities read-only and refuses to create a stock movement", async () => {
+      const level = await first('plugin::orders.stock-level');
+      await open(`/content-manager/collection-types/plugin::orders.stock-level/${level.documentId}`);
+      const onHand = page.locator('input[name="onHand"]');
+      await onHand.waitFor();
+      expect(await onHand.isDisabled()).toBe(true);
+      expect(await page.locator('input[name="safetyStock"]').isDisabled()).toBe(false);
+      await keepScreenshot(page, 'admin-stock-level-read-only');
+      await open('/content-manager/collection-types/plugin::orders.stock-movement/create');
+      // No field of a ledger entry can be filled in, and nothing can be saved.
+      await page.getByPlaceholder('No permissions to see this field').first().waitFor();
+      expect(await page.getByPlaceholder('No permissions to see this field').count()).toBeGreaterThan(5);
+      expect(await page.getByRole('button', { name: /^save$/i }).isDisabled()).toBe(true);
+      await keepScreenshot(page, 'admin-stock-movement-create-refused');
+      expect(await env.strapi.db.query('plugin::orders.stock-movement').count({ where: { idempotencyKey: { $startsWith: 'admin' } } })).toBe(0);
+    });
   });
 
   it('answers /favicon.ico with the product icon', async () => {

@@ -1,11 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
-
-const SCREENSHOTS = path.resolve(__dirname, '../../test-results/screenshots');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+import { keepScreenshot, launchChromium } from './support/browser';
 
 /** The development GraphQL explorer in a real browser that may reach nothing but the platform. */
 describe('the GraphQL explorer (development)', () => {
@@ -13,7 +9,7 @@ describe('the GraphQL explorer (development)', () => {
   let browser: Browser;
   beforeAll(async () => {
     env = await createTestEnvironment();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -51,8 +47,7 @@ describe('the GraphQL explorer (development)', () => {
     await page.getByRole('button', { name: /execute query/i }).click();
     await expect.poll(() => page.locator('.graphiql-response').innerText()).toContain('宁波永安商贸有限公司');
 
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'graphql-explorer.png') });
+    await keepScreenshot(page, 'graphql-explorer');
     expect(elsewhere).toEqual([]);
     expect(problems.filter((p) => !/status of 40[13]/.test(p))).toEqual([]);
     expect(await page.locator('body').innerText()).not.toMatch(/might be offline/i);

@@ -20,6 +20,8 @@ export interface TestEnvironmentOptions {
   seed?: 'none' | 'demo';
   /** Extra environment for this Strapi (e.g. NODE_ENV=production, SMTP_HOST). */
   env?: Record<string, string>;
+  /** Serve the built admin panel at /admin (build it first: `npm run build:admin`, which `npm test` does). */
+  adminPanel?: boolean;
 }
 
 export interface TestUser {
@@ -100,7 +102,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions = {}
     // Strapi's CommonJS build: its ESM build cannot be imported natively (lodash/fp directory imports).
     const { createStrapi } = createRequire(import.meta.url)('@strapi/strapi') as typeof import('@strapi/strapi');
     const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
-    const instance = createStrapi({ appDir, distDir: path.join(appDir, 'dist'), autoReload: false, serveAdminPanel: false });
+    const instance = createStrapi({ appDir, distDir: path.join(appDir, 'dist'), autoReload: false, serveAdminPanel: options.adminPanel ?? false });
     try {
       await instance.load();
       await instance.listen();
