@@ -41,7 +41,7 @@ import { serviceRecordsGraphql } from './graphql/service-records';
 import { publicGraphql } from './graphql/public';
 import applicationDocumentsService from './services/application-documents.service';
 import { dealersOptions } from './options';
-import { uploadApplicationDocument } from './http/application-documents';
+import { openApplicationDocument, uploadApplicationDocument } from './http/application-documents';
 import { dealersMigrations } from './migrations';
 import { dealersTenant } from './tenant';
 import { dealersEvents } from './events';
@@ -112,7 +112,7 @@ export default definePlugin({
     names: ['dealers/application-received', 'dealers/application-needs-info', 'dealers/application-rejected', 'dealers/application-welcome', 'dealers/credit-decision', 'dealers/invitation', 'dealers/account-statement'],
   },
   graphql: mergeGraphql(staffGraphql, dealerGraphql, publicGraphql, serviceRecordsGraphql),
-  http: [uploadApplicationDocument],
+  http: [uploadApplicationDocument, openApplicationDocument],
   migrations: dealersMigrations,
   tenant: dealersTenant,
   permissions: {
@@ -131,6 +131,7 @@ export default definePlugin({
   },
   bootstrap: async ({ strapi }) => {
     await service(strapi, 'dealers', 'classifications').ensureDefaults();
+    await service(strapi, 'dealers', 'application-documents').moveOutOfMediaLibrary();
   },
   events: dealersEvents,
   seed: seedDealers,

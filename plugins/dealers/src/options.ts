@@ -25,6 +25,11 @@ export const dealersOptions = defineOptions(
       .describe("how long an applicant has to answer a reviewer's question (ISO 8601 duration)"),
     complaintReplyDays: z.coerce.number().positive('more than 0 days').default(3).describe('days a dealer complaint may wait for its reply'),
     temporaryLimitMinSeconds: wholeNumber(0).default(3600).describe('the shortest temporary credit limit a request may ask for, in seconds'),
+    documentsDir: z
+      .string()
+      .min(1)
+      .default('.data/application-documents')
+      .describe("where applicants' identity documents are kept, outside the media library (relative to platform/; give every platform process the same folder)"),
     documentMaxBytes: wholeNumber(1).default(10 * 1024 * 1024).describe('the largest application document accepted, in bytes'),
     requiredDocuments: documentKinds
       .default('business_license')

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnvironment, eventually, type GraphqlClient, type TestEnvironment } from '@channelflow/sdk/testing';
 import { creditCodeCheckCharacter } from '../src/services/tax-id';
 import { samplePdf } from '../src/sample-pdf';
+import { documentStore } from '../src/services/document-store';
 import { removeUploadedFiles, uploadDocument } from './support/documents';
 
 const SUBMIT = 'mutation ($input: DealerApplicationInput!) { submitDealerApplication(input: $input) { number status } }';
@@ -34,10 +36,12 @@ const application = (documents: string[], overrides: Record<string, unknown> = {
 describe('application documents', () => {
   let env: TestEnvironment;
   let manager: GraphqlClient;
-  const uploadsDir = () => path.join(env.strapi.dirs.static.public, 'uploads');
-  const storedFiles = (prefix: string) => (fs.existsSync(uploadsDir()) ? fs.readdirSync(uploadsDir()).filter((f) => f.startsWith(prefix)) : []);
+  // This file's own private document folder, so what it stores can be counted.
+  const documentsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'channelflow-documents-'));
+  const storedFiles = () => (fs.existsSync(documentsDir) ? fs.readdirSync(documentsDir) : []);
   const counts = async () => ({
     files: await env.strapi.db.query('plugin::upload.file').count({}),
+    stored: storedFiles().length,
     documents: await env.strapi.db.query('plugin::dealers.application-document').count({}),
     applications: await env.strapi.db.query('plugin::dealers.application').count({}),
   });
@@ -60,6 +64,7 @@ describe('application documents', () => {
         DEALERS_REQUIRED_DOCUMENTS: 'business_license, bank_account_proof',
         DEALERS_APPLICATIONS_PER_HOUR: '100',
         DEALERS_DOCUMENT_UPLOADS_PER_HOUR: '40',
+        DEALERS_DOCUMENTS_DIR: documentsDir,
       },
     });
     await env.strapi.db.query('api::region.region').create({ data: { code: 'SOUTH', name: 'South China' } });
@@ -68,6 +73,7 @@ describe('application documents', () => {
   afterAll(async () => {
     await removeUploadedFiles(env);
     await env?.destroy();
+    fs.rmSync(documentsDir, { recursive: true, force: true });
   });
 
   it('an upload answers a one-time token; submitted with the application, staff see the document and can open it', async () => {
@@ -83,12 +89,17 @@ describe('application documents', () => {
     const { submitDealerApplication: receipt } = await env.anonymous.query(SUBMIT, { input: application([licence.token, bank.token]) });
     const reviewed = await statusOf(receipt.number, 'in_review');
     expect(reviewed.documents).toEqual([
-      { id: expect.any(String), kind: 'business_license', name: '营业执照 scan.pdf', mime: 'application/pdf', size: licence.size, url: expect.stringMatching(/^\/uploads\/.+\.pdf$/), createdAt: expect.any(String) },
+      { id: expect.any(String), kind: 'business_license', name: '营业执照 scan.pdf', mime: 'application/pdf', size: licence.size, url: expect.stringMatching(/^\/api\/dealers\/application-documents\/\d+\/file\?expires=\d+&signature=[\w-]+$/), createdAt: expect.any(String) },
       expect.objectContaining({ kind: 'bank_account_proof', mime: 'application/pdf', size: bank.size }),
     ]);
     const file = await env.http(reviewed.documents[0].url);
+    expect(file.status).toBe(200);
     expect(file.headers.get('content-type')).toContain('application/pdf');
+    expect(file.headers.get('cache-control')).toBe('private, no-store');
     expect(Buffer.from(await file.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+    // Identity documents are not in the shared media library, nor in the public /uploads folder.
+    expect(await env.strapi.db.query('plugin::upload.file').count({})).toBe(0);
+    expect(storedFiles()).toHaveLength(2);
     // The checks passed: the review task waits for a channel manager.
     await eventually(async () => {
       const inbox = await manager.query('{ taskInbox(pageSize: 100) { nodes { variables } } }');
@@ -109,7 +120,6 @@ describe('application documents', () => {
     expect(res.body.error).toMatchObject({ code: 'FILE_TOO_LARGE', details: { maxBytes: MAX_BYTES, sizeBytes: big.length } });
     expect(res.body.error.message).toContain(`${MAX_BYTES} bytes`);
     expect(await counts()).toEqual(before);
-    expect(storedFiles('oversize')).toEqual([]);
   });
 
   it('recognises the type by content: a text file named .pdf and declared application/pdf is refused with 415 and stores nothing', async () => {
@@ -119,13 +129,11 @@ describe('application documents', () => {
     expect(res.body.error).toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE', message: expect.stringContaining('PDF, JPEG or PNG') });
     expect(res.body.error.stack).toBeUndefined();
     expect(await counts()).toEqual(before);
-    expect(storedFiles('fake')).toEqual([]);
 
     const kind = await uploadDocument(env, { kind: 'selfie', name: 'bad-kind.pdf' });
     expect(kind.status).toBe(400);
     expect(kind.body.error).toMatchObject({ code: 'BAD_INPUT', details: { issues: [expect.objectContaining({ path: 'kind' })] } });
     expect(await counts()).toEqual(before);
-    expect(storedFiles('bad-kind')).toEqual([]);
   });
 
   it('refuses an unknown, reused or expired token with BAD_INPUT naming its position, and creates no application', async () => {
@@ -168,11 +176,47 @@ describe('application documents', () => {
     expect(JSON.stringify(duplicate)).not.toContain(first.number);
   });
 
+  it("a document link opens only its own document, only while it lasts, and not once tampered with", async () => {
+    const { submitDealerApplication: receipt } = await env.anonymous.query(SUBMIT, { input: application([(await upload()).token, (await upload('bank_account_proof')).token]) });
+    const [licence, bank] = (await statusOf(receipt.number, 'in_review')).documents;
+    const url = new URL(licence.url, env.baseUrl);
+    const status = async (href: string) => (await env.http(href)).status;
+    const forOther = licence.url.replace(`/${licence.id}/file`, `/${bank.id}/file`);
+    const tampered = licence.url.replace(/signature=./, (m: string) => m.slice(0, -1) + (m.endsWith('A') ? 'B' : 'A'));
+    const unsigned = `${url.pathname}?expires=${url.searchParams.get('expires')}`;
+    const stretched = licence.url.replace(/expires=\d+/, `expires=${Number(url.searchParams.get('expires')) + 86_400_000}`);
+    const expired = documentStore(env.strapi).link(Number(licence.id), Date.now() - 16 * 60_000);
+    expect([await status(forOther), await status(tampered), await status(unsigned), await status(stretched), await status(expired)]).toEqual([403, 403, 403, 403, 403]);
+    expect((await (await env.http(expired)).json()).error.message).toContain('expired');
+    expect(await status(licence.url)).toBe(200);
+  });
+
   it('limits uploads per address (DEALERS_DOCUMENT_UPLOADS_PER_HOUR) with 429 and when to retry', async () => {
     let res = await uploadDocument(env, { kind: 'nonsense' });
     for (let i = 0; i < 40 && res.status !== 429; i += 1) res = await uploadDocument(env, { kind: 'nonsense' });
     expect(res.status).toBe(429);
     expect(res.body.error.code).toBe('RATE_LIMITED');
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('documents uploaded into the media library before are moved out of it at start, and still open', async () => {
+    const upload = env.strapi.plugin('upload').service('upload');
+    const source = path.join(documentsDir, '..', `legacy-${process.pid}.pdf`);
+    fs.writeFileSync(source, samplePdf(['legacy licence']));
+    const size = fs.statSync(source).size;
+    const [file] = await upload.upload({ data: {}, files: { filepath: source, originalFilename: 'legacy.pdf', mimetype: 'application/pdf', size } });
+    fs.rmSync(source);
+    const legacy = await env.strapi.db.query('plugin::dealers.application-document').create({ data: { kind: 'business_license', file: file.id, originalName: 'legacy.pdf', mime: 'application/pdf', size, tokenHash: `legacy-${Date.now()}` } });
+    const publicFile = path.join(env.strapi.dirs.static.public, file.url);
+    expect(fs.existsSync(publicFile)).toBe(true);
+
+    await env.strapi.plugin('dealers').service('application-documents').moveOutOfMediaLibrary();
+
+    const moved = await env.strapi.db.query('plugin::dealers.application-document').findOne({ where: { id: legacy.id }, populate: ['file'] });
+    expect(moved).toMatchObject({ storageKey: expect.stringMatching(/\.pdf$/), file: null });
+    expect(fs.existsSync(publicFile)).toBe(false);
+    expect(await env.strapi.db.query('plugin::upload.file').count({ where: { id: file.id } })).toBe(0);
+    const opened = await env.http(documentStore(env.strapi).link(legacy.id));
+    expect(Buffer.from(await opened.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
   });
 });

@@ -23,3 +23,24 @@ export const uploadApplicationDocument: HttpRoute = {
     return document;
   },
 };
+
+/**
+ * GET /api/dealers/application-documents/:id/file?expires=…&signature=…: one document, for whoever
+ * holds the link an application answered (staff who may read it); no session needed, so it opens
+ * in a new browser tab, but the link works only for that document and only for a quarter of an hour.
+ */
+export const openApplicationDocument: HttpRoute = {
+  method: 'GET',
+  path: '/application-documents/:id/file',
+  scope: 'public',
+  handler: async (ctx, { strapi }) => {
+    const query = ctx.query as Record<string, string | undefined>;
+    const file = await service(strapi, 'dealers', 'application-documents').openLinked(Number(ctx.params.id), Number(query.expires), String(query.signature ?? ''));
+    ctx.set('Content-Type', file.mime);
+    ctx.set('Content-Length', String(file.size));
+    ctx.set('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(file.name)}`);
+    ctx.set('Cache-Control', 'private, no-store');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.body = file.stream;
+  },
+};

@@ -5,6 +5,7 @@ import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { badInput, ChannelflowError, parseInput, summarizeIssues, type FieldIssue } from '@channelflow/sdk';
 import { dealersOptions } from '../options';
+import { documentStore } from './document-store';
 
 export const APPLICATION_DOCUMENT = 'plugin::dealers.application-document';
 export { DOCUMENT_KINDS, DOCUMENT_KIND_WORDS, documentKind, type DocumentKind } from './document-kinds';
@@ -35,7 +36,7 @@ const hash = (token: string) => createHash('sha256').update(token).digest('hex')
  */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const documents = () => strapi.db.query(APPLICATION_DOCUMENT as any);
-  const uploads = () => strapi.plugin('upload').service('upload');
+  const store = documentStore(strapi);
 
   return {
     /** Validates and stores an upload; a refused file leaves nothing behind. */
@@ -53,21 +54,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       const name = displayName(file.originalFilename, kind);
       // Stored under our extension for the recognised type, so the file is served as what it is.
-      const storedName = `${path.basename(name, path.extname(name)).replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 100) || kind}${type.ext}`;
-      let uploaded: any;
-      try {
-        [uploaded] = await uploads().upload({ data: {}, files: { filepath: file.filepath, originalFilename: storedName, mimetype: type.mime, size: file.size } });
-      } catch (error) {
-        // The upload plug-in refuses an image it cannot decode although its first bytes looked right.
-        if ((error as Error)?.name === 'ApplicationError') throw new ChannelflowError('UNSUPPORTED_FILE_TYPE', `This file cannot be read as ${type.mime}: ${(error as Error).message}`);
-        throw error;
-      }
+      const storageKey = await store.save(file.filepath, type.ext);
       const token = randomBytes(24).toString('base64url');
       try {
-        await documents().create({ data: { kind, file: uploaded.id, originalName: name, mime: type.mime, size: file.size, tokenHash: hash(token) } });
+        await documents().create({ data: { kind, storageKey, originalName: name, mime: type.mime, size: file.size, tokenHash: hash(token) } });
       } catch (error) {
-        // Two writers (the upload plug-in's and ours): undo the stored file if ours fails.
-        await uploads().remove(uploaded).catch(() => undefined);
+        // Two writers (the folder and the database): undo the stored file if the row fails.
+        await store.remove(storageKey).catch(() => undefined);
         throw error;
       }
       return { token, kind, name, size: file.size, mime: type.mime };
@@ -107,21 +100,53 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return [...new Set(rows.map((r: any) => r.kind as DocumentKind))];
     },
 
-    /** An application's documents with a URL to each file (signed when the upload provider is private). */
+    /** An application's documents, each with a link that opens it for a quarter of an hour (only staff who read applications get these). */
     async forApplication(applicationId: number) {
-      const rows = await documents().findMany({ where: { applicationId }, populate: ['file'], orderBy: [{ id: 'asc' }] });
-      const files = strapi.plugin('upload').service('file');
-      return Promise.all(
-        rows.map(async (d: any) => ({
-          id: d.id,
-          kind: d.kind,
-          name: d.originalName,
-          mime: d.mime,
-          size: d.size,
-          url: d.file ? (await files.signFileUrls(d.file)).url : null,
-          createdAt: new Date(d.createdAt).toISOString(),
-        })),
-      );
+      const rows = await documents().findMany({ where: { applicationId }, orderBy: [{ id: 'asc' }] });
+      return rows.map((d: any) => ({
+        id: d.id,
+        kind: d.kind,
+        name: d.originalName,
+        mime: d.mime,
+        size: d.size,
+        url: d.storageKey ? store.link(d.id) : null,
+        createdAt: new Date(d.createdAt).toISOString(),
+      }));
+    },
+
+    /** The file behind a signed link: refused (FORBIDDEN) when the link is not ours or has expired. */
+    async openLinked(documentId: number, expires: number, signature: string) {
+      const verdict = Number.isSafeInteger(documentId) && Number.isSafeInteger(expires) ? store.verify(documentId, expires, signature) : 'invalid';
+      if (verdict === 'expired') throw new ChannelflowError('FORBIDDEN', 'This document link has expired; open the application again for a fresh one');
+      if (verdict !== 'ok') throw new ChannelflowError('FORBIDDEN', 'This is not a valid document link');
+      const row = await documents().findOne({ where: { id: documentId } });
+      if (!row?.storageKey) throw new ChannelflowError('NOT_FOUND', 'This document is no longer kept');
+      return { name: row.originalName as string, mime: row.mime as string, ...(await store.open(row.storageKey)) };
+    },
+
+    /**
+     * Documents uploaded before they were kept privately sit in the media library: each moves to the
+     * private folder and leaves the library (run at start; a file already gone is logged and skipped).
+     */
+    async moveOutOfMediaLibrary() {
+      const legacy = (await documents().findMany({ where: { storageKey: { $null: true } }, populate: ['file'] })).filter((d: any) => d.file);
+      const uploads = strapi.plugin('upload').service('upload');
+      for (const d of legacy) {
+        const source = d.file?.url?.startsWith('/uploads/') ? path.join(strapi.dirs.static.public, d.file.url) : null;
+        if (!source) {
+          strapi.log.warn(`application document ${d.id} is in a media library that is not on this machine (${d.file?.provider}); move it by hand`);
+          continue;
+        }
+        const type = FILE_TYPES.find((t) => t.mime === d.mime);
+        const storageKey = await store.save(source, type?.ext ?? path.extname(source)).catch((error) => {
+          strapi.log.warn(`application document ${d.id}: its file ${source} could not be moved: ${(error as Error).message}`);
+          return null;
+        });
+        if (!storageKey) continue;
+        await documents().update({ where: { id: d.id }, data: { storageKey, file: null } });
+        await uploads.remove(d.file).catch(() => undefined);
+      }
+      if (legacy.length) strapi.log.info(`moved ${legacy.length} application document(s) out of the media library`);
     },
   };
 };

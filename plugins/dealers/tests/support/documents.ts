@@ -1,5 +1,6 @@
 import type { TestEnvironment } from '@channelflow/sdk/testing';
 import { samplePdf } from '../../src/sample-pdf';
+import { documentStore } from '../../src/services/document-store';
 
 export const UPLOAD_PATH = '/api/dealers/application-documents';
 
@@ -22,9 +23,11 @@ export async function businessLicenceToken(env: TestEnvironment): Promise<string
   return body.token;
 }
 
-/** Removes the files this test environment stored (the throw-away database does not take them along). */
+/** Removes the documents this test environment stored (the throw-away database does not take them along). */
 export async function removeUploadedFiles(env: TestEnvironment | undefined): Promise<void> {
   if (!env) return;
+  const store = documentStore(env.strapi);
+  for (const d of await env.strapi.db.query('plugin::dealers.application-document').findMany({ select: ['storageKey'] })) if (d.storageKey) await store.remove(d.storageKey);
   const upload = env.strapi.plugin('upload').service('upload');
   for (const file of await env.strapi.db.query('plugin::upload.file').findMany({})) await upload.remove(file);
 }
