@@ -6,18 +6,23 @@ import { createTestEnvironment, eventually, type GraphqlClient, type TestEnviron
 const PLACE = 'mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number total { amountMinor } } } }';
 const ORDER = 'query ($number: String!) { order(number: $number) { status shipments { number } } }';
 const SALES = 'query ($from: String!, $to: String!, $by: SalesReportGroup!) { salesReport(from: $from, to: $to, groupBy: $by) { rows { key invoices quantity amount { amountMinor } } totals { invoices quantity amountMinor } } }';
+const EXPORT_SALES_IN = 'query ($from: String!, $to: String!, $by: SalesReportGroup!, $locale: String) { exportSalesReport(from: $from, to: $to, groupBy: $by, locale: $locale) { base64 } }';
 const EXPORT_SALES = 'query ($from: String!, $to: String!, $by: SalesReportGroup!) { exportSalesReport(from: $from, to: $to, groupBy: $by) { filename contentType base64 } }';
 
 let seq = 0;
 const key = (label = 'k') => `${label}-${Date.now().toString(36)}-${(seq += 1)}`;
 const today = new Date().toISOString().slice(0, 10);
 
-/** The rows of the first sheet of an .xlsx (base64) as arrays of cell values, header first. */
-async function sheetRows(base64: string): Promise<unknown[][]> {
+async function firstSheet(base64: string) {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(Buffer.from(base64, 'base64') as any);
+  return workbook.worksheets[0]!;
+}
+
+/** The rows of the first sheet of an .xlsx (base64) as arrays of cell values: title, header, rows, totals, note. */
+async function sheetRows(base64: string): Promise<unknown[][]> {
   const rows: unknown[][] = [];
-  workbook.worksheets[0]!.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+  (await firstSheet(base64)).eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
   return rows;
 }
 
@@ -103,20 +108,50 @@ describe('orders plug-in: staff reports and their Excel exports', () => {
     expect(mine.totals.amountMinor).toBe(totals.east);
   });
 
-  it('exports the sales report to Excel with a totals row equal to the report', async () => {
+  it('exports the sales report to Excel as finance files it: title with period and filters, Chinese headers, names beside codes, totals equal to the report', async () => {
     const report = (await director.query(SALES, { from: today, to: today, by: 'product' })).salesReport;
     const file = (await director.query(EXPORT_SALES, { from: today, to: today, by: 'product' })).exportSalesReport;
     expect(file.filename).toBe(`sales-product-${today}_${today}.xlsx`);
     expect(file.contentType).toContain('spreadsheetml');
     const rows = await sheetRows(file.base64);
-    expect(rows[0]).toEqual(['Group', 'Currency', 'Invoices', 'Units', 'Amount']);
-    const body = rows.slice(1, -1);
-    const total = rows.at(-1)!;
-    expect(body.map((r) => r[0])).toEqual(report.rows.map((r: any) => r.key));
-    expect(total[0]).toBe('Total');
-    expect(Math.round((total[4] as number) * 100)).toBe(report.totals.amountMinor);
-    expect(Math.round(body.reduce((sum, r) => sum + (r[4] as number), 0) * 100)).toBe(report.totals.amountMinor);
-    expect(total[3]).toBe(report.totals.quantity);
+    // (a merged cell: the title spans the header)
+    expect(rows[0]![0]).toBe(`销售业绩 · 期间 ${today} 至 ${today} · 按产品 · 全部经销商`);
+    expect(rows[1]).toEqual(['编码', '名称', '币种', '发票数', '数量', '金额']);
+    const totalAt = rows.findIndex((r) => r[0] === '合计');
+    const body = rows.slice(2, totalAt);
+    const total = rows[totalAt]!;
+    expect(body.map((r) => [r[0], r[1]])).toEqual([
+      ['FR-1', 'Fridge'],
+      ['WM-2', 'Washer'],
+    ]);
+    expect(Math.round((total[5] as number) * 100)).toBe(report.totals.amountMinor);
+    expect(Math.round(body.reduce((sum, r) => sum + (r[5] as number), 0) * 100)).toBe(report.totals.amountMinor);
+    expect(total[4]).toBe(report.totals.quantity);
+    // Two invoices carry both products: 4 in the column, 3 in the total, and the sheet says why.
+    expect(body.reduce((sum, r) => sum + (r[3] as number), 0)).toBe(4);
+    expect(total[3]).toBe(3);
+    expect(String(rows[totalAt + 1]?.[0])).toMatch(/^注：发票数合计不等于该列之和/);
+
+    const sheet = await firstSheet(file.base64);
+    expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 });
+    expect(sheet.autoFilter).toBe('A2:F2');
+  });
+
+  it('exports in English on request, a dealer with its name and region, and a rep\'s export says whose dealers it covers', async () => {
+    const file = (await director.query(EXPORT_SALES_IN, { from: today, to: today, by: 'dealer', locale: 'en' })).exportSalesReport;
+    const rows = await sheetRows(file.base64);
+    expect(rows[0]![0]).toBe(`Sales · ${today} to ${today} · by dealer · all dealers`);
+    expect(rows[1]).toEqual(['Code', 'Name', 'Region', 'Currency', 'Invoices', 'Units', 'Amount']);
+    const dealers = rows.slice(2, rows.findIndex((r) => r[0] === 'Total'));
+    expect(dealers.map((r) => r[2]).sort()).toEqual(['EAST', 'WEST']);
+    for (const r of dealers) expect(r[1]).toMatch(/\S/);
+    // Every invoice belongs to one dealer: the columns add up, so there is no note.
+    expect(rows.at(-1)![0]).toBe('Total');
+
+    const mine = await sheetRows((await eastRep.query(EXPORT_SALES_IN, { from: today, to: today, by: 'rep', locale: 'zh-CN' })).exportSalesReport.base64);
+    expect(mine[0]![0]).toEqual(`销售业绩 · 期间 ${today} 至 ${today} · 按销售代表 · 我负责的 1 家经销商`);
+    expect(mine[2]!.slice(0, 2)).toEqual([eastRep.user.email, expect.stringMatching(/\S/)]);
+    await director.expectError('BAD_INPUT', EXPORT_SALES_IN, { from: today, to: today, by: 'dealer', locale: 'fr' });
   });
 
   it('receivables by dealer with ageing, and their export, add up', async () => {
@@ -127,7 +162,8 @@ describe('orders plug-in: staff reports and their Excel exports', () => {
     expect(receivablesReport.rows.map((r: any) => r.receivable.amountMinor).sort()).toEqual([totals.east, totals.west].sort());
     const file = (await director.query('{ exportReceivablesReport { base64 } }')).exportReceivablesReport;
     const rows = await sheetRows(file.base64);
-    expect(Math.round((rows.at(-1)![3] as number) * 100)).toBe(receivablesReport.totals.receivableMinor);
+    expect(rows[1]![4]).toBe('应收余额');
+    expect(Math.round((rows.at(-1)![4] as number) * 100)).toBe(receivablesReport.totals.receivableMinor);
   });
 
   it('exports a dealer named like a formula as text, and a negative receivable as a number', async () => {
@@ -150,8 +186,8 @@ describe('orders plug-in: staff reports and their Excel exports', () => {
       expect(row.getCell(column).type).toBe(ExcelJS.ValueType.String);
       expect(row.getCell(column).formula).toBeUndefined();
     }
-    expect(row.getCell(4).type).toBe(ExcelJS.ValueType.Number);
-    expect(row.getCell(4).value).toBe(-123.45);
+    expect(row.getCell(5).type).toBe(ExcelJS.ValueType.Number);
+    expect(row.getCell(5).value).toBe(-123.45);
   });
 
   it('stock by warehouse with stock age, and a replenishment suggestion below safety stock', async () => {

@@ -1,11 +1,13 @@
-import { staffScope, type GraphqlExtension, service } from '@channelflow/sdk';
+import { z } from 'zod';
+import { parseInput, staffScope, type GraphqlExtension, service } from '@channelflow/sdk';
+import { REPORT_LOCALES, type ReportLocale } from '../services/report-workbook';
 import { money } from './types';
 
 /** Staff reports (sales performance, receivables, stock) and their Excel exports. */
 export const reportsGraphql: GraphqlExtension = {
   typeDefs: /* GraphQL */ `
     enum SalesReportGroup { dealer rep team region product }
-    type SalesReportRow { key: String! invoices: Int! quantity: Int! amount: Money! }
+    type SalesReportRow { key: String! "What the key stands for: the dealer's, rep's, team's, region's or product's name." name: String invoices: Int! quantity: Int! amount: Money! }
     type SalesReportTotals { invoices: Int! quantity: Int! amountMinor: Long! }
     type SalesReport { from: String! to: String! groupBy: SalesReportGroup! rows: [SalesReportRow!]! totals: SalesReportTotals! }
     type ReceivablesRow { dealerCode: String! dealerName: String! receivable: Money! overdue: Money! current: Money! days1to30: Money! days31to60: Money! days61to90: Money! over90: Money! }
@@ -30,10 +32,10 @@ export const reportsGraphql: GraphqlExtension = {
       receivablesReport: ReceivablesReport!
       "Staff: stock by warehouse with stock age and replenishment suggestions."
       stockReport(warehouseCode: String): StockReport!
-      "Staff: a report as an Excel workbook; its totals row equals the report's totals."
-      exportSalesReport(from: String!, to: String!, groupBy: SalesReportGroup!): ReportFile!
-      exportReceivablesReport: ReportFile!
-      exportStockReport(warehouseCode: String): ReportFile!
+      "Staff: a report as an Excel workbook, headers in \`locale\` (zh-CN by default, or en), with the period and filters in its title row; its totals row equals the report's totals."
+      exportSalesReport(from: String!, to: String!, groupBy: SalesReportGroup!, locale: String): ReportFile!
+      exportReceivablesReport(locale: String): ReportFile!
+      exportStockReport(warehouseCode: String, locale: String): ReportFile!
     }
   `,
   resolvers: {
@@ -41,11 +43,19 @@ export const reportsGraphql: GraphqlExtension = {
       salesReport: staffScope('orders.read-reports', async (args, { strapi, actor }) => toSalesView(await sales(strapi, actor, args))),
       receivablesReport: staffScope('orders.read-reports', async (_args, { strapi, actor }) => toReceivablesView(await receivables(strapi, actor))),
       stockReport: staffScope('orders.read-stock', async (args, { strapi }) => toStockView(await service(strapi, 'orders', 'reports').stock({ warehouseCode: args.warehouseCode ?? undefined }))),
-      exportSalesReport: staffScope('orders.read-reports', async (args, { strapi, actor }) => service(strapi, 'orders', 'reports').exportXlsx('sales', await sales(strapi, actor, args))),
-      exportReceivablesReport: staffScope('orders.read-reports', async (_args, { strapi, actor }) => service(strapi, 'orders', 'reports').exportXlsx('receivables', await receivables(strapi, actor))),
-      exportStockReport: staffScope('orders.read-stock', async (args, { strapi }) =>
-        service(strapi, 'orders', 'reports').exportXlsx('stock', await service(strapi, 'orders', 'reports').stock({ warehouseCode: args.warehouseCode ?? undefined })),
-      ),
+      exportSalesReport: staffScope('orders.read-reports', async (args, { strapi, actor }) => {
+        const locale = reportLocale(args);
+        return service(strapi, 'orders', 'reports').exportXlsx('sales', await sales(strapi, actor, args), await reach(strapi, actor), locale);
+      }),
+      exportReceivablesReport: staffScope('orders.read-reports', async (args, { strapi, actor }) => {
+        const locale = reportLocale(args);
+        return service(strapi, 'orders', 'reports').exportXlsx('receivables', await receivables(strapi, actor), await reach(strapi, actor), locale);
+      }),
+      exportStockReport: staffScope('orders.read-stock', async (args, { strapi }) => {
+        const locale = reportLocale(args);
+        const report = await service(strapi, 'orders', 'reports').stock({ warehouseCode: args.warehouseCode ?? undefined });
+        return service(strapi, 'orders', 'reports').exportXlsx('stock', report, { reach: null, warehouseCode: args.warehouseCode ?? null }, locale);
+      }),
     },
   },
 };
@@ -53,6 +63,16 @@ export const reportsGraphql: GraphqlExtension = {
 async function sales(strapi: any, actor: any, args: any) {
   const dealerIds = await service(strapi, 'dealers', 'dealers').reachableIds(actor);
   return service(strapi, 'orders', 'reports').sales({ from: args.from, to: args.to, groupBy: args.groupBy, dealerIds });
+}
+
+/** Whom the export covers, for its title row: every dealer, or the number a rep follows. */
+async function reach(strapi: any, actor: any) {
+  const ids = await service(strapi, 'dealers', 'dealers').reachableIds(actor);
+  return { reach: ids === null ? null : ids.length };
+}
+
+function reportLocale(args: { locale?: string | null }): ReportLocale {
+  return parseInput(z.object({ locale: z.enum(REPORT_LOCALES).default('zh-CN') }), { locale: args.locale ?? undefined }, 'export').locale;
 }
 
 async function receivables(strapi: any, actor: any) {

@@ -1,11 +1,10 @@
 import type { Core } from '@strapi/strapi';
-import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import { dayOf, isChannelflowError, isoDate, parseInput, today, service } from '@channelflow/sdk';
 import { STOCK_MOVEMENT } from '../uids';
 import { ordersOptions } from '../options';
 import { annualDemand, economicOrderQuantity, suggestReplenishment } from './replenishment';
-import { spreadsheetCell } from './spreadsheet-cell';
+import { reportWorkbook, type ReportKind, type ReportLocale, type ReportScope } from './report-workbook';
 import { stockAge } from './stock-age';
 
 const salesInput = z
@@ -36,6 +35,30 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
+  /** What a sales group's code stands for: a dealer's name and region, a rep's name, a team's, a region's or a product's name. */
+  async function namesOf(groupBy: SalesGroup, keys: string[]): Promise<Map<string, { name: string | null; regionCode?: string | null }>> {
+    const names = new Map<string, { name: string | null; regionCode?: string | null }>();
+    const codes = keys.filter((k) => k !== '(none)');
+    if (!codes.length) return names;
+    if (groupBy === 'dealer') {
+      const dealers = service(strapi, 'dealers', 'dealers');
+      for (const code of codes) {
+        const ref = await dealers.findByCode(code);
+        const profile = ref ? await dealers.commercialProfile(ref.id) : null;
+        names.set(code, { name: profile?.name ?? null, regionCode: profile?.regionCode ?? null });
+      }
+      return names;
+    }
+    const [uid, keyField, nameField] = {
+      rep: ['plugin::users-permissions.user', 'email', 'username'],
+      team: ['api::sales-team.sales-team', 'code', 'name'],
+      region: ['api::region.region', 'code', 'name'],
+      product: ['plugin::orders.product', 'sku', 'name'],
+    }[groupBy] as [string, string, string];
+    for (const row of await strapi.db.query(uid as any).findMany({ where: { [keyField]: { $in: codes } }, select: [keyField, nameField] })) names.set(row[keyField], { name: row[nameField] ?? null });
+    return names;
+  }
+
   const self = {
     async sales(raw: z.input<typeof salesInput>) {
       const input = parseInput(salesInput, raw, 'sales report');
@@ -58,7 +81,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         query = query.whereIn('l.dealer_id', ids);
         totalsQuery = totalsQuery.whereIn('l.dealer_id', ids);
       }
-      const rows = (await query).map((r: any) => ({ key: r.key ?? '(none)', currency: r.currency, quantity: Number(r.quantity), amountMinor: Number(r.amountMinor), invoices: Number(r.invoices) }));
+      const grouped = (await query).map((r: any) => ({ key: r.key ?? '(none)', currency: r.currency, quantity: Number(r.quantity), amountMinor: Number(r.amountMinor), invoices: Number(r.invoices) }));
+      const named = await namesOf(input.groupBy, grouped.map((r) => r.key));
+      const rows = grouped.map((r) => ({ ...r, name: named.get(r.key)?.name ?? null, regionCode: named.get(r.key)?.regionCode ?? null }));
       // Totals come from the lines themselves: an invoice under two products counts once.
       const [t] = await totalsQuery;
       const totals = { quantity: Number(t?.quantity ?? 0), amountMinor: Number(t?.amountMinor ?? 0), invoices: Number(t?.invoices ?? 0) };
@@ -69,7 +94,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async receivables(dealerIds: number[] | null) {
       const credit = service(strapi, 'dealers', 'credit');
       const dealers = service(strapi, 'dealers', 'dealers');
-      const rows: Array<{ dealerCode: string; dealerName: string; currency: string; receivableMinor: number; overdueMinor: number; current: number; days1to30: number; days31to60: number; days61to90: number; over90: number }> = [];
+      const rows: Array<{ dealerCode: string; dealerName: string; regionCode: string | null; currency: string; receivableMinor: number; overdueMinor: number; current: number; days1to30: number; days31to60: number; days61to90: number; over90: number }> = [];
       // Through the dealers plug-in's services: its credit ledger is its own (a dealer without an account owes nothing).
       for (const dealerId of dealerIds ?? (await allDealerIds())) {
         const summary = await credit.summary(dealerId).catch((error: unknown) => {
@@ -78,7 +103,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         });
         if (!summary || summary.receivableCents === 0) continue;
         const profile = await dealers.commercialProfile(dealerId);
-        rows.push({ dealerCode: profile?.code ?? String(dealerId), dealerName: profile?.name ?? '', currency: summary.currency, receivableMinor: summary.receivableCents, overdueMinor: summary.overdueCents, ...summary.ageing });
+        rows.push({ dealerCode: profile?.code ?? String(dealerId), dealerName: profile?.name ?? '', regionCode: profile?.regionCode ?? null, currency: summary.currency, receivableMinor: summary.receivableCents, overdueMinor: summary.overdueCents, ...summary.ageing });
       }
       rows.sort((a, b) => b.receivableMinor - a.receivableMinor || a.dealerCode.localeCompare(b.dealerCode));
       const sum = (field: keyof (typeof rows)[number]) => rows.reduce((s, r) => s + (r[field] as number), 0);
@@ -140,19 +165,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { asOf, rows, totals: { onHand: sum('onHand'), reserved: sum('reserved'), available: sum('available'), inTransit: sum('inTransit'), valueMinor: sum('valueMinor') } };
     },
 
-    /** One report as an .xlsx workbook (base64): a header row, its rows, and a totals row. */
-    async exportXlsx(report: 'sales' | 'receivables' | 'stock', data: any) {
-      const workbook = new ExcelJS.Workbook();
-      workbook.creator = 'Channelflow';
-      const sheet = workbook.addWorksheet(report);
-      const spec = EXPORTS[report];
-      sheet.columns = spec.map((c) => ({ header: c.header, key: c.key, width: c.width ?? 14, ...(c.money ? { style: { numFmt: '#,##0.00' } } : {}) }));
-      // Every row's text passes spreadsheetCell: names, codes and references are typed by dealers and staff.
-      for (const row of data.rows) sheet.addRow(Object.fromEntries(spec.map((c) => [c.key, spreadsheetCell(c.value(row))])));
-      const totals = sheet.addRow(Object.fromEntries(spec.map((c, i) => [c.key, i === 0 ? 'Total' : c.total ? c.total(data.totals) : null])));
-      totals.font = { bold: true };
-      sheet.getRow(1).font = { bold: true };
-      const buffer = Buffer.from(await workbook.xlsx.writeBuffer());
+    /**
+     * One report as an .xlsx workbook (base64), in the reader's language: a title row with the period
+     * and the filters, a frozen header with filters, its rows and a totals row (amounts in major units).
+     */
+    async exportXlsx(report: ReportKind, data: any, scope: ReportScope, locale: ReportLocale = 'zh-CN') {
+      const buffer = await reportWorkbook(report, data, scope, locale);
       const stamp = data.from ? `${data.from}_${data.to}` : data.asOf;
       return { filename: `${report}-${data.groupBy ?? 'all'}-${stamp}.xlsx`, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', base64: buffer.toString('base64') };
     },
@@ -160,49 +178,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return self;
 };
 
-/** Amounts go to Excel in major units (yuan), formatted to the cent: a spreadsheet's numbers are what its users add up. */
-const major = (minor: number) => minor / 100;
-
-type Column = { header: string; key: string; width?: number; money?: boolean; value: (row: any) => unknown; total?: (totals: any) => unknown };
-const EXPORTS: Record<'sales' | 'receivables' | 'stock', Column[]> = {
-  sales: [
-    { header: 'Group', key: 'key', width: 24, value: (r) => r.key },
-    { header: 'Currency', key: 'currency', value: (r) => r.currency },
-    { header: 'Invoices', key: 'invoices', value: (r) => r.invoices, total: (t) => t.invoices },
-    { header: 'Units', key: 'quantity', value: (r) => r.quantity, total: (t) => t.quantity },
-    { header: 'Amount', money: true, key: 'amount', width: 18, value: (r) => major(r.amountMinor), total: (t) => major(t.amountMinor) },
-  ],
-  receivables: [
-    { header: 'Dealer', key: 'dealerCode', value: (r) => r.dealerCode },
-    { header: 'Name', key: 'dealerName', width: 28, value: (r) => r.dealerName },
-    { header: 'Currency', key: 'currency', value: (r) => r.currency },
-    { header: 'Receivable', money: true, key: 'receivable', width: 16, value: (r) => major(r.receivableMinor), total: (t) => major(t.receivableMinor) },
-    { header: 'Overdue', money: true, key: 'overdue', width: 16, value: (r) => major(r.overdueMinor), total: (t) => major(t.overdueMinor) },
-    { header: 'Current', money: true, key: 'current', value: (r) => major(r.current), total: (t) => major(t.current) },
-    { header: '1-30 days', money: true, key: 'days1to30', value: (r) => major(r.days1to30), total: (t) => major(t.days1to30) },
-    { header: '31-60 days', money: true, key: 'days31to60', value: (r) => major(r.days31to60), total: (t) => major(t.days31to60) },
-    { header: '61-90 days', money: true, key: 'days61to90', value: (r) => major(r.days61to90), total: (t) => major(t.days61to90) },
-    { header: 'Over 90 days', money: true, key: 'over90', value: (r) => major(r.over90), total: (t) => major(t.over90) },
-  ],
-  stock: [
-    { header: 'Warehouse', key: 'warehouseCode', value: (r) => r.warehouseCode },
-    { header: 'SKU', key: 'sku', value: (r) => r.sku },
-    { header: 'Name', key: 'name', width: 28, value: (r) => r.name },
-    { header: 'On hand', key: 'onHand', value: (r) => r.onHand, total: (t) => t.onHand },
-    { header: 'Reserved', key: 'reserved', value: (r) => r.reserved, total: (t) => t.reserved },
-    { header: 'Available', key: 'available', value: (r) => r.available, total: (t) => t.available },
-    { header: 'In transit', key: 'inTransit', value: (r) => r.inTransit, total: (t) => t.inTransit },
-    { header: 'Safety stock', key: 'safetyStock', value: (r) => r.safetyStock },
-    { header: 'Value', money: true, key: 'value', width: 16, value: (r) => major(r.valueMinor), total: (t) => major(t.valueMinor) },
-    { header: '0-30 days', key: 'days0to30', value: (r) => r.days0to30 },
-    { header: '31-60 days', key: 'days31to60', value: (r) => r.days31to60 },
-    { header: '61-90 days', key: 'days61to90', value: (r) => r.days61to90 },
-    { header: '91-180 days', key: 'days91to180', value: (r) => r.days91to180 },
-    { header: 'Over 180 days', key: 'over180', value: (r) => r.over180 },
-    { header: 'Average age (days)', key: 'averageAgeDays', value: (r) => r.averageAgeDays },
-    { header: 'Replenish', key: 'replenishment', width: 40, value: (r) => (r.replenishment ? `${r.replenishment.kind} ${r.replenishment.quantity}${r.replenishment.fromWarehouseCode ? ` from ${r.replenishment.fromWarehouseCode}` : ''}` : '') },
-  ],
-};
 
 /**
  * ORDERS_ORDER_COST_MINOR (default 50000, i.e. CNY 500 per purchase order) and ORDERS_HOLDING_RATE_BP
