@@ -15,6 +15,7 @@ import { refuseAdminLedgerWrites, showLedgersReadOnly } from './admin-panel/read
 import { closeSelfRegistrationOnce, ensureRoles, PLATFORM_STAFF_ROLES } from './roles';
 import { runSeedOnce, runSeedProcesses } from './seed/run-seed';
 import { createTemplateRenderer } from './templates/renderer';
+import { chromiumPdfPrinter } from './printing/chromium-pdf';
 import { startWorkflowRuntime, stopWorkflowRuntime } from './workflow';
 import { operationsGraphql } from './workflow/operations.graphql';
 import { tasksGraphql } from './workflow/tasks.graphql';
@@ -54,6 +55,7 @@ export default {
       .map((p) => p.templatesDir)
       .filter((dir): dir is string => Boolean(dir));
     registry.setTemplateRenderer(createTemplateRenderer({ roots: [templatesDir(), ...pluginDirs], defaultLocale: 'zh-CN' }));
+    registry.setPdfPrinter(chromiumPdfPrinter());
   },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
@@ -85,5 +87,6 @@ export default {
   async destroy({ strapi }: { strapi: Core.Strapi }) {
     if (strapi.has('channelflow.outbox-dispatcher')) dispatcherOf(strapi).stop();
     await stopWorkflowRuntime(strapi);
+    await (platformRegistry(strapi).pdfPrinter() as ReturnType<typeof chromiumPdfPrinter>).close();
   },
 };

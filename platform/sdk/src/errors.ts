@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'JOB_INPUT_INVALID',
   'JOB_OUTPUT_INVALID',
   'TEMPLATE_ERROR',
+  // A PDF was asked for on a machine without Chromium.
+  'PDF_UNAVAILABLE',
   'WORKFLOW_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
   // Raised by graphql-js / Apollo before any resolver runs.

@@ -59,6 +59,7 @@ const STATUS: Record<string, number> = {
   INTERNAL_SERVER_ERROR: 500,
   NOT_SUPPORTED: 501,
   WORKFLOW_UNAVAILABLE: 503,
+  PDF_UNAVAILABLE: 503,
 };
 
 const httpStatusFor = (code: string): number => STATUS[code] ?? 422;

@@ -1,3 +1,6 @@
+import type { Core } from '@strapi/strapi';
+import { platformRegistry } from './registry';
+
 /**
  * Printable pages (statements, letters) are inline-styled HTML that needs no script, no font, no frame and no form:
  * this Content-Security-Policy allows their inline styles and same-origin or inline images, and nothing else.
@@ -36,4 +39,18 @@ export function printablePage(html: string): string {
 
 function insertAt(text: string, index: number, insert: string): string {
   return text.slice(0, index) + insert + text.slice(index);
+}
+
+/** Renders a printable page as a PDF (the platform does it with Chromium). */
+export interface PdfPrinter {
+  pdf(html: string, options: { footer: string }): Promise<Buffer>;
+}
+
+/**
+ * The PDF of a printable page, A4, every page numbered "<footer> · page N / M". Whoever may read the
+ * page may have its PDF: check that before calling. Refused with PDF_UNAVAILABLE when the machine
+ * has no Chromium.
+ */
+export function printToPdf(strapi: Core.Strapi, html: string, options: { footer: string }): Promise<Buffer> {
+  return platformRegistry(strapi).pdfPrinter().pdf(html, options);
 }

@@ -3,6 +3,7 @@ import type { Core } from '@strapi/strapi';
 import type { JobDefinition, JobInfo, JobLogger } from './define-job';
 import { ChannelflowError, issuesFromZod, summarizeIssues } from './errors';
 import type { TemplateRenderer } from './templates';
+import type { PdfPrinter } from './printable';
 import type { DealerRef, DealerRole, StaffActor } from './graphql';
 import type { AdminReadOnly } from './define-plugin';
 
@@ -150,6 +151,7 @@ export class PlatformRegistry {
   private readonly roles = new Map<string, { plugin: string; role: RoleDefinition }>();
   private tenantProvider: { plugin: string; provider: TenantProvider } | undefined;
   private templateRenderer: TemplateRenderer | undefined;
+  private printer: PdfPrinter | undefined;
   private workflow: WorkflowRuntimeInfo | undefined;
   private workflowProcesses: Workflows | undefined;
 
@@ -294,6 +296,15 @@ export class PlatformRegistry {
   templates(): TemplateRenderer {
     if (!this.templateRenderer) throw new Error('the template renderer is not ready yet: render templates from bootstrap or later');
     return this.templateRenderer;
+  }
+
+  setPdfPrinter(printer: PdfPrinter): void {
+    this.printer = printer;
+  }
+
+  pdfPrinter(): PdfPrinter {
+    if (!this.printer) throw new Error('the PDF printer is not ready yet: print from bootstrap or later');
+    return this.printer;
   }
 
   setWorkflowRuntime(info: WorkflowRuntimeInfo): void {

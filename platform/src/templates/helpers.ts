@@ -24,6 +24,8 @@ export interface SecretsFrame {
 export const REDACTED = '[redacted]';
 
 const dateStyles = {
+  // A calendar date as documents print it in every locale: 2026-01-02 (never 1/2/26).
+  iso: { year: 'numeric', month: '2-digit', day: '2-digit' },
   short: { dateStyle: 'short' },
   medium: { dateStyle: 'medium' },
   long: { dateStyle: 'long' },
@@ -103,7 +105,8 @@ export function formatDate(value: unknown, style: unknown, locale: string, timeZ
   const { instant, dateOnly } = toInstant(value);
   if (dateOnly && style === 'datetime') throw new Error(`date: ${describeValue(value)} has no time of day, so it cannot be shown as "datetime"`);
   const options = dateStyles[style as keyof typeof dateStyles];
-  return cachedDateFormat(locale, { ...options, timeZone: dateOnly ? 'UTC' : timeZone }).format(instant);
+  // en-CA formats year-month-day with hyphens; the digits are the same in every locale.
+  return cachedDateFormat(style === 'iso' ? 'en-CA' : locale, { ...options, timeZone: dateOnly ? 'UTC' : timeZone }).format(instant);
 }
 
 function toInstant(value: unknown): { instant: Date; dateOnly: boolean } {

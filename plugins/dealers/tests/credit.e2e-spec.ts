@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DealerRef } from '@channelflow/sdk';
 import { createTestEnvironment, type TestEnvironment } from '@channelflow/sdk/testing';
+import { keepScreenshot, launchChromium } from '../../../platform/tests/support/browser';
 
 const ENTRY = 'plugin::dealers.credit-entry';
 const MY_CREDIT = '{ myCredit { currency limit { amountMinor } effectiveLimit { amountMinor } reserved { amountMinor } receivable { amountMinor } exposure { amountMinor } available { amountMinor } overdue { amountMinor } oldestDaysLate ageing { current { amountMinor } days1to30 { amountMinor } over90 { amountMinor } } } }';
@@ -259,6 +260,51 @@ describe('dealer credit', () => {
         { note: 'Internal: disputes every invoice, do not extend', idempotencyKey: 'erp-secret-inv-1' },
         { note: 'Paid only after the third call', idempotencyKey: 'bank-secret-pay-1' },
       ]);
+    });
+
+    it('prints a statement as a document of its own, and as a numbered A4 PDF, for its dealer only', async () => {
+      const [e, f] = [await env.createDealer({ name: '杭州明远电器有限公司' }), await env.createDealer()];
+      for (const dealer of [e, f]) await credit().openAccount({ dealerId: dealer.id, limitCents: 100_000_000 });
+      // Enough lines for more than one page.
+      for (let i = 1; i <= 70; i++) {
+        await credit().post({ dealerId: e.id, kind: i % 3 ? 'invoice' : 'payment', amountCents: 10_000 + i, idempotencyKey: key(`print-${i}`), reference: `E-${String(i).padStart(3, '0')}`, entryDate: daysAgo(70 - i) });
+      }
+      const owner = await env.asDealer(e, 'owner');
+      const period = { from: daysAgo(80), to: daysAgo(0) };
+      const PRINT = 'query ($from: String!, $to: String!) { myStatement(from: $from, to: $to) { zh: html en: html(locale: "en") pdf } }';
+      const { myStatement } = await owner.query(PRINT, period);
+      const number = `ST-${e.code}-${period.from.replaceAll('-', '')}-${period.to.replaceAll('-', '')}`;
+      for (const html of [myStatement.zh, myStatement.en]) {
+        expect(html).toContain(number);
+        // Not the e-mail card: no "do not reply" footer, a signature and seal block instead.
+        expect(html).not.toMatch(/do not reply|请勿回复/i);
+        expect(html).toContain('class="seal"');
+      }
+      expect(myStatement.zh).toMatch(/经销商确认[\s\S]*签字（盖章）/);
+      // Dates as documents print them, in English too: 2026-01-02, never 1/2/26.
+      expect(myStatement.en).toContain(`${period.from} – ${period.to}`);
+      expect(myStatement.en).toContain(`<td>${daysAgo(69)}</td>`);
+      expect(myStatement.en).not.toMatch(/\b\d{1,2}\/\d{1,2}\/\d{2}\b/);
+
+      const pdf = Buffer.from(myStatement.pdf, 'base64');
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      expect(pdf.toString('latin1').match(/\/Type\s*\/Page\b/g)!.length).toBeGreaterThanOrEqual(2);
+
+      // What a person sees: the first page in Chromium, and the PDF's pages numbered.
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 900, height: 1270 } });
+        await page.setContent(myStatement.zh);
+        await keepScreenshot(page, 'statement-print-zh');
+        expect(await page.locator('thead').first().evaluate((el) => getComputedStyle(el).display)).toBe('table-header-group');
+      } finally {
+        await browser.close();
+      }
+
+      // Another dealer's owner gets their own statement, never this one.
+      const other = await (await env.asDealer(f, 'owner')).query(PRINT, period);
+      expect(other.myStatement.zh).not.toContain('E-001');
+      expect(other.myStatement.zh).not.toContain(e.code);
     });
   });
 });

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { parseArgs, printablePage, templates } from '@channelflow/sdk';
+import { parseArgs, printablePage, printToPdf, templates, today } from '@channelflow/sdk';
 import type { Ageing } from '../services/credit-ledger';
 
 export const creditTypeDefs = /* GraphQL */ `
@@ -71,8 +71,10 @@ export const creditTypeDefs = /* GraphQL */ `
     closing: Money!
     ageing: CreditAgeing!
     lines: [CreditStatementLine!]!
-    "The statement as a printable page (template dealers/account-statement), in zh-CN (default) or en."
+    "The statement as a printable page (template dealers/account-statement, layout print), in zh-CN (default) or en."
     html(locale: String): String!
+    "The same page as an A4 PDF (base64), its pages numbered."
+    pdf(locale: String): String!
   }
 `;
 
@@ -104,19 +106,36 @@ export function toCreditEntry(e: any) {
   return { ...e, amount: money(e.amountCents, e.currency) };
 }
 
-/** With `printable`, the statement also renders itself as HTML (GraphQL calls `html` with its arguments). */
+/** With `printable`, the statement also renders itself as a printed document: HTML, and its PDF (GraphQL calls `html` and `pdf` with their arguments). */
 export function toCreditStatement(s: any, printable?: { strapi: Core.Strapi; dealer: { code: string; name: string } }) {
+  const render = async (args: { locale?: string | null }) => {
+    const { locale } = parseArgs(z.object({ locale: z.enum(['zh-CN', 'en']).optional() }), args);
+    if (!printable) throw new Error('this statement was not loaded for printing');
+    const brand = await printable.strapi.db.query('api::brand.brand').findOne({});
+    const zh = (locale ?? brand?.defaultLocale ?? 'zh-CN') === 'zh-CN';
+    const documentNumber = `ST-${printable.dealer.code}-${s.from.replaceAll('-', '')}-${s.to.replaceAll('-', '')}`;
+    // Handlebars escapes every value (names, references); the page's own policy forbids any script in it.
+    const html = printablePage(
+      templates(printable.strapi).render('dealers/account-statement', {
+        locale: locale ?? brand?.defaultLocale ?? 'zh-CN',
+        data: {
+          ...s,
+          dealerCode: printable.dealer.code,
+          dealerName: printable.dealer.name,
+          brandName: (zh ? brand?.nameZh : null) || brand?.name || null,
+          documentTitle: zh ? '对账单' : 'Account statement',
+          documentNumber,
+          issuedOn: today(),
+        },
+      }).html,
+    );
+    return { html, documentNumber };
+  };
   return {
-    html: (args: { locale?: string | null }) => {
-      const { locale } = parseArgs(z.object({ locale: z.enum(['zh-CN', 'en']).optional() }), args);
-      if (!printable) throw new Error('this statement was not loaded for printing');
-      // Handlebars escapes every value (names, references); the page's own policy forbids any script in it.
-      return printablePage(
-        templates(printable.strapi).render('dealers/account-statement', {
-          locale,
-          data: { ...s, dealerCode: printable.dealer.code, dealerName: printable.dealer.name },
-        }).html,
-      );
+    html: async (args: { locale?: string | null }) => (await render(args)).html,
+    pdf: async (args: { locale?: string | null }) => {
+      const { html, documentNumber } = await render(args);
+      return (await printToPdf(printable!.strapi, html, { footer: documentNumber })).toString('base64');
     },
     from: s.from,
     to: s.to,

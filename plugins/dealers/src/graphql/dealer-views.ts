@@ -21,8 +21,10 @@ export const dealerViewTypeDefs = /* GraphQL */ `
     closing: Money!
     ageing: CreditAgeing!
     lines: [DealerCreditStatementLine!]!
-    "The statement as a printable page (template dealers/account-statement), in zh-CN (default) or en."
+    "The statement as a printable page (template dealers/account-statement, layout print), in zh-CN (default) or en."
     html(locale: String): String!
+    "The same page as an A4 PDF (base64), its pages numbered."
+    pdf(locale: String): String!
   }
   "A credit limit request as the dealer sees it; brand staff appear by role."
   type DealerCreditLimitRequest {
