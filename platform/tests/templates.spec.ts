@@ -102,6 +102,14 @@ describe('date helper', () => {
     expect(probe('date', locale, { at: value }, { timeZone })).toBe(expected);
   });
 
+  it.each([
+    ['en', undefined, at, '2024-03-06'],
+    ['zh-CN', 'UTC', at, '2024-03-05'],
+    ['en', 'America/Los_Angeles', '2024-03-05', '2024-03-05'],
+  ] as const)('iso in %s (%s): %s → %s, the same digits in every locale', (locale, timeZone, value, expected) => {
+    expect(probe('date-style', locale, { at: value, style: 'iso' }, { timeZone })).toBe(expected);
+  });
+
   it('keeps a date-only string on its calendar day in any time zone', () => {
     expect(probe('date-style', 'en', { at: '2024-03-05', style: 'medium' }, { timeZone: 'America/Los_Angeles' })).toBe('Mar 5, 2024');
     expect(probe('date-style', 'en', { at: '2024-03-05', style: 'medium' }, { timeZone: 'Asia/Shanghai' })).toBe('Mar 5, 2024');
@@ -113,7 +121,7 @@ describe('date helper', () => {
     ['a time without a zone', '2024-03-05T10:00:00', 'medium', /ISO 8601/],
     ['an impossible day', '2024-02-31T10:00:00Z', 'medium', /ISO 8601/],
     ['a number', 1709663400000, 'medium', /ISO 8601/],
-    ['an unknown style', '2024-03-05T10:00:00Z', 'full', /style must be one of short, medium, long, datetime/],
+    ['an unknown style', '2024-03-05T10:00:00Z', 'full', /style must be one of iso, short, medium, long, datetime/],
     ['datetime of a date-only value', '2024-03-05', 'datetime', /no time of day/],
   ];
 
