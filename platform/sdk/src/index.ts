@@ -53,7 +53,7 @@ export type {
   AuthenticatedUser,
 } from './graphql';
 export { templates } from './templates';
-export { printablePage, printToPdf, PRINTABLE_PAGE_CSP, PRINTABLE_PAGE_DIRECTIVES, type PdfPrinter } from './printable';
+export { printablePage, printDocument, printToPdf, PRINTABLE_PAGE_CSP, PRINTABLE_PAGE_DIRECTIVES, type PdfPrinter, type PrintedDocument } from './printable';
 export type { TemplateRenderer, RenderedTemplate } from './templates';
 export {
   ChannelflowError,

@@ -1,5 +1,7 @@
 import type { Core } from '@strapi/strapi';
+import { today } from './dates';
 import { platformRegistry } from './registry';
+import { templates } from './templates';
 
 /**
  * Printable pages (statements, letters) are inline-styled HTML that needs no script, no font, no frame and no form:
@@ -53,4 +55,37 @@ export interface PdfPrinter {
  */
 export function printToPdf(strapi: Core.Strapi, html: string, options: { footer: string }): Promise<Buffer> {
   return platformRegistry(strapi).pdfPrinter().pdf(html, options);
+}
+
+export interface PrintedDocument {
+  /** The document's number, printed in its head and at the foot of every PDF page. */
+  number: string;
+  /** The printable page (the 'print' layout), with its own script-forbidding policy. */
+  html: string;
+  /** Its A4 PDF. */
+  pdf(): Promise<Buffer>;
+}
+
+/**
+ * A template printed as a document: the 'print' layout (brand mark and name, title, number, date,
+ * signature and seal where the template puts it), in `locale` or the brand's default. Whoever may
+ * read the document may have it: check that before calling.
+ */
+export async function printDocument(
+  strapi: Core.Strapi,
+  template: string,
+  input: { locale?: 'zh-CN' | 'en' | null; title: { 'zh-CN': string; en: string }; number: string; data: Record<string, unknown> },
+): Promise<PrintedDocument> {
+  const brand = await strapi.db.query('api::brand.brand' as any).findOne({});
+  const locale = input.locale ?? brand?.defaultLocale ?? 'zh-CN';
+  const zh = locale === 'zh-CN';
+  // Handlebars escapes every value (names, references); the page's own policy forbids any script in it.
+  const html = printablePage(
+    templates(strapi).render(template, {
+      locale,
+      layout: 'print',
+      data: { ...input.data, brandName: (zh ? brand?.nameZh : null) || brand?.name || null, documentTitle: input.title[zh ? 'zh-CN' : 'en'], documentNumber: input.number, issuedOn: today() },
+    }).html,
+  );
+  return { number: input.number, html, pdf: () => printToPdf(strapi, html, { footer: input.number }) };
 }

@@ -12,7 +12,8 @@ export interface RenderedTemplate {
 }
 
 export interface TemplateRenderer {
-  render(name: string, input: { locale?: string; data: Record<string, unknown> }): RenderedTemplate;
+  /** `layout` overrides the template's own (e.g. 'print' for an e-mailed letter printed as a document). */
+  render(name: string, input: { locale?: string; data: Record<string, unknown>; layout?: string }): RenderedTemplate;
   list(): Array<{ name: string; locales: string[]; root: string }>;
   reload(): void;
 }

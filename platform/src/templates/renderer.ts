@@ -67,7 +67,7 @@ export function createTemplateRenderer(opts: TemplateRendererOptions) {
     return session;
   }
 
-  function render(name: string, input: { locale?: string; data: Record<string, unknown> }): RenderedTemplate {
+  function render(name: string, input: { locale?: string; data: Record<string, unknown>; layout?: string }): RenderedTemplate {
     const { catalog, compiler } = current();
     const requested = input.locale === undefined ? defaultLocale : canonicalLocale(input.locale) ?? input.locale;
     const tried = [...new Set([requested, defaultLocale])];
@@ -88,7 +88,8 @@ export function createTemplateRenderer(opts: TemplateRendererOptions) {
         // One line, whitespace collapsed: a subject is a mail header, and a newline in it would be header injection.
         const subject = template.subject ? template.subject(data, options).replace(/\s+/g, ' ').trim() : null;
         const body = redact && template.secret ? `<p>${REDACTED}</p>` : template.body(data, options);
-        const layoutName = template.layout ?? (catalog.layouts.has('default') ? 'default' : 'none');
+        // A caller may print an e-mail's text as a document (layout 'print').
+        const layoutName = input.layout ?? template.layout ?? (catalog.layouts.has('default') ? 'default' : 'none');
         let html = body;
         if (layoutName !== 'none') {
           const layoutFile = catalog.layouts.get(layoutName);

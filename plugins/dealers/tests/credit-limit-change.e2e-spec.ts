@@ -141,6 +141,19 @@ describe('credit limit change process', () => {
     expect(letter.subject).toContain(asked.number);
     expect(letter.html).toContain('Pay on time for three months first');
     expect(letter.html).not.toContain('¥150,000.00</strong>');
+
+    // The same letter printed as a document for the dealer: the print layout, not the e-mail card, and its PDF.
+    const printed = (await owner.query('{ myCreditLimitRequests { nodes { number letter { number zh: html en: html(locale: "en") pdf } } } }')).myCreditLimitRequests.nodes.find((r: any) => r.number === asked.number).letter;
+    expect(printed.number).toBe(`CL-${asked.number}`);
+    expect(printed.zh).toMatch(/信用额度决定书[\s\S]*Pay on time for three months first/);
+    expect(printed.zh).not.toContain('请勿回复');
+    expect(printed.en).toContain('Credit limit decision');
+    expect(Buffer.from(printed.pdf, 'base64').subarray(0, 5).toString()).toBe('%PDF-');
+    // Undecided requests have no letter yet; another dealer never sees this one.
+    const { owner: other } = await dealerPaying(30);
+    const { requestCreditLimitChange: open } = await other.query(REQUEST, { limit: 15_000_000, reason: 'More volume' });
+    const theirs = (await other.query('{ myCreditLimitRequests { nodes { number letter { number } } } }')).myCreditLimitRequests.nodes;
+    expect(theirs).toEqual([{ number: open.number, letter: null }]);
   });
 
   it("dealers see brand staff by role, never their addresses, and not the raw error of a request that could not start", async () => {

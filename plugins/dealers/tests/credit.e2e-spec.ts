@@ -296,7 +296,7 @@ describe('dealer credit', () => {
         const page = await browser.newPage({ viewport: { width: 900, height: 1270 } });
         await page.setContent(myStatement.zh);
         await keepScreenshot(page, 'statement-print-zh');
-        expect(await page.locator('thead').first().evaluate((el) => getComputedStyle(el).display)).toBe('table-header-group');
+        expect(await page.locator('thead').first().evaluate((el) => (globalThis as any).getComputedStyle(el).display)).toBe('table-header-group');
       } finally {
         await browser.close();
       }

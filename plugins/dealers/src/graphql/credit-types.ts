@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { parseArgs, printablePage, printToPdf, templates, today } from '@channelflow/sdk';
+import { parseArgs, printDocument, service } from '@channelflow/sdk';
 import type { Ageing } from '../services/credit-ledger';
 
 export const creditTypeDefs = /* GraphQL */ `
@@ -58,6 +58,14 @@ export const creditTypeDefs = /* GraphQL */ `
     "Staff only: the deciding process instance."
     processInstanceKey: ID
     createdAt: String
+    "The decision letter as a printed document, once decided (null before)."
+    letter: PrintedDocument
+  }
+  "A document printed in the platform's print layout: its number, the page, and its A4 PDF (base64, pages numbered)."
+  type PrintedDocument {
+    number: String!
+    html(locale: String): String!
+    pdf(locale: String): String!
   }
   type CreditLimitRequestPage { nodes: [CreditLimitRequest!]! total: Int! page: Int! pageSize: Int! }
   type CreditStatementLine { entry: CreditEntry! debit: Money! credit: Money! balance: Money! }
@@ -108,35 +116,19 @@ export function toCreditEntry(e: any) {
 
 /** With `printable`, the statement also renders itself as a printed document: HTML, and its PDF (GraphQL calls `html` and `pdf` with their arguments). */
 export function toCreditStatement(s: any, printable?: { strapi: Core.Strapi; dealer: { code: string; name: string } }) {
-  const render = async (args: { locale?: string | null }) => {
+  const print = (args: { locale?: string | null }) => {
     const { locale } = parseArgs(z.object({ locale: z.enum(['zh-CN', 'en']).optional() }), args);
     if (!printable) throw new Error('this statement was not loaded for printing');
-    const brand = await printable.strapi.db.query('api::brand.brand').findOne({});
-    const zh = (locale ?? brand?.defaultLocale ?? 'zh-CN') === 'zh-CN';
-    const documentNumber = `ST-${printable.dealer.code}-${s.from.replaceAll('-', '')}-${s.to.replaceAll('-', '')}`;
-    // Handlebars escapes every value (names, references); the page's own policy forbids any script in it.
-    const html = printablePage(
-      templates(printable.strapi).render('dealers/account-statement', {
-        locale: locale ?? brand?.defaultLocale ?? 'zh-CN',
-        data: {
-          ...s,
-          dealerCode: printable.dealer.code,
-          dealerName: printable.dealer.name,
-          brandName: (zh ? brand?.nameZh : null) || brand?.name || null,
-          documentTitle: zh ? '对账单' : 'Account statement',
-          documentNumber,
-          issuedOn: today(),
-        },
-      }).html,
-    );
-    return { html, documentNumber };
+    return printDocument(printable.strapi, 'dealers/account-statement', {
+      locale,
+      title: { 'zh-CN': '对账单', en: 'Account statement' },
+      number: `ST-${printable.dealer.code}-${s.from.replaceAll('-', '')}-${s.to.replaceAll('-', '')}`,
+      data: { ...s, dealerCode: printable.dealer.code, dealerName: printable.dealer.name },
+    });
   };
   return {
-    html: async (args: { locale?: string | null }) => (await render(args)).html,
-    pdf: async (args: { locale?: string | null }) => {
-      const { html, documentNumber } = await render(args);
-      return (await printToPdf(printable!.strapi, html, { footer: documentNumber })).toString('base64');
-    },
+    html: async (args: { locale?: string | null }) => (await print(args)).html,
+    pdf: async (args: { locale?: string | null }) => (await (await print(args)).pdf()).toString('base64'),
     from: s.from,
     to: s.to,
     opening: money(s.openingCents, s.currency),
@@ -154,9 +146,10 @@ export function toCreditStatement(s: any, printable?: { strapi: Core.Strapi; dea
 }
 
 /** The staff view, with the brand's risk assessment and process internals (dealers get dealer-views.ts). */
-export function toCreditLimitRequest(r: any) {
+export function toCreditLimitRequest(r: any, strapi?: Core.Strapi) {
   return {
     ...r,
+    letter: strapi && ['approved', 'rejected', 'expired'].includes(r.status) ? printedLetter(strapi, r.id) : null,
     currentLimit: money(r.currentLimitCents, r.currency),
     requestedLimit: money(r.requestedLimitCents, r.currency),
   };
@@ -165,4 +158,17 @@ export function toCreditLimitRequest(r: any) {
 /** GraphQL Long arrives as a BigInt; anything beyond 2^53 is far over every amount limit and refused there. */
 export function longToNumber(value: unknown): number {
   return typeof value === 'bigint' ? Number(value) : (value as number);
+}
+
+/** The decision letter of a request, printed in the locale each field asks for. */
+function printedLetter(strapi: Core.Strapi, requestId: number) {
+  const print = (args: { locale?: string | null }) => {
+    const { locale } = parseArgs(z.object({ locale: z.enum(['zh-CN', 'en']).optional() }), args);
+    return service(strapi, 'dealers', 'credit-change').printedDecisionLetter(requestId, locale);
+  };
+  return {
+    number: async () => (await print({}))!.number,
+    html: async (args: { locale?: string | null }) => (await print(args))!.html,
+    pdf: async (args: { locale?: string | null }) => (await (await print(args))!.pdf()).toString('base64'),
+  };
 }

@@ -39,6 +39,8 @@ export const dealerViewTypeDefs = /* GraphQL */ `
     requestedVia: String!
     trail: [CreditLimitRequestStep!]!
     createdAt: String
+    "The decision letter as a printed document, once decided (null before)."
+    letter: PrintedDocument
   }
   type DealerCreditLimitRequestPage { nodes: [DealerCreditLimitRequest!]! total: Int! page: Int! pageSize: Int! }
   "A consultation, complaint or survey as the dealer sees it; brand staff appear by role."
@@ -85,14 +87,14 @@ export function toDealerCreditStatement(s: any, printable: { strapi: Core.Strapi
 export async function toDealerCreditLimitRequests(strapi: Core.Strapi, dealerId: number, requests: any[]) {
   const label = await actorLabels(strapi, dealerId, requests.flatMap((r) => [r.requestedBy, ...(r.trail ?? []).map((t: Step) => t.by)]));
   return requests.map((r) => {
-    const { number, status, currentLimit, requestedLimit, temporaryUntil, reason, requestedVia, createdAt } = toCreditLimitRequest(r);
+    const { number, status, currentLimit, requestedLimit, temporaryUntil, reason, requestedVia, createdAt, letter } = toCreditLimitRequest(r, strapi);
     const trail = (r.trail ?? []).map((t: Step) => ({
       at: t.at,
       by: label(t.by),
       action: t.action,
       note: t.action === 'not started' ? NOT_STARTED_NOTE : DEALER_NOTES.has(t.action) ? (t.note ?? null) : null,
     }));
-    return { number, status, currentLimit, requestedLimit, temporaryUntil, reason, requestedBy: label(r.requestedBy), requestedVia, trail, createdAt };
+    return { number, status, currentLimit, requestedLimit, temporaryUntil, reason, requestedBy: label(r.requestedBy), requestedVia, trail, createdAt, letter };
   });
 }
 

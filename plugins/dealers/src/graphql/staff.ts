@@ -168,7 +168,7 @@ export const staffGraphql: GraphqlExtension = {
         const filter = parseArgs(z.object({ status: z.enum(['in_review', 'approved', 'rejected', 'expired']).optional() }), { status: args.status });
         const scope = await staffListScope(strapi, actor, args.dealerCode);
         const page = await service(strapi, 'dealers', 'credit-change').list({ ...scope, status: filter.status }, parsePage(args));
-        return { ...page, nodes: page.nodes.map((r: any) => toCreditLimitRequest(r)) };
+        return { ...page, nodes: page.nodes.map((r: any) => toCreditLimitRequest(r, strapi)) };
       }),
       dealerStatement: staffScope('dealers.read-credit', async (args, { strapi, actor }) => {
         const dealer = await dealerByCode({ strapi, actor }, args.dealerCode);

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { afterCommit, ChannelflowError, conflict, dealerWhere, defineStateMachine, inTransaction, isoDateTime, isUniqueViolation, notFound, notifications, parseInput, service } from '@channelflow/sdk';
+import { afterCommit, ChannelflowError, conflict, dealerWhere, defineStateMachine, inTransaction, isoDateTime, isUniqueViolation, notFound, notifications, parseInput, printDocument, service } from '@channelflow/sdk';
 import { averageUtilisation, overdue, paymentBehaviour } from './credit-ledger';
 import { CREDIT_ENTRY, formatCents, toCents, today } from './credit.service';
 import { dealersOptions } from '../options';
@@ -209,6 +209,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
     },
 
+    /** The decision letter printed as a document (the e-mailed text in the print layout), or null before a decision. */
+    async printedDecisionLetter(requestId: number, locale?: 'zh-CN' | 'en') {
+      const request = await load(requestId);
+      if (request.reviewStatus !== 'approved' && request.reviewStatus !== 'rejected' && request.reviewStatus !== 'expired') return null;
+      const dealer = await strapi.db.query('plugin::dealers.dealer').findOne({ where: { id: request.dealerId } });
+      return printDocument(strapi, 'dealers/credit-decision', {
+        locale,
+        title: { 'zh-CN': '信用额度决定书', en: 'Credit limit decision' },
+        number: `CL-${request.number}`,
+        data: decisionLetterData(request, dealer),
+      });
+    },
+
     /** The decision letter to the dealer's owners (and the requester), once per request and outcome. */
     async sendDecisionLetter(requestId: number) {
       const request = await load(requestId);
@@ -217,24 +230,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const dealer = await strapi.db.query('plugin::dealers.dealer').findOne({ where: { id: request.dealerId } });
       const owners = (await service(strapi, 'dealers', 'portal-users').usersOf(request.dealerId)).filter((u: any) => u.role === 'owner' || u.role === 'finance');
       const recipients = [...new Set([...owners.map((u: any) => u.email), ...(request.requestedBy.includes('@') ? [request.requestedBy] : [])])];
-      const decision = [...trail].reverse().find((t) => t.action === 'approved' || t.action === 'rejected');
       for (const to of recipients) {
-        await notifications(strapi).sendEmail({
-          to,
-          template: 'dealers/credit-decision',
-          dealerDocumentId: dealer?.documentId,
-          data: {
-            dealerName: dealer?.name,
-            dealerCode: request.dealerCode,
-            requestNumber: request.number,
-            approved: request.reviewStatus === 'approved',
-            currency: request.currency,
-            requestedLimitCents: toCents(request.requestedLimitCents),
-            previousLimitCents: toCents(request.currentLimitCents),
-            temporaryUntil: request.temporaryUntil,
-            note: decision?.note ?? null,
-          },
-        });
+        await notifications(strapi).sendEmail({ to, template: 'dealers/credit-decision', dealerDocumentId: dealer?.documentId, data: decisionLetterData(request, dealer) });
       }
       await lifecycle.record(await load(requestId), { by: 'process', action: `letter sent (${request.reviewStatus})`, note: recipients.join(', ') });
       return { sent: recipients.length };
@@ -260,5 +257,21 @@ export function toRequest(r: any) {
     trail: (r.trail ?? []) as TrailEntry[],
     processInstanceKey: r.processInstanceKey ?? null,
     createdAt: r.createdAt ? new Date(r.createdAt).toISOString() : null,
+  };
+}
+
+/** What the decision letter says, e-mailed or printed. */
+function decisionLetterData(request: any, dealer: any) {
+  const decision = [...((request.trail ?? []) as TrailEntry[])].reverse().find((t) => t.action === 'approved' || t.action === 'rejected');
+  return {
+    dealerName: dealer?.name,
+    dealerCode: request.dealerCode,
+    requestNumber: request.number,
+    approved: request.reviewStatus === 'approved' || (request.reviewStatus === 'expired' && decision?.action === 'approved'),
+    currency: request.currency,
+    requestedLimitCents: toCents(request.requestedLimitCents),
+    previousLimitCents: toCents(request.currentLimitCents),
+    temporaryUntil: request.temporaryUntil,
+    note: decision?.note ?? null,
   };
 }
