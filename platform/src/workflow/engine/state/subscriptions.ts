@@ -25,17 +25,7 @@ export interface MessageSubscription {
 }
 
 export async function insertMessageSubscription(trx: Knex.Transaction, key: number, owner: Owner, messageName: string, correlationKey: string, now: number): Promise<MessageSubscription> {
-  const sub: MessageSubscription = {
-    key,
-    message_name: messageName,
-    correlation_key: correlationKey,
-    process_instance_key: owner.processInstanceKey,
-    element_instance_key: owner.elementInstanceKey,
-    target_element_id: owner.targetElementId,
-    bpmn_process_id: owner.bpmnProcessId,
-    tenant_id: owner.tenantId,
-    created_at: now,
-  };
+  const sub: MessageSubscription = { key, message_name: messageName, correlation_key: correlationKey, ...ownerColumns(owner), created_at: now };
   await trx(MESSAGE_SUBSCRIPTIONS).insert(sub);
   return sub;
 }
@@ -46,16 +36,7 @@ export async function messageSubscriptions(trx: Knex.Transaction, tenantId: stri
 }
 
 export async function insertSignalSubscription(trx: Knex.Transaction, key: number, owner: Owner, signalName: string, now: number): Promise<void> {
-  await trx(SIGNAL_SUBSCRIPTIONS).insert({
-    key,
-    signal_name: signalName,
-    process_instance_key: owner.processInstanceKey,
-    element_instance_key: owner.elementInstanceKey,
-    target_element_id: owner.targetElementId,
-    bpmn_process_id: owner.bpmnProcessId,
-    tenant_id: owner.tenantId,
-    created_at: now,
-  });
+  await trx(SIGNAL_SUBSCRIPTIONS).insert({ key, signal_name: signalName, ...ownerColumns(owner), created_at: now });
 }
 
 export async function signalSubscriptions(trx: Knex.Transaction, tenantId: string, signalName: string): Promise<any[]> {
@@ -68,4 +49,15 @@ export async function deleteMessageSubscriptionsOf(trx: Knex.Transaction, elemen
 
 export async function deleteSignalSubscriptionsOf(trx: Knex.Transaction, elementInstanceKey: number): Promise<void> {
   await trx(SIGNAL_SUBSCRIPTIONS).where({ element_instance_key: elementInstanceKey }).delete();
+}
+
+/** Who waits, as both subscription tables store it. */
+function ownerColumns(owner: Owner) {
+  return {
+    process_instance_key: owner.processInstanceKey,
+    element_instance_key: owner.elementInstanceKey,
+    target_element_id: owner.targetElementId,
+    bpmn_process_id: owner.bpmnProcessId,
+    tenant_id: owner.tenantId,
+  };
 }
