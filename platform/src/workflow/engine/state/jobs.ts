@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { sqliteInsert, sqliteOf } from './sqlite';
 
 /** Jobs: ACTIVATABLE (from activatable_at on) → ACTIVATED (until its deadline) → gone, FAILED or ERROR_THROWN. */
 const TABLE = 'wf_jobs';
@@ -20,7 +21,7 @@ export interface NewJob {
 }
 
 export async function insertJob(trx: Knex.Transaction, job: NewJob, now: number): Promise<void> {
-  await trx(TABLE).insert({
+  const row = {
     key: job.key,
     type: job.type,
     state: 'ACTIVATABLE',
@@ -38,9 +39,18 @@ export async function insertJob(trx: Knex.Transaction, job: NewJob, now: number)
     custom_headers: JSON.stringify(job.customHeaders),
     error_message: null,
     created_at: now,
-    ...(job.listener ? { kind: job.listener.kind, listener_event_type: job.listener.eventType } : {}),
-  });
+    kind: job.listener?.kind ?? 'BPMN_ELEMENT',
+    listener_event_type: job.listener?.eventType ?? null,
+  };
+  const db = sqliteOf(trx);
+  if (db) sqliteInsert(db, TABLE, JOB_COLUMNS, row);
+  else await trx(TABLE).insert(row);
 }
+
+const JOB_COLUMNS = [
+  'key', 'type', 'state', 'retries', 'activatable_at', 'deadline', 'worker', 'process_instance_key', 'element_instance_key', 'element_id',
+  'bpmn_process_id', 'process_definition_key', 'version', 'tenant_id', 'custom_headers', 'error_message', 'created_at', 'kind', 'listener_event_type',
+] as const;
 
 export async function loadJob(trx: Knex.Transaction, key: number): Promise<any | undefined> {
   return trx(TABLE).where({ key }).first();
@@ -56,11 +66,21 @@ export async function deleteJob(trx: Knex.Transaction, key: number): Promise<voi
 
 /** Jobs of `type` that may be handed out now, oldest first. */
 export async function activatableJobs(trx: Knex.Transaction, type: string, tenantIds: string[], now: number, limit: number): Promise<any[]> {
+  const db = sqliteOf(trx);
+  if (db) {
+    const sql = `select * from ${TABLE} where type = ? and activatable_at <= ? and tenant_id in (${tenantIds.map(() => '?').join(', ')}) order by activatable_at, key limit ?`;
+    return db.prepare(sql).all(type, now, ...tenantIds, limit);
+  }
   return trx(TABLE).where({ type }).where('activatable_at', '<=', now).whereIn('tenant_id', tenantIds).orderBy('activatable_at').orderBy('key').limit(limit);
 }
 
 /** Hands jobs to a worker until `deadline` (they become activatable again then). */
 export async function markActivated(trx: Knex.Transaction, keys: Array<number | string>, deadline: number, worker: string): Promise<void> {
+  const db = sqliteOf(trx);
+  if (db) {
+    db.prepare(`update ${TABLE} set state = 'ACTIVATED', deadline = ?, activatable_at = ?, worker = ? where key in (${keys.map(() => '?').join(', ')})`).run(deadline, deadline, worker, ...keys);
+    return;
+  }
   await trx(TABLE).whereIn('key', keys).update({ state: 'ACTIVATED', deadline, activatable_at: deadline, worker });
 }
 
@@ -69,9 +89,13 @@ export async function markActivated(trx: Knex.Transaction, keys: Array<number | 
  * path; undefined when there was none. (knex 3 has no RETURNING for SQLite deletes; both accept it raw.)
  */
 export async function takeCompletableJob(trx: Knex.Transaction, key: number): Promise<{ element_instance_key: number | string; kind: string | null } | undefined> {
-  const deleted = await trx.raw(`delete from ${TABLE} where key = ? and state in ('ACTIVATED', 'ACTIVATABLE') returning element_instance_key, kind`, [key]);
+  const db = sqliteOf(trx);
+  if (db) return db.prepare(TAKE_COMPLETABLE).get(key);
+  const deleted = await trx.raw(TAKE_COMPLETABLE, [key]);
   return (Array.isArray(deleted) ? deleted : deleted.rows)[0];
 }
+
+const TAKE_COMPLETABLE = `delete from ${TABLE} where key = ? and state in ('ACTIVATED', 'ACTIVATABLE') returning element_instance_key, kind`;
 
 /** A failed job with retries left waits `backOff` ms before it is handed out again. */
 export async function retryJob(trx: Knex.Transaction, key: number, retries: number, backOff: number, errorMessage: string | null, now: number): Promise<void> {
