@@ -7,6 +7,8 @@ import { benchDatabases, cpuSeconds, machineCpuSeconds, machineLine, percentile,
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 128);
+/** BENCH_RATE=<instances/s>: start instances at that steady rate instead of keeping IN_FLIGHT going (latency at a given load). */
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 const databases = benchDatabases('sqlite,postgres');
 
 const task = (id, type) => `<bpmn:serviceTask id="${id}"><bpmn:extensionElements><zeebe:taskDefinition type="${type}" /></bpmn:extensionElements></bpmn:serviceTask>`;
@@ -71,7 +73,7 @@ async function run(db) {
             readyAt.delete(job.processInstanceKey);
             inFlight--;
             if (measuring) completed++;
-            start();
+            if (!RATE) start();
           } else {
             readyAt.set(job.processInstanceKey, performance.now());
           }
@@ -79,7 +81,16 @@ async function run(db) {
         },
       });
     const workers = [worker('bench.check', false), worker('bench.approve', false), worker('bench.ship', true)];
-    for (let i = 0; i < IN_FLIGHT; i++) start();
+    let pacer;
+    if (RATE) {
+      const since = performance.now();
+      let started = 0;
+      pacer = setInterval(() => {
+        for (const due = Math.floor(((performance.now() - since) * RATE) / 1000); started < due; started++) start();
+      }, 5);
+    } else {
+      for (let i = 0; i < IN_FLIGHT; i++) start();
+    }
     await new Promise((r) => setTimeout(r, WARMUP * 1000));
     measuring = true;
     const began = performance.now();
@@ -95,6 +106,7 @@ async function run(db) {
     const used = process.cpuUsage(driverCpu);
     const driverLoad = (used.user + used.system) / 1e6 / elapsed;
     stopping = true;
+    clearInterval(pacer);
     await Promise.all(workers.map((w) => w.close()));
     latencies.sort((a, b) => a - b);
     return {
@@ -119,7 +131,7 @@ async function run(db) {
 
 const pct = (load) => `${(load * 100).toFixed(0)}%`;
 console.log(`bench:engine — ${machineLine()}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} before the run`);
-console.log(`process: 3 service tasks + exclusive gateway; ${IN_FLIGHT} instances in flight; ${SECONDS} s measured after ${WARMUP} s warm-up`);
+console.log(`process: 3 service tasks + exclusive gateway; ${RATE ? `${RATE} instances started per second` : `${IN_FLIGHT} instances in flight`}; ${SECONDS} s measured after ${WARMUP} s warm-up`);
 for (const db of databases) {
   try {
     const r = await run(db);
