@@ -28,7 +28,8 @@ import { ElementInstanceRows } from './state/element-instances';
 import { appendHistory } from './state/history';
 import { readyTypes } from './state/jobs';
 import { reserveKeyBlock } from './state/keys';
-import { bindSqlite } from './state/sqlite';
+import { bindBatch } from './state/sqlite';
+import { flushWrites } from './state/write-behind';
 import { dueTimers, nextDueAt } from './state/timers';
 import type { DefinitionRef, Effects, EngineServices, InstanceRow, Vars } from './types';
 import type { listenerJobTask } from './user-tasks';
@@ -244,7 +245,7 @@ export class Engine {
     let countersWritten = false;
     try {
       await this.knex.transaction(async (trx) => {
-        await bindSqlite(trx);
+        await bindBatch(trx);
         if (this.keyBlockEnd - this.nextKeyValue < KEY_BLOCK / 2) await this.reserveKeys(trx);
         const now = this.clock.now();
         for (const item of batch) {
@@ -253,6 +254,7 @@ export class Engine {
           await step.settle();
           await step.flush();
         }
+        await flushWrites(trx);
         await appendHistory(trx, effects.history);
         if (Date.now() - this.countersWrittenAt >= COUNTER_FLUSH_MS) {
           await this.writeCounters(trx, effects.counters);

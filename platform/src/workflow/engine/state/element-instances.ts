@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { EI } from '../types';
 import { sqliteInsert, sqliteOf } from './sqlite';
+import { deferDelete, deferUpsert, flushWrites } from './write-behind';
 
 /** Element instances: rows exist only while an element waits (a job, a subscription, a child scope). */
 const TABLE = 'wf_element_instances';
@@ -42,6 +43,7 @@ export class ElementInstanceRows {
 export async function loadElementInstance(trx: Knex.Transaction, key: number, known: ElementInstanceRows): Promise<EI | null> {
   const cached = known.get(key);
   if (cached) return fromRow(cached);
+  await flushWrites(trx, TABLE);
   const db = sqliteOf(trx);
   const row = db ? db.prepare(`select * from ${TABLE} where key = ?`).get(key) : await trx(TABLE).where({ key }).first();
   if (!row) return null;
@@ -58,6 +60,7 @@ export async function loadElementInstances(trx: Knex.Transaction, keys: number[]
     else missing.push(key);
   }
   if (missing.length) {
+    await flushWrites(trx, TABLE);
     for (const row of await trx(TABLE).whereIn('key', missing)) {
       known.set(row);
       found.push(fromRow(row));
@@ -68,6 +71,7 @@ export async function loadElementInstances(trx: Knex.Transaction, keys: number[]
 
 /** The stored children of a scope (a step overlays what it changed itself). */
 export async function loadChildren(trx: Knex.Transaction, scopeKey: number): Promise<EI[]> {
+  await flushWrites(trx, TABLE);
   const db = sqliteOf(trx);
   const rows = db ? db.prepare(`select * from ${TABLE} where flow_scope_key = ?`).all(scopeKey) : await trx(TABLE).where({ flow_scope_key: scopeKey });
   return rows.map(fromRow);
@@ -82,12 +86,13 @@ export async function writeElementInstances(trx: Knex.Transaction, changed: Iter
       if (!ei.persisted) continue;
       known.delete(ei.key);
       if (db) db.prepare(DELETE).run(ei.key);
-      else await trx(TABLE).where({ key: ei.key }).delete();
+      else if (!deferDelete(trx, TABLE, ei.key)) await trx(TABLE).where({ key: ei.key }).delete();
       continue;
     }
     if (!ei.dirty) continue;
     const row = toRow(ei);
     known.set(row);
+    if (deferUpsert(trx, TABLE, row)) continue;
     if (!ei.persisted) inserts.push(row);
     else if (db) db.prepare(UPDATE).run(...COLUMNS.slice(1).map((c) => row[c]), row.key);
     else await trx(TABLE).where({ key: ei.key }).update(row);

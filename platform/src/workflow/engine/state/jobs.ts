@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { sqliteInsert, sqliteOf } from './sqlite';
+import { deferUpsert, flushWrites } from './write-behind';
 
 /** Jobs: ACTIVATABLE (from activatable_at on) → ACTIVATED (until its deadline) → gone, FAILED or ERROR_THROWN. */
 const TABLE = 'wf_jobs';
@@ -44,7 +45,7 @@ export async function insertJob(trx: Knex.Transaction, job: NewJob, now: number)
   };
   const db = sqliteOf(trx);
   if (db) sqliteInsert(db, TABLE, JOB_COLUMNS, row);
-  else await trx(TABLE).insert(row);
+  else if (!deferUpsert(trx, TABLE, row)) await trx(TABLE).insert(row);
 }
 
 const JOB_COLUMNS = [
@@ -53,19 +54,23 @@ const JOB_COLUMNS = [
 ] as const;
 
 export async function loadJob(trx: Knex.Transaction, key: number): Promise<any | undefined> {
+  await flushWrites(trx, TABLE);
   return trx(TABLE).where({ key }).first();
 }
 
 export async function deleteJobsOf(trx: Knex.Transaction, elementInstanceKey: number): Promise<void> {
+  await flushWrites(trx, TABLE);
   await trx(TABLE).where({ element_instance_key: elementInstanceKey }).delete();
 }
 
 export async function deleteJob(trx: Knex.Transaction, key: number): Promise<void> {
+  await flushWrites(trx, TABLE);
   await trx(TABLE).where({ key }).delete();
 }
 
 /** Jobs of `type` that may be handed out now, oldest first. */
 export async function activatableJobs(trx: Knex.Transaction, type: string, tenantIds: string[], now: number, limit: number): Promise<any[]> {
+  await flushWrites(trx, TABLE);
   const db = sqliteOf(trx);
   if (db) {
     const sql = `select * from ${TABLE} where type = ? and activatable_at <= ? and tenant_id in (${tenantIds.map(() => '?').join(', ')}) order by activatable_at, key limit ?`;
@@ -76,6 +81,7 @@ export async function activatableJobs(trx: Knex.Transaction, type: string, tenan
 
 /** Hands jobs to a worker until `deadline` (they become activatable again then). */
 export async function markActivated(trx: Knex.Transaction, keys: Array<number | string>, deadline: number, worker: string): Promise<void> {
+  await flushWrites(trx, TABLE);
   const db = sqliteOf(trx);
   if (db) {
     db.prepare(`update ${TABLE} set state = 'ACTIVATED', deadline = ?, activatable_at = ?, worker = ? where key in (${keys.map(() => '?').join(', ')})`).run(deadline, deadline, worker, ...keys);
@@ -89,6 +95,7 @@ export async function markActivated(trx: Knex.Transaction, keys: Array<number | 
  * path; undefined when there was none. (knex 3 has no RETURNING for SQLite deletes; both accept it raw.)
  */
 export async function takeCompletableJob(trx: Knex.Transaction, key: number): Promise<{ element_instance_key: number | string; kind: string | null } | undefined> {
+  await flushWrites(trx, TABLE);
   const db = sqliteOf(trx);
   if (db) return db.prepare(TAKE_COMPLETABLE).get(key);
   const deleted = await trx.raw(TAKE_COMPLETABLE, [key]);
@@ -99,27 +106,33 @@ const TAKE_COMPLETABLE = `delete from ${TABLE} where key = ? and state in ('ACTI
 
 /** A failed job with retries left waits `backOff` ms before it is handed out again. */
 export async function retryJob(trx: Knex.Transaction, key: number, retries: number, backOff: number, errorMessage: string | null, now: number): Promise<void> {
+  await flushWrites(trx, TABLE);
   await trx(TABLE).where({ key }).update({ state: 'ACTIVATABLE', retries, activatable_at: now + Math.max(0, backOff), deadline: null, worker: null, error_message: errorMessage });
 }
 
 export async function markFailed(trx: Knex.Transaction, key: number, errorMessage: string | null): Promise<void> {
+  await flushWrites(trx, TABLE);
   await trx(TABLE).where({ key }).update({ state: 'FAILED', retries: 0, activatable_at: null, deadline: null, worker: null, error_message: errorMessage });
 }
 
 export async function markErrorThrown(trx: Knex.Transaction, key: number, errorMessage: string | null): Promise<void> {
+  await flushWrites(trx, TABLE);
   await trx(TABLE).where({ key }).update({ state: 'ERROR_THROWN', activatable_at: null, deadline: null, error_message: errorMessage });
 }
 
 export async function setRetries(trx: Knex.Transaction, key: number, retries: number): Promise<void> {
+  await flushWrites(trx, TABLE);
   await trx(TABLE).where({ key }).update({ retries });
 }
 
 export async function setDeadline(trx: Knex.Transaction, key: number, deadline: number): Promise<void> {
+  await flushWrites(trx, TABLE);
   await trx(TABLE).where({ key }).update({ deadline, activatable_at: deadline });
 }
 
 /** A job whose incident was resolved is handed out again at once; returns its type (null when gone). */
 export async function reactivate(trx: Knex.Transaction, key: number, now: number): Promise<string | null> {
+  await flushWrites(trx, TABLE);
   await trx(TABLE).where({ key }).update({ state: 'ACTIVATABLE', activatable_at: now, deadline: null, worker: null });
   const job = await trx(TABLE).where({ key }).first('type');
   return job ? job.type : null;
@@ -127,5 +140,6 @@ export async function reactivate(trx: Knex.Transaction, key: number, now: number
 
 /** Of `types`, those with a job whose deadline or back-off has passed. */
 export async function readyTypes(knex: Knex, types: string[], now: number): Promise<string[]> {
+  await flushWrites(knex, TABLE);
   return (await knex(TABLE).distinct('type').whereIn('type', types).where('activatable_at', '<=', now)).map((row: any) => row.type);
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { InstanceRow, Vars } from '../types';
 import { sqliteInsert, sqliteOf } from './sqlite';
+import { deferUpsert, flushWrites } from './write-behind';
 
 const TABLE = 'wf_process_instances';
 
@@ -25,10 +26,11 @@ export async function insertProcessInstance(trx: Knex.Transaction, instance: Ins
   };
   const db = sqliteOf(trx);
   if (db) sqliteInsert(db, TABLE, COLUMNS, row);
-  else await trx(TABLE).insert(row);
+  else if (!deferUpsert(trx, TABLE, row)) await trx(TABLE).insert(row);
 }
 
 export async function loadProcessInstance(trx: Knex.Transaction, key: number): Promise<InstanceRow | null> {
+  await flushWrites(trx, TABLE);
   const row = await trx(TABLE).where({ key }).first();
   if (!row) return null;
   return {
@@ -45,6 +47,7 @@ export async function loadProcessInstance(trx: Knex.Transaction, key: number): P
 
 /** An ended instance keeps its final variables for the operations views. */
 export async function endProcessInstance(trx: Knex.Transaction, key: number, state: 'COMPLETED' | 'TERMINATED', variables: Vars, now: number): Promise<void> {
+  await flushWrites(trx, TABLE);
   const db = sqliteOf(trx);
   if (db) db.prepare(`update ${TABLE} set state = ?, ended_at = ?, variables = ? where key = ?`).run(state, now, JSON.stringify(variables), key);
   else await trx(TABLE).where({ key }).update({ state, ended_at: now, variables: JSON.stringify(variables) });
@@ -52,6 +55,7 @@ export async function endProcessInstance(trx: Knex.Transaction, key: number, sta
 
 /** The running child instance a call activity started, if any. */
 export async function activeCalledInstance(trx: Knex.Transaction, callActivityKey: number): Promise<number | null> {
+  await flushWrites(trx, TABLE);
   const row = await trx(TABLE).where({ parent_element_instance_key: callActivityKey, state: 'ACTIVE' }).first('key');
   return row ? Number(row.key) : null;
 }

@@ -11,11 +11,22 @@ export interface SqliteConnection {
 }
 
 const connections = new WeakMap<Knex.Transaction, SqliteConnection>();
+const batches = new WeakSet<Knex.Transaction>();
 
-/** Called once when a transaction starts; afterwards `sqliteOf(trx)` answers synchronously. */
-export async function bindSqlite(trx: Knex.Transaction): Promise<void> {
+/**
+ * Called once when the engine's writer opens a batch's transaction; afterwards `sqliteOf(trx)`
+ * answers synchronously, and on PostgreSQL `writesBehind(trx)` says that rows may wait for the
+ * end of the batch (state/write-behind).
+ */
+export async function bindBatch(trx: Knex.Transaction): Promise<void> {
+  batches.add(trx);
   if ((trx.client as any).driverName !== 'better-sqlite3') return;
   connections.set(trx, (await trx.client.acquireConnection()) as SqliteConnection);
+}
+
+/** Whether writes in `trx` may be held until the end of its batch (an engine batch on PostgreSQL). */
+export function writesBehind(trx: Knex | Knex.Transaction): boolean {
+  return batches.has(trx as Knex.Transaction) && !connections.has(trx as Knex.Transaction);
 }
 
 /** The transaction's SQLite connection, or null (PostgreSQL, or a transaction not bound). */
