@@ -1,11 +1,14 @@
 // npm run bench:engine — throughput and job latency of the embedded engine, driven through its
 // Zeebe gateway by @camunda8/sdk workers (the same client path the platform uses).
 // The platform runs in a child process (its own core); workers and starters run here.
-import { benchDatabases, cpuSeconds, machineLine, percentile, startPlatform, zeebeClient } from './lib/platform.mjs';
+import os from 'node:os';
+import { benchDatabases, cpuSeconds, machineCpuSeconds, machineLine, percentile, startPlatform, zeebeClient } from './lib/platform.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 128);
+/** BENCH_RATE=<instances/s>: start instances at that steady rate instead of keeping IN_FLIGHT going (latency at a given load). */
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 const databases = benchDatabases('sqlite,postgres');
 
 const task = (id, type) => `<bpmn:serviceTask id="${id}"><bpmn:extensionElements><zeebe:taskDefinition type="${type}" /></bpmn:extensionElements></bpmn:serviceTask>`;
@@ -36,6 +39,7 @@ async function run(db) {
     const latencies = [];
     let measuring = false;
     let completed = 0;
+    let jobsCompleted = 0;
     let inFlight = 0;
     let stopping = false;
     let failures = 0;
@@ -63,48 +67,78 @@ async function run(db) {
         taskHandler: async (job) => {
           const at = readyAt.get(job.processInstanceKey);
           if (measuring && at !== undefined) latencies.push(performance.now() - at);
+          // The next job's latency runs from the moment this one is completed (its response and the
+          // next job's activation leave the engine in the same commit).
+          if (!last) readyAt.set(job.processInstanceKey, performance.now());
           const result = await job.complete({ [type.replace('bench.', '')]: true });
+          if (measuring) jobsCompleted++;
           if (last) {
             readyAt.delete(job.processInstanceKey);
             inFlight--;
             if (measuring) completed++;
-            start();
-          } else {
-            readyAt.set(job.processInstanceKey, performance.now());
+            if (!RATE) start();
           }
           return result;
         },
       });
     const workers = [worker('bench.check', false), worker('bench.approve', false), worker('bench.ship', true)];
-    for (let i = 0; i < IN_FLIGHT; i++) start();
+    let pacer;
+    if (RATE) {
+      const since = performance.now();
+      let started = 0;
+      pacer = setInterval(() => {
+        for (const due = Math.floor(((performance.now() - since) * RATE) / 1000); started < due; started++) start();
+      }, 5);
+    } else {
+      for (let i = 0; i < IN_FLIGHT; i++) start();
+    }
     await new Promise((r) => setTimeout(r, WARMUP * 1000));
     measuring = true;
     const began = performance.now();
     const platformCpu = cpuSeconds(platform.pid);
+    const machineCpu = machineCpuSeconds();
     const driverCpu = process.cpuUsage();
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
     measuring = false;
     const elapsed = (performance.now() - began) / 1000;
-    const platformLoad = (cpuSeconds(platform.pid) - platformCpu) / elapsed;
+    const platformSeconds = cpuSeconds(platform.pid) - platformCpu;
+    const platformLoad = platformSeconds / elapsed;
+    const machineLoad = (machineCpuSeconds() - machineCpu) / elapsed;
     const used = process.cpuUsage(driverCpu);
     const driverLoad = (used.user + used.system) / 1e6 / elapsed;
     stopping = true;
+    clearInterval(pacer);
     await Promise.all(workers.map((w) => w.close()));
     latencies.sort((a, b) => a - b);
-    return { db, instancesPerSecond: completed / elapsed, completed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), failures, platformLoad, driverLoad };
+    return {
+      db,
+      instancesPerSecond: completed / elapsed,
+      jobsPerSecond: jobsCompleted / elapsed,
+      completed,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      failures,
+      platformLoad,
+      driverLoad,
+      othersLoad: machineLoad - platformLoad - driverLoad,
+      // The platform's CPU time per completed instance (its 3 jobs, start and end included).
+      cpuPerInstanceMs: completed ? (platformSeconds * 1000) / completed : NaN,
+    };
   } finally {
     await zeebe.close().catch(() => undefined);
     await platform.stop();
   }
 }
 
-console.log(`bench:engine — ${machineLine()}`);
-console.log(`process: 3 service tasks + exclusive gateway; ${IN_FLIGHT} instances in flight; ${SECONDS} s measured after ${WARMUP} s warm-up`);
+const pct = (load) => `${(load * 100).toFixed(0)}%`;
+console.log(`bench:engine — ${machineLine()}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} before the run`);
+console.log(`process: 3 service tasks + exclusive gateway; ${RATE ? `${RATE} instances started per second` : `${IN_FLIGHT} instances in flight`}; ${SECONDS} s measured after ${WARMUP} s warm-up`);
 for (const db of databases) {
   try {
     const r = await run(db);
     console.log(
-      `${db.padEnd(8)} ${r.instancesPerSecond.toFixed(1)} completed instances/s (${r.completed} in ${SECONDS} s), job latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms; CPU: platform ${(r.platformLoad * 100).toFixed(0)}%, workers ${(r.driverLoad * 100).toFixed(0)}% of a core${r.failures ? `, ${r.failures} failed starts` : ''}`,
+      `${db.padEnd(8)} ${r.instancesPerSecond.toFixed(1)} completed instances/s (${r.completed} in ${SECONDS} s), ${r.jobsPerSecond.toFixed(0)} jobs/s, job latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms; ` +
+        `CPU: platform ${pct(r.platformLoad)} (${r.cpuPerInstanceMs.toFixed(2)} ms per instance), workers ${pct(r.driverLoad)}, rest of the machine ${pct(r.othersLoad)} of a core${r.failures ? `, ${r.failures} failed starts` : ''}`,
     );
   } catch (error) {
     console.log(`${db.padEnd(8)} failed: ${error.message.split('\n')[0]}`);

@@ -3,6 +3,9 @@
 // in one transaction), one order in flight per client, for BENCH_SECONDS (30) after
 // BENCH_WARMUP_SECONDS (3). Then the platform checks that stock and credit still add up, and the
 // bench that every acknowledged order is in the database; any inconsistency exits non-zero.
+// End to end, it reports how many orders per second were placed *and* allocated (the fulfilment
+// process's first job) during the burst, and how long the backlog of orders still to allocate
+// takes to drain once the clients stop (BENCH_DRAIN_TIMEOUT_SECONDS, 300).
 // The platform runs in a child process (bench/lib/orders-setup.mjs sets up its data there);
 // clients run here. BENCH_TIGHT=1 makes stock and credit scarce (OUT_OF_STOCK, finance approval),
 // BENCH_DATABASES=sqlite,postgres (both by default), BENCH_PROFILE=<dir> (a CPU profile of the platform).
@@ -14,6 +17,8 @@ const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
 const PRODUCTS = 10;
 const TIGHT = process.env.BENCH_TIGHT === '1';
+/** How long the bench waits, after the burst, for every placed order to be allocated. */
+const DRAIN_TIMEOUT = Number(process.env.BENCH_DRAIN_TIMEOUT_SECONDS ?? 300);
 const databases = benchDatabases('sqlite,postgres');
 
 const PLACE = `mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { replayed order { number status total { amountMinor } } } }`;
@@ -87,8 +92,10 @@ async function run(db) {
     const platformCpu = cpuSeconds(platform.pid);
     const machineCpu = machineCpuSeconds();
     const driverCpu = process.cpuUsage();
+    const progressBefore = await platform.command('PROGRESS');
     await sleep(SECONDS * 1000);
     measuring = false;
+    const progressAfter = await platform.command('PROGRESS');
     const elapsed = (performance.now() - began) / 1000;
     const platformLoad = (cpuSeconds(platform.pid) - platformCpu) / elapsed;
     const machineLoad = (machineCpuSeconds() - machineCpu) / elapsed;
@@ -96,6 +103,18 @@ async function run(db) {
     const driverLoad = (used.user + used.system) / 1e6 / elapsed;
     stopping = true;
     await Promise.all(clients);
+
+    // End to end: allocation (the fulfilment process's first job) keeps pace with placement, or
+    // a backlog builds up; after the burst, how long until every placed order is allocated.
+    const allocatedPerSecond = (progressAfter.allocated - progressBefore.allocated) / ((progressAfter.at - progressBefore.at) / 1000);
+    const burstEnded = performance.now();
+    let progress = await platform.command('PROGRESS');
+    const backlogAtEnd = progress.placed - progress.allocated;
+    while (progress.allocated < progress.placed && performance.now() - burstEnded < DRAIN_TIMEOUT * 1000) {
+      await sleep(250);
+      progress = await platform.command('PROGRESS');
+    }
+    const drain = { seconds: (performance.now() - burstEnded) / 1000, backlog: backlogAtEnd, done: progress.allocated >= progress.placed, left: progress.placed - progress.allocated };
 
     const check = await platform.command('CHECK');
     if (check.orders !== acknowledged) {
@@ -107,6 +126,8 @@ async function run(db) {
     return {
       db,
       ordersPerSecond: latencies.length / elapsed,
+      allocatedPerSecond,
+      drain,
       placed: latencies.length,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
@@ -140,6 +161,11 @@ for (const db of databases) {
         `refused: ${refusals || 'none'}${refusals ? ` (p50 ${r.refusalP50.toFixed(1)} ms)` : ''}; CPU: platform ${pct(r.platformLoad)}, clients ${pct(r.driverLoad)}, rest of the machine ${pct(r.othersLoad)} of a core`,
     );
     if (r.replayed) console.log(`         ${r.replayed} answers were replays, though every key was fresh`);
+    const d = r.drain;
+    console.log(
+      `         end to end: ${Math.min(r.ordersPerSecond, r.allocatedPerSecond).toFixed(1)} orders/s placed and allocated (allocation ${r.allocatedPerSecond.toFixed(1)}/s during the burst); ` +
+        `backlog of ${d.backlog} orders to allocate when the burst ended, ${d.done ? `drained in ${d.seconds.toFixed(1)} s` : `${d.left} still not allocated after ${DRAIN_TIMEOUT} s`}`,
+    );
     for (const [code, message] of Object.entries(r.firstMessage)) if (!['OUT_OF_STOCK'].includes(code)) console.log(`         ${code}: ${message.slice(0, 300)}`);
     const c = r.check;
     console.log(

@@ -38,8 +38,20 @@ export default async function setUpOrders(env, { clients = 20, products = 10, ti
   }
   return {
     ready: { baseUrl: env.baseUrl, jwts, skus: Array.from({ length: products }, (_, i) => skuOf(i)) },
-    commands: { CHECK: () => checkConsistency(strapi.db.connection) },
+    commands: { CHECK: () => checkConsistency(strapi.db.connection), PROGRESS: () => fulfilmentProgress(strapi.db.connection) },
   };
+}
+
+/** Statuses of an order whose shipments were allocated (the fulfilment process's first job ran). */
+const ALLOCATED = ['allocated', 'shipped', 'delivered', 'invoiced', 'closed'];
+/** Orders that wait for no one but the fulfilment process (not finance, not cancelled). */
+const TO_ALLOCATE = ['submitted', ...ALLOCATED];
+
+/** How far fulfilment got: orders placed that need allocating, and how many are allocated. */
+async function fulfilmentProgress(knex) {
+  const rows = await knex('orders').whereIn('status', TO_ALLOCATE).groupBy('status').select('status', knex.raw('count(*) as c'));
+  const count = (statuses) => rows.filter((r) => statuses.includes(r.status)).reduce((sum, r) => sum + Number(r.c), 0);
+  return { placed: count(TO_ALLOCATE), allocated: count(ALLOCATED), at: Date.now() };
 }
 
 /**

@@ -24,11 +24,14 @@ import { compileProcess, type ProcessModel } from './model';
 import { ensureEngineSchema } from './schema';
 import { addToCounters, readCounters } from './state/counters';
 import { boundDefinition, definitionById, definitionSource } from './state/definitions';
+import { ElementInstanceRows } from './state/element-instances';
 import { appendHistory } from './state/history';
 import { readyTypes } from './state/jobs';
 import { reserveKeyBlock } from './state/keys';
+import { bindBatch } from './state/sqlite';
+import { flushWrites } from './state/write-behind';
 import { dueTimers, nextDueAt } from './state/timers';
-import type { Effects, EngineServices, InstanceRow, Vars } from './types';
+import type { DefinitionRef, Effects, EngineServices, InstanceRow, Vars } from './types';
 import type { listenerJobTask } from './user-tasks';
 
 // Zeebe encodes the partition in the top bits of every key; partition 1 keys start at 2^51.
@@ -119,6 +122,10 @@ export class Engine {
   private readonly graphs = new Map<number, Promise<DecisionGraph>>();
   /** Immutable facts about recent instances (definition, tenant, parent), bounded. */
   private readonly instanceFacts = new Map<number, InstanceRow>();
+  /** Element-instance rows as this writer left them, so completions need not read them back. */
+  private readonly elementInstanceRows = new ElementInstanceRows();
+  /** The latest version of each process, by tenant and process id (forgotten on every deployment). */
+  private readonly latestDefinitions = new Map<string, DefinitionRef>();
   private readonly jobWaiters = new Map<string, Set<() => void>>();
   private readonly resultWaiters = new Map<number, Array<(outcome: { variables: Vars; state: string }) => void>>();
   private readonly userTaskWaiters = new Map<number, Array<(rejection: Error | null) => void>>();
@@ -238,6 +245,7 @@ export class Engine {
     let countersWritten = false;
     try {
       await this.knex.transaction(async (trx) => {
+        await bindBatch(trx);
         if (this.keyBlockEnd - this.nextKeyValue < KEY_BLOCK / 2) await this.reserveKeys(trx);
         const now = this.clock.now();
         for (const item of batch) {
@@ -246,6 +254,7 @@ export class Engine {
           await step.settle();
           await step.flush();
         }
+        await flushWrites(trx);
         await appendHistory(trx, effects.history);
         if (Date.now() - this.countersWrittenAt >= COUNTER_FLUSH_MS) {
           await this.writeCounters(trx, effects.counters);
@@ -255,8 +264,12 @@ export class Engine {
       if (countersWritten) this.pendingCounters.clear();
       else for (const [name, by] of effects.counters) this.pendingCounters.set(name, (this.pendingCounters.get(name) ?? 0) + by);
     } catch (error) {
-      // Nothing of this batch happened; keys handed out inside it are simply never used.
+      // Nothing of this batch happened; keys handed out inside it are simply never used, and
+      // what it remembered about rows and definitions is forgotten.
       this.keyBlockEnd = this.nextKeyValue = 0;
+      this.elementInstanceRows.clear();
+      this.latestDefinitions.clear();
+      this.instanceFacts.clear();
       if (batch.length > 1) return null;
       if (!(error instanceof CommandRejected)) this.log.error(`engine command failed and was rolled back: ${(error as Error)?.stack ?? error}`);
       throw error;
@@ -289,7 +302,16 @@ export class Engine {
     return {
       model: (key) => this.model(key, trx),
       rememberModel: (key, model) => this.models.set(key, Promise.resolve(model)),
-      latestDefinition: (tenantId, bpmnProcessId) => definitionById(trx, tenantId, bpmnProcessId),
+      latestDefinition: async (tenantId, bpmnProcessId) => {
+        const id = `${tenantId}\u0000${bpmnProcessId}`;
+        const known = this.latestDefinitions.get(id);
+        if (known) return known;
+        const found = await definitionById(trx, tenantId, bpmnProcessId);
+        if (found) this.latestDefinitions.set(id, found);
+        return found;
+      },
+      forgetLatestDefinitions: () => this.latestDefinitions.clear(),
+      elementInstanceRows: this.elementInstanceRows,
       boundDefinition: (tenantId, bpmnProcessId, binding) => boundDefinition(trx, tenantId, bpmnProcessId, binding),
       evaluateDecision: async (tenantId, ref, variables, binding, context) => {
         const row = await findDecision(trx, tenantId, ref, binding);

@@ -23,6 +23,8 @@ export function evaluateValue(value: string | null | undefined, variables: Recor
 
 export function evaluateExpression(expression: string, variables: Record<string, unknown>): unknown {
   const source = expression.trim();
+  const compared = quickComparison(source, variables);
+  if (compared !== undefined) return compared;
   if (PATH.test(source) && !KEYWORDS.has(source.split('.')[0]!)) {
     let current: unknown = variables;
     for (const part of source.split('.')) {
@@ -41,6 +43,41 @@ export function evaluateExpression(expression: string, variables: Record<string,
   const fatal = result.warnings.find((w) => w.type !== 'NO_VARIABLE_FOUND' && w.type !== 'NO_CONTEXT_ENTRY_FOUND' && w.type !== 'NO_PROPERTY_FOUND');
   if (fatal && result.value === null) throw new FeelEvaluationError(`failed to evaluate expression '${source}': ${fatal.message}`);
   return toJson(result.value);
+}
+
+const COMPARISON = /^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*(<=|>=|!=|<|>|=)\s*(-?\d+(?:\.\d+)?|true|false|"[^"\\]*")$/;
+
+/**
+ * The commonest gateway condition, a variable compared with a literal (`amount > 1000`,
+ * `fullyInvoiced = true`, `status = "open"`), answered without parsing FEEL when the variable
+ * holds a value of the literal's type; undefined means "ask the FEEL interpreter" (anything
+ * else: nulls, other types, functions), so the result is always the interpreter's.
+ */
+function quickComparison(source: string, variables: Record<string, unknown>): boolean | undefined {
+  const match = COMPARISON.exec(source);
+  if (!match) return undefined;
+  const [, path, operator, literal] = match as unknown as [string, string, string, string];
+  if (KEYWORDS.has(path.split('.')[0]!)) return undefined;
+  let value: unknown = variables;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.prototype.hasOwnProperty.call(value, part)) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  if (typeof value === 'number' && /^-?\d/.test(literal)) {
+    const other = Number(literal);
+    if (!Number.isFinite(value)) return undefined;
+    switch (operator) {
+      case '<': return value < other;
+      case '<=': return value <= other;
+      case '>': return value > other;
+      case '>=': return value >= other;
+      case '=': return value === other;
+      default: return value !== other;
+    }
+  }
+  const other = literal === 'true' ? true : literal === 'false' ? false : literal.startsWith('"') ? literal.slice(1, -1) : undefined;
+  if (other === undefined || typeof value !== typeof other || (operator !== '=' && operator !== '!=')) return undefined;
+  return operator === '=' ? value === other : value !== other;
 }
 
 /** FEEL temporal values and ranges become the ISO strings a Zeebe variable would hold. */

@@ -77,7 +77,7 @@ export class Step {
   async ei(key: number): Promise<EI | null> {
     const cached = this.eis.get(key);
     if (cached) return cached.alive ? cached : null;
-    const ei = await loadElementInstance(this.trx, key);
+    const ei = await loadElementInstance(this.trx, key, this.services.elementInstanceRows);
     if (ei) this.eis.set(ei.key, ei);
     return ei;
   }
@@ -87,7 +87,7 @@ export class Step {
     let missing = keys.filter((k) => !this.eis.has(k));
     for (let depth = 0; missing.length && depth < 32; depth++) {
       const parents = new Set<number>();
-      for (const ei of await loadElementInstances(this.trx, missing)) {
+      for (const ei of await loadElementInstances(this.trx, missing, this.services.elementInstanceRows)) {
         this.eis.set(ei.key, ei);
         if (ei.flowScopeKey !== null && !this.eis.has(ei.flowScopeKey)) parents.add(ei.flowScopeKey);
       }
@@ -126,7 +126,7 @@ export class Step {
 
   /** Writes element instances that are still waiting; transient ones never reach the database. */
   async flush(): Promise<void> {
-    await writeElementInstances(this.trx, this.eis.values());
+    await writeElementInstances(this.trx, this.eis.values(), this.services.elementInstanceRows);
   }
 
   history(ei: EI, intent: string) {

@@ -1,6 +1,7 @@
 import type { ResourceBinding } from './deployments';
 import type { DecisionBinding, DecisionResult, EvaluationContext } from './state/decisions';
 import type { ProcessModel } from './model';
+import type { ElementInstanceRows } from './state/element-instances';
 import type { TaskOutcome } from './user-tasks';
 
 /** The engine's shared shapes: what a command step loads, changes and reports back to the writer. */
@@ -60,8 +61,12 @@ export interface EngineServices {
     binding: DecisionBinding,
     context: EvaluationContext | null,
   ): Promise<DecisionResult & { decisionInstanceKey: number }>;
+  /** Deployed processes changed: the latest versions remembered are forgotten. */
+  forgetLatestDefinitions(): void;
   nextKey(): number;
   instanceFacts: Map<number, InstanceRow>;
+  /** Element-instance rows as last written or read (see state/element-instances). */
+  elementInstanceRows: ElementInstanceRows;
 }
 
 /** What a batch of commands leaves for the writer to do once it committed. */

@@ -27,7 +27,7 @@ async function findDefinition(step: Step, request: CreateInstanceRequest, tenant
     return found;
   }
   const version = request.version !== undefined && request.version >= 0 ? request.version : undefined;
-  const found = await definitionById(step.trx, tenantId, request.bpmnProcessId ?? '', version);
+  const found = version === undefined ? await step.services.latestDefinition(tenantId, request.bpmnProcessId ?? '') : await definitionById(step.trx, tenantId, request.bpmnProcessId ?? '', version);
   if (!found) {
     const which = version !== undefined ? ` and version '${version}'` : '';
     throw new CommandRejected('NOT_FOUND', `Expected to find process definition with process ID '${request.bpmnProcessId}'${which}, but none found`, 'CREATE');

@@ -9,6 +9,7 @@ import { scheduleTimer } from '../timers';
 /** DEPLOYMENT CREATE: stores the checked resources as new versions; a new version's start timers replace the older ones'. */
 export async function deploy(step: Step, checked: CheckedResource[], tenantId: string) {
   const stored = await storeDeployment(step.trx, checked, tenantId, step.services.nextKey);
+  step.services.forgetLatestDefinitions();
   for (const created of stored.created) await replaceStartTimers(step, created);
   return stored;
 }
