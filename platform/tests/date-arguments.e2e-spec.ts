@@ -21,7 +21,7 @@ describe('date arguments', () => {
     env = await createTestEnvironment({ seed: 'demo', env: { DEMO_PASSWORD: 'demo-test-password' } });
     finance = await env.asStaff('finance');
     director = await env.asStaff('director');
-    const dealer = await env.strapi.db.query('plugin::dealers.dealer').findOne({ where: { status: 'active' }, orderBy: { code: 'asc' } });
+    const dealer = await env.strapi.db.query('plugin::dealers.dealer').findOne({ where: { lifecycleStatus: 'active' }, orderBy: { code: 'asc' } });
     dealerCode = dealer.code;
     owner = await env.asDealer({ id: dealer.id, code: dealer.code }, 'owner');
   });
