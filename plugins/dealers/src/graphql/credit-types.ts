@@ -117,7 +117,7 @@ export function toCreditEntry(e: any) {
 /** With `printable`, the statement also renders itself as a printed document: HTML, and its PDF (GraphQL calls `html` and `pdf` with their arguments). */
 export function toCreditStatement(s: any, printable?: { strapi: Core.Strapi; dealer: { code: string; name: string } }) {
   const print = (args: { locale?: string | null }) => {
-    const { locale } = parseArgs(z.object({ locale: z.enum(['zh-CN', 'en']).optional() }), args);
+    const locale = printLocale(args);
     if (!printable) throw new Error('this statement was not loaded for printing');
     return printDocument(printable.strapi, 'dealers/account-statement', {
       locale,
@@ -163,7 +163,7 @@ export function longToNumber(value: unknown): number {
 /** The decision letter of a request, printed in the locale each field asks for. */
 function printedLetter(strapi: Core.Strapi, requestId: number) {
   const print = (args: { locale?: string | null }) => {
-    const { locale } = parseArgs(z.object({ locale: z.enum(['zh-CN', 'en']).optional() }), args);
+    const locale = printLocale(args);
     return service(strapi, 'dealers', 'credit-change').printedDecisionLetter(requestId, locale);
   };
   return {
@@ -171,4 +171,9 @@ function printedLetter(strapi: Core.Strapi, requestId: number) {
     html: async (args: { locale?: string | null }) => (await print(args))!.html,
     pdf: async (args: { locale?: string | null }) => (await (await print(args))!.pdf()).toString('base64'),
   };
+}
+
+/** The locale a printed document's field asks for (zh-CN or en; none: the brand's default). */
+function printLocale(args: { locale?: string | null }) {
+  return parseArgs(z.object({ locale: z.enum(['zh-CN', 'en']).optional() }), args).locale;
 }
